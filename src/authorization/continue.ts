@@ -1,0 +1,81 @@
+// Deciding what an authorization request needs next: login, consent, or the code (OIDC Core §3.1.2.3).
+import type { Context } from "hono";
+import { findClient } from "../clients/registry";
+import type { Client } from "../clients/schema";
+import { nowSeconds } from "../clock";
+import { config } from "../config";
+import type { AppEnv } from "../env";
+import { OAuthError } from "../errors";
+import { readSession, type Session } from "../session/session";
+import { consentedScopes } from "../users/store";
+import { hashSecret, mintHandle } from "../tokens/grant-token";
+import type { Interaction } from "./interaction";
+import { authorizationResponse } from "./response";
+import type { AuthorizationRequest } from "./request";
+
+/** `session` is the one just started by a login; otherwise the browser's session cookie is read. */
+export async function continueAuthorization(
+  c: Context<AppEnv>,
+  client: Client,
+  interaction: Interaction,
+  freshSession?: Session,
+): Promise<Response> {
+  const { req } = interaction;
+  const target = { redirectUri: req.redirect_uri, responseMode: req.response_mode, state: req.state };
+  const session = freshSession ?? (await readSession(c));
+  if (!session || needsLogin(req, session, interaction.iat)) {
+    // OIDC Core §3.1.2.1 prompt=none: "The Authorization Server MUST NOT display any authentication or consent
+    // user interface pages"; login_required when the user is not authenticated.
+    if (req.prompt.includes("none")) throw new OAuthError("login_required", "the user is not signed in").redirectTo(target);
+    return c.redirect(`/login?interaction=${encodeURIComponent(interaction.token)}`, 303);
+  }
+  if (await needsConsent(c, client, req, session)) {
+    if (req.prompt.includes("none")) throw new OAuthError("consent_required", "consent is required").redirectTo(target);
+    return c.redirect(`/consent?interaction=${encodeURIComponent(interaction.token)}`, 303);
+  }
+  return issueCode(c, req, session);
+}
+
+/** prompt=login/select_account, an exceeded max_age (§3.1.2.1) or an id_token_hint naming another user. */
+function needsLogin(req: AuthorizationRequest, session: Session, interactionStart: number): boolean {
+  const loggedInDuringInteraction = session.auth_time >= interactionStart;
+  if (loggedInDuringInteraction) return false;
+  if (req.prompt.includes("login") || req.prompt.includes("select_account")) return true;
+  if (req.max_age !== undefined && nowSeconds() - session.auth_time > req.max_age) return true;
+  return req.hint_sub !== undefined && req.hint_sub !== session.sub;
+}
+
+async function needsConsent(c: Context<AppEnv>, client: Client, req: AuthorizationRequest, session: Session) {
+  if (req.prompt.includes("consent")) return true;
+  if (client.skip_consent) return false;
+  const granted = await consentedScopes(c.env, session.sub, client.client_id);
+  return req.scope.some((s) => !granted.has(s));
+}
+
+/** Creates the Grant object and sends the code (`<grant-id>.<secret>`) to the client. */
+export async function issueCode(c: Context<AppEnv>, req: AuthorizationRequest, session: Session): Promise<Response> {
+  const handle = mintHandle(c.env.GRANT.newUniqueId());
+  await c.env.GRANT.get(handle.id).create({
+    clientId: req.client_id,
+    sub: session.sub,
+    scope: req.scope,
+    redirectUri: req.redirect_uri,
+    nonce: req.nonce,
+    codeChallenge: req.code_challenge,
+    authTime: session.auth_time,
+    amr: session.amr,
+    acr: undefined,
+    claims: req.claims,
+    codeHash: await hashSecret(handle.secret),
+    codeExpiresAt: nowSeconds() + config.lifetimes.authorizationCode,
+  });
+  const target = { redirectUri: req.redirect_uri, responseMode: req.response_mode, state: req.state };
+  return authorizationResponse(c, target, { code: handle.value });
+}
+
+/** The client of a resumed interaction (it may have been deleted meanwhile). */
+export async function interactionClient(c: Context<AppEnv>, interaction: Interaction): Promise<Client> {
+  const client = await findClient(c.env, interaction.req.client_id);
+  if (!client) throw new OAuthError("invalid_request", "unknown client", { page: true });
+  return client;
+}

@@ -1,0 +1,186 @@
+// Validation of an authorization request (RFC 6749 §4.1.1, OIDC Core §3.1.2.1, RFC 7636 §4.3).
+// Until client_id and redirect_uri are validated every error is shown on our own page (never redirected);
+// after that, errors go back to the client.
+import { jwtVerify } from "jose";
+import * as v from "valibot";
+import { findClient } from "../clients/registry";
+import { isPublicClient, type Client } from "../clients/schema";
+import { nowSeconds } from "../clock";
+import { config } from "../config";
+import type { Env } from "../env";
+import { OAuthError, invalidRequest, type RedirectTarget } from "../errors";
+import { ownKeyResolver } from "../keys/store";
+import type { Params } from "../lib/params";
+import type { ResponseMode } from "./response";
+
+export const AuthorizationRequest = v.object({
+  client_id: v.string(),
+  redirect_uri: v.string(),
+  response_mode: v.picklist(["query", "fragment", "form_post"]),
+  scope: v.array(v.string()),
+  state: v.optional(v.string()),
+  nonce: v.optional(v.string()),
+  code_challenge: v.optional(v.string()),
+  prompt: v.array(v.picklist(["none", "login", "consent", "select_account"])),
+  max_age: v.optional(v.number()),
+  login_hint: v.optional(v.string()),
+  /** `sub` of a valid id_token_hint. */
+  hint_sub: v.optional(v.string()),
+  acr_values: v.optional(v.string()),
+  ui_locales: v.optional(v.string()),
+  claims: v.optional(v.string()),
+});
+export type AuthorizationRequest = v.InferOutput<typeof AuthorizationRequest>;
+
+const RESPONSE_MODES: readonly ResponseMode[] = ["query", "fragment", "form_post"];
+// RFC 7636 §4.2: code_challenge = BASE64URL(SHA256(verifier)), 43 characters for S256.
+const CODE_CHALLENGE = /^[A-Za-z0-9_-]{43}$/;
+
+export interface ValidatedRequest {
+  client: Client;
+  request: AuthorizationRequest;
+}
+
+export async function validateAuthorizationRequest(env: Env, params: Params): Promise<ValidatedRequest> {
+  const client = await trustedClient(env, params);
+  const redirectUri = trustedRedirectUri(client, params);
+  const responseMode = RESPONSE_MODES.find((m) => m === params.response_mode) ?? "query";
+  const target: RedirectTarget = { redirectUri, responseMode, state: params.state };
+  try {
+    return { client, request: await validateRest(env, client, redirectUri, responseMode, params) };
+  } catch (err) {
+    if (err instanceof OAuthError) throw err.redirectTo(target);
+    throw err;
+  }
+}
+
+async function trustedClient(env: Env, params: Params): Promise<Client> {
+  if (!params.client_id) throw invalidRequest("client_id is required").asPage();
+  const client = await findClient(env, params.client_id);
+  if (!client) throw new OAuthError("invalid_request", "unknown client", { page: true });
+  return client;
+}
+
+/** RFC 6749 §3.1.2.3 and RFC 9700 §4.1.3: exact string match against a registered redirect URI. */
+function trustedRedirectUri(client: Client, params: Params): string {
+  // OIDC Core §3.1.2.1: redirect_uri is REQUIRED.
+  const uri = params.redirect_uri;
+  if (!uri) throw invalidRequest("redirect_uri is required").asPage();
+  if (!client.redirect_uris.includes(uri)) {
+    throw invalidRequest("redirect_uri is not registered for this client").asPage();
+  }
+  return uri;
+}
+
+async function validateRest(
+  env: Env,
+  client: Client,
+  redirectUri: string,
+  responseMode: ResponseMode,
+  params: Params,
+): Promise<AuthorizationRequest> {
+  if (params.request !== undefined) throw new OAuthError("invalid_request", "request objects are not supported");
+  if (params.request_uri !== undefined) throw new OAuthError("invalid_request", "request_uri is not supported");
+  if (params.response_mode !== undefined && !RESPONSE_MODES.some((m) => m === params.response_mode)) {
+    throw invalidRequest("unsupported response_mode");
+  }
+  if (!params.response_type) throw invalidRequest("response_type is required");
+  if (params.response_type !== "code") {
+    throw new OAuthError("unsupported_response_type", "only response_type=code is supported");
+  }
+  if (!client.response_types.includes("code") || !client.grant_types.includes("authorization_code")) {
+    throw new OAuthError("unauthorized_client", "the client may not use the authorization code flow");
+  }
+  return {
+    client_id: client.client_id,
+    redirect_uri: redirectUri,
+    response_mode: responseMode,
+    scope: requestedScopes(client, params.scope),
+    state: params.state,
+    nonce: params.nonce,
+    code_challenge: codeChallenge(client, params),
+    prompt: prompts(params.prompt),
+    max_age: maxAge(params.max_age),
+    login_hint: params.login_hint,
+    hint_sub: await idTokenHintSubject(env, client, params.id_token_hint),
+    acr_values: params.acr_values,
+    ui_locales: params.ui_locales,
+    claims: claimsParameter(params.claims),
+  };
+}
+
+function requestedScopes(client: Client, scope: string | undefined): string[] {
+  if (!scope) throw new OAuthError("invalid_scope", "scope is required");
+  const requested = [...new Set(scope.split(" ").filter(Boolean))];
+  const allowed = new Set(client.scope.split(" "));
+  const known = new Set<string>(config.scopes);
+  const refused = requested.filter((s) => !allowed.has(s) || !known.has(s));
+  // RFC 6749 §3.3: the server may refuse a scope; we say so rather than silently narrowing.
+  if (refused.length > 0) throw new OAuthError("invalid_scope", `scope not allowed: ${refused.join(" ")}`);
+  return requested;
+}
+
+function codeChallenge(client: Client, params: Params): string | undefined {
+  const challenge = params.code_challenge;
+  const method = params.code_challenge_method;
+  if (challenge === undefined) {
+    if (method !== undefined) throw invalidRequest("code_challenge_method without code_challenge");
+    // RFC 9700 §2.1.1: public clients MUST use PKCE.
+    if (isPublicClient(client)) throw invalidRequest("PKCE (code_challenge with S256) is required for this client");
+    return undefined;
+  }
+  // RFC 7636 §4.3 defaults the method to plain; RFC 9700 §2.1.1 says S256 is the one to use, so plain is refused.
+  if (method !== "S256") throw invalidRequest("code_challenge_method must be S256");
+  if (!CODE_CHALLENGE.test(challenge)) throw invalidRequest("code_challenge is malformed");
+  return challenge;
+}
+
+function prompts(prompt: string | undefined): AuthorizationRequest["prompt"] {
+  if (!prompt) return [];
+  const parsed = v.safeParse(AuthorizationRequest.entries.prompt, [...new Set(prompt.split(" ").filter(Boolean))]);
+  if (!parsed.success) throw invalidRequest("unsupported prompt value");
+  // OIDC Core §3.1.2.1: "If this parameter contains none with any other value, an error is returned."
+  if (parsed.output.includes("none") && parsed.output.length > 1) {
+    throw invalidRequest("prompt=none cannot be combined with other values");
+  }
+  return parsed.output;
+}
+
+function maxAge(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d{1,10}$/.test(value)) throw invalidRequest("max_age must be a non-negative integer");
+  return Number(value);
+}
+
+/** OIDC Core §3.1.2.1: the hint is an ID token we issued to this client; an expired one is still accepted. */
+async function idTokenHintSubject(env: Env, client: Client, hint: string | undefined): Promise<string | undefined> {
+  if (hint === undefined) return undefined;
+  try {
+    const { payload } = await jwtVerify(hint, await ownKeyResolver(env), {
+      issuer: env.ISSUER,
+      audience: client.client_id,
+      algorithms: [...config.signingAlgorithms],
+      currentDate: new Date(nowSeconds() * 1000),
+      clockTolerance: Number.MAX_SAFE_INTEGER,
+    });
+    if (typeof payload.sub !== "string") throw new Error("no sub");
+    return payload.sub;
+  } catch {
+    throw invalidRequest("id_token_hint is not a valid ID token from this provider for this client");
+  }
+}
+
+/** OIDC Core §5.5: the claims parameter is a JSON object. */
+function claimsParameter(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value);
+  } catch {
+    throw invalidRequest("claims must be a JSON object");
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+    throw invalidRequest("claims must be a JSON object");
+  }
+  return value;
+}

@@ -1,0 +1,36 @@
+// Reads client records from KV through a short isolate-memory cache (DESIGN.md §1).
+import * as v from "valibot";
+import { config } from "../config";
+import type { Env } from "../env";
+import { ClientRecord, clientKey, type Client } from "./schema";
+
+interface CacheEntry {
+  client: Client | null;
+  expiresAt: number;
+}
+
+const cache = new Map<string, CacheEntry>();
+
+/** The client, or null when unknown. Stored data is parsed, never cast (STYLE.md habit 5). */
+export async function findClient(env: Env, clientId: string): Promise<Client | null> {
+  const hit = cache.get(clientId);
+  if (hit && hit.expiresAt > Date.now()) return hit.client;
+  const raw = await env.CLIENTS.get(clientKey(clientId), "json");
+  const client = raw === null ? null : parseClient(raw, clientId);
+  cache.set(clientId, { client, expiresAt: Date.now() + config.isolateCacheSeconds * 1000 });
+  return client;
+}
+
+function parseClient(raw: unknown, clientId: string): Client | null {
+  const result = v.safeParse(ClientRecord, raw);
+  if (!result.success) {
+    console.error("client record failed validation", clientId);
+    return null;
+  }
+  return result.output;
+}
+
+export async function saveClient(env: Env, client: Client): Promise<void> {
+  await env.CLIENTS.put(clientKey(client.client_id), JSON.stringify(v.parse(ClientRecord, client)));
+  cache.delete(client.client_id);
+}

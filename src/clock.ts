@@ -1,0 +1,12 @@
+// The one source of time. Tests move it with setClockOffset() instead of sleeping (DESIGN.md §3).
+let offsetSeconds = 0;
+
+/** Current time in whole seconds since the epoch. */
+export function nowSeconds(): number {
+  return Math.floor(Date.now() / 1000) + offsetSeconds;
+}
+
+/** Test hook: shift the clock by a number of seconds (0 resets). */
+export function setClockOffset(seconds: number): void {
+  offsetSeconds = seconds;
+}

@@ -1,0 +1,61 @@
+// Typed, documented defaults. Lifetimes are in seconds.
+
+type SigningAlgorithmName = "RS256" | "ES256" | "PS256" | "EdDSA";
+
+export const config = {
+  lifetimes: {
+    /** Authorization code. RFC 6749 §4.1.2 recommends at most 10 minutes; we use 60 s (issue #2). */
+    authorizationCode: 60,
+    accessToken: 3600,
+    idToken: 3600,
+    /** A pending authorization request between /authorize and the login/consent pages. */
+    interaction: 600,
+    /** The SSO session cookie. */
+    session: 24 * 3600,
+  },
+  /** ID-token signing algorithms we hold keys for; the first is the default (OIDC Discovery requires RS256). */
+  signingAlgorithms: ["RS256", "ES256", "PS256", "EdDSA"] as const,
+  /** RFC 9068 access tokens are signed with this algorithm. */
+  accessTokenSigningAlg: "RS256" as SigningAlgorithmName,
+  /** Scopes this provider knows. Deployments add their own API scopes here (the demo's `weather`). */
+  scopes: ["openid", "profile", "email", "address", "phone", "offline_access", "weather"] as const,
+  /** OIDC Core §5.4: the claims each standard scope requests. */
+  scopeClaims: {
+    profile: [
+      "name",
+      "family_name",
+      "given_name",
+      "middle_name",
+      "nickname",
+      "preferred_username",
+      "profile",
+      "picture",
+      "website",
+      "gender",
+      "birthdate",
+      "zoneinfo",
+      "locale",
+      "updated_at",
+    ],
+    email: ["email", "email_verified"],
+    address: ["address"],
+    phone: ["phone_number", "phone_number_verified"],
+  } as Record<string, readonly string[]>,
+  /** Authentication methods reference values (RFC 8176) for a password login. */
+  passwordAmr: ["pwd"],
+  /** PBKDF2 iterations for user passwords: 100,000 is the most Workers allows. */
+  pbkdf2Iterations: 100_000,
+  /** Bound on how long isolate-memory caches of KV data live (DESIGN.md §1). */
+  isolateCacheSeconds: 60,
+} as const;
+
+export type SigningAlgorithm = (typeof config.signingAlgorithms)[number];
+
+export function isSigningAlgorithm(value: string): value is SigningAlgorithm {
+  return (config.signingAlgorithms as readonly string[]).includes(value);
+}
+
+/** Every claim any scope can release, for discovery's claims_supported. */
+export function allScopeClaims(): string[] {
+  return Object.values(config.scopeClaims).flat();
+}

@@ -1,0 +1,128 @@
+// Demo data for local development only (DESIGN.md §2). Runs only where DEMO_SEED is "true" (wrangler.toml
+// [env.dev]); the production configuration never sets it. Idempotent: a marker key says it is done.
+import type { MiddlewareHandler } from "hono";
+import { saveClient } from "../clients/registry";
+import type { Client } from "../clients/schema";
+import type { AppEnv, Env } from "../env";
+import { sha256Base64url } from "../lib/crypto";
+import { hashPassword } from "../users/password";
+import { saveUser, type User } from "../users/store";
+
+const MARKER = "seed:demo:v1";
+const ALL_SCOPES = "openid profile email address phone offline_access weather";
+const REDIRECTS = ["http://localhost:3000/callback", "http://127.0.0.1:3000/callback"];
+const WEB_GRANTS: Client["grant_types"] = ["authorization_code", "refresh_token", "client_credentials", "password"];
+
+let seeded: Promise<void> | undefined;
+
+export function demoSeed(): MiddlewareHandler<AppEnv> {
+  return async function demoSeed(c, next) {
+    if (c.env.DEMO_SEED === "true") {
+      seeded ??= seedDemoData(c.env).catch((err: unknown) => {
+        seeded = undefined;
+        throw err;
+      });
+      await seeded;
+    }
+    await next();
+  };
+}
+
+export async function seedDemoData(env: Env): Promise<void> {
+  if ((await env.USERS.get(MARKER)) !== null) return;
+  const secret = await sha256Base64url("demo-secret");
+  const clients: Client[] = [
+    webClient("demo", "Demo web app", "client_secret_basic", secret),
+    webClient("demo-post", "Demo web app (post)", "client_secret_post", secret),
+    {
+      v: 1,
+      client_id: "demo-spa",
+      client_name: "Demo single-page app",
+      token_endpoint_auth_method: "none",
+      redirect_uris: ["http://localhost:3000/spa/callback"],
+      grant_types: ["authorization_code", "refresh_token"],
+      response_types: ["code"],
+      scope: ALL_SCOPES,
+      id_token_signed_response_alg: "RS256",
+      skip_consent: false,
+    },
+    {
+      v: 1,
+      client_id: "demo-service",
+      client_name: "Demo service",
+      client_secret_hash: await sha256Base64url("demo-service-secret"),
+      token_endpoint_auth_method: "client_secret_basic",
+      redirect_uris: [],
+      grant_types: ["client_credentials"],
+      response_types: [],
+      scope: "weather",
+      id_token_signed_response_alg: "RS256",
+      skip_consent: true,
+    },
+  ];
+  await Promise.all(clients.map((client) => saveClient(env, client)));
+  await saveUser(env, await demoUser("spoon", "8a6f1c2e-5b7d-4e0a-9c3f-0d1e2f3a4b5c", spoonClaims));
+  await saveUser(env, await demoUser("fork", "3c9e7a1b-2d4f-4a6b-8c0d-1e2f3a4b5c6d", forkClaims));
+  await env.USERS.put(MARKER, new Date().toISOString());
+}
+
+function webClient(id: string, name: string, method: Client["token_endpoint_auth_method"], secretHash: string): Client {
+  return {
+    v: 1,
+    client_id: id,
+    client_name: name,
+    client_secret_hash: secretHash,
+    token_endpoint_auth_method: method,
+    redirect_uris: REDIRECTS,
+    grant_types: WEB_GRANTS,
+    response_types: ["code"],
+    scope: ALL_SCOPES,
+    id_token_signed_response_alg: "RS256",
+    skip_consent: false,
+  };
+}
+
+async function demoUser(username: string, sub: string, claims: Record<string, unknown>): Promise<User> {
+  return { v: 1, sub, username, password: await hashPassword(username), claims };
+}
+
+const spoonClaims = {
+  name: "Sam Spoon",
+  given_name: "Sam",
+  family_name: "Spoon",
+  middle_name: "T.",
+  nickname: "spoony",
+  preferred_username: "spoon",
+  profile: "https://example.com/spoon",
+  picture: "https://example.com/spoon.png",
+  website: "https://example.com",
+  gender: "female",
+  birthdate: "1990-04-01",
+  zoneinfo: "America/Los_Angeles",
+  locale: "en-US",
+  updated_at: 1700000000,
+  email: "spoon@example.com",
+  email_verified: true,
+  address: {
+    formatted: "1 Main Street\nBeverly Hills, CA 90210\nUS",
+    street_address: "1 Main Street",
+    locality: "Beverly Hills",
+    region: "CA",
+    postal_code: "90210",
+    country: "US",
+  },
+  phone_number: "+1 310 555 0100",
+  phone_number_verified: true,
+};
+
+const forkClaims = {
+  name: "Frankie Fork",
+  given_name: "Frankie",
+  family_name: "Fork",
+  preferred_username: "fork",
+  locale: "en-GB",
+  zoneinfo: "Europe/London",
+  updated_at: 1700000000,
+  email: "fork@example.com",
+  email_verified: false,
+};

@@ -1,0 +1,30 @@
+// Typed Worker bindings and Hono context variables.
+import type { Grant } from "./durable/grant";
+import type { KeyManager } from "./durable/key-manager";
+
+export interface Env {
+  /** Client registry (schema-validated JSON records, secrets stored as hashes). */
+  CLIENTS: KVNamespace;
+  /** Signing keys: public JWKS plus private JWKs encrypted at rest. */
+  KEYS: KVNamespace;
+  /** Built-in user store and remembered consents. */
+  USERS: KVNamespace;
+  /** One Durable Object per authorization grant. */
+  GRANT: DurableObjectNamespace<Grant>;
+  /** Singleton that serialises key generation and rotation. */
+  KEY_MANAGER: DurableObjectNamespace<KeyManager>;
+  /** Issuer identifier, e.g. https://auth.example.com (no trailing slash). */
+  ISSUER: string;
+  /** Secret from which the key-encryption key for private signing keys is derived. */
+  KEY_ENCRYPTION_SECRET: string;
+  /** Secret from which the session/interaction MAC key is derived. */
+  SESSION_SECRET: string;
+  /** Bearer token for the admin API. */
+  ADMIN_TOKEN?: string;
+  /** "true" only in local development: seed DESIGN.md §2 demo data. */
+  DEMO_SEED?: string;
+}
+
+export interface AppEnv {
+  Bindings: Env;
+}

@@ -1,0 +1,33 @@
+// App assembly: routes, the one error handler, and the Worker's exports (fetch handler + Durable Objects).
+import { Hono } from "hono";
+import { demoSeed } from "./demo/seed";
+import type { AppEnv, Env } from "./env";
+import { OAuthError, handleError } from "./errors";
+import { authorize } from "./routes/authorize";
+import { consent } from "./routes/consent";
+import { discovery } from "./routes/discovery";
+import { jwks } from "./routes/jwks";
+import { login } from "./routes/login";
+import { token } from "./routes/token";
+import { userinfo } from "./routes/userinfo";
+
+export { Grant } from "./durable/grant";
+export { KeyManager } from "./durable/key-manager";
+
+export const app = new Hono<AppEnv>();
+
+app.use(demoSeed());
+app.route("/.well-known", discovery);
+app.route("/jwks", jwks);
+app.route("/authorize", authorize);
+app.route("/login", login);
+app.route("/consent", consent);
+app.route("/token", token);
+app.route("/userinfo", userinfo);
+
+app.notFound((c) => handleError(new OAuthError("invalid_request", "not found", { status: 404 }), c));
+app.onError(handleError);
+
+export default {
+  fetch: app.fetch,
+} satisfies ExportedHandler<Env>;

@@ -1,0 +1,53 @@
+// The login page (GET) and its form submission (POST).
+import { Hono } from "hono";
+import { interactionClient, continueAuthorization } from "../authorization/continue";
+import { resumeInteraction } from "../authorization/interaction";
+import { nowSeconds } from "../clock";
+import { config } from "../config";
+import type { AppEnv } from "../env";
+import { OAuthError, withErrorPage } from "../errors";
+import { randomToken } from "../lib/crypto";
+import { formParams, queryParams } from "../lib/params";
+import { csrfToken, csrfValid } from "../session/csrf";
+import { startSession } from "../session/session";
+import { checkCredentials } from "../users/store";
+import { renderLogin } from "../views/login";
+
+export const login = new Hono<AppEnv>();
+
+login.get("/", async (c) => {
+  const interaction = await resumeInteraction(c.env, queryParams(c).interaction);
+  const client = await interactionClient(c, interaction);
+  return renderLogin(c, {
+    interaction: interaction.token,
+    csrf: await csrfToken(c, interaction.jti),
+    clientName: client.client_name ?? client.client_id,
+    loginHint: interaction.req.login_hint,
+  });
+});
+
+login.post("/", async (c) => {
+  const form = await withErrorPage(() => formParams(c));
+  const interaction = await resumeInteraction(c.env, form.interaction);
+  if (!(await csrfValid(c, interaction.jti, form.csrf))) {
+    throw new OAuthError("invalid_request", "the form has expired; start again from the application", { page: true, status: 403 });
+  }
+  const client = await interactionClient(c, interaction);
+  const user = form.username && form.password ? await checkCredentials(c.env, form.username, form.password) : null;
+  if (!user) {
+    return renderLogin(
+      c,
+      {
+        interaction: interaction.token,
+        csrf: await csrfToken(c, interaction.jti),
+        clientName: client.client_name ?? client.client_id,
+        loginHint: form.username,
+        error: "Wrong username or password.",
+      },
+      401,
+    );
+  }
+  const session = { sub: user.sub, auth_time: nowSeconds(), amr: [...config.passwordAmr], sid: randomToken(16) };
+  await startSession(c, session);
+  return continueAuthorization(c, client, interaction, session);
+});

@@ -1,0 +1,35 @@
+// ID tokens (OIDC Core §2, §3.1.3.6).
+import { base64url } from "jose";
+import { nowSeconds } from "../clock";
+import { config } from "../config";
+import type { Client } from "../clients/schema";
+import type { GrantView } from "../durable/grant-state";
+import type { Env } from "../env";
+import { algorithms } from "../keys/algorithms";
+import { signJwt } from "./sign";
+
+export async function issueIdToken(env: Env, client: Client, grant: GrantView, accessToken: string): Promise<string> {
+  const alg = client.id_token_signed_response_alg;
+  const iat = nowSeconds();
+  return signJwt(env, alg, "JWT", {
+    iss: env.ISSUER,
+    sub: grant.sub,
+    aud: client.client_id,
+    // OIDC Core §2: azp is the party to which the ID token was issued.
+    azp: client.client_id,
+    iat,
+    exp: iat + config.lifetimes.idToken,
+    auth_time: grant.authTime,
+    // OIDC Core §3.1.3.6 (via §2): nonce is present exactly when the authorization request had one.
+    ...(grant.nonce === undefined ? {} : { nonce: grant.nonce }),
+    at_hash: await halfHash(alg, accessToken),
+    amr: grant.amr,
+    ...(grant.acr === undefined ? {} : { acr: grant.acr }),
+  });
+}
+
+/** OIDC Core §3.1.3.6: base64url of the left-most half of the hash of the ASCII token, hash as the JWS alg. */
+async function halfHash(alg: keyof typeof algorithms, value: string): Promise<string> {
+  const digest = new Uint8Array(await crypto.subtle.digest(algorithms[alg].hash, new TextEncoder().encode(value)));
+  return base64url.encode(digest.slice(0, digest.length / 2));
+}

@@ -1,0 +1,28 @@
+// The consent page. Button names are a contract (DESIGN.md §2): decision=allow / decision=deny.
+import type { Context } from "hono";
+import { html } from "hono/html";
+import type { AppEnv } from "../env";
+import { renderPage } from "./layout";
+
+export interface ConsentView {
+  interaction: string;
+  csrf: string;
+  clientName: string;
+  scopes: string[];
+}
+
+export function renderConsent(c: Context<AppEnv>, view: ConsentView) {
+  return renderPage(
+    c,
+    "Allow access?",
+    html`<h1>${view.clientName} asks for access</h1>
+<p>It will be able to use:</p>
+<ul>${view.scopes.map((s) => html`<li>${s}</li>`)}</ul>
+<form method="post" action="/consent">
+<input type="hidden" name="interaction" value="${view.interaction}">
+<input type="hidden" name="csrf" value="${view.csrf}">
+<button type="submit" name="decision" value="allow">Allow</button>
+<button type="submit" name="decision" value="deny">Deny</button>
+</form>`,
+  );
+}
