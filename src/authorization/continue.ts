@@ -23,7 +23,8 @@ export async function continueAuthorization(
   const { req } = interaction;
   const target = { redirectUri: req.redirect_uri, responseMode: req.response_mode, state: req.state };
   const session = freshSession ?? (await readSession(c));
-  if (!session || needsLogin(req, session, interaction.iat)) {
+  // A login just completed satisfies prompt=login and max_age; an existing session is checked against them.
+  if (!session || (!freshSession && needsLogin(req, session))) {
     // OIDC Core §3.1.2.1 prompt=none: "The Authorization Server MUST NOT display any authentication or consent
     // user interface pages"; login_required when the user is not authenticated.
     if (req.prompt.includes("none")) throw new OAuthError("login_required", "the user is not signed in").redirectTo(target);
@@ -37,9 +38,7 @@ export async function continueAuthorization(
 }
 
 /** prompt=login/select_account, an exceeded max_age (§3.1.2.1) or an id_token_hint naming another user. */
-function needsLogin(req: AuthorizationRequest, session: Session, interactionStart: number): boolean {
-  const loggedInDuringInteraction = session.auth_time >= interactionStart;
-  if (loggedInDuringInteraction) return false;
+function needsLogin(req: AuthorizationRequest, session: Session): boolean {
   if (req.prompt.includes("login") || req.prompt.includes("select_account")) return true;
   if (req.max_age !== undefined && nowSeconds() - session.auth_time > req.max_age) return true;
   return req.hint_sub !== undefined && req.hint_sub !== session.sub;
