@@ -40,7 +40,8 @@ export async function continueAuthorization(
 /** prompt=login/select_account, an exceeded max_age (§3.1.2.1) or an id_token_hint naming another user. */
 function needsLogin(req: AuthorizationRequest, session: Session): boolean {
   if (req.prompt.includes("login") || req.prompt.includes("select_account")) return true;
-  if (req.max_age !== undefined && nowSeconds() - session.auth_time > req.max_age) return true;
+  // max_age=0 always forces a login (OIDC Core §3.1.2.1), hence >= on whole seconds.
+  if (req.max_age !== undefined && nowSeconds() - session.auth_time >= req.max_age) return true;
   return req.hint_sub !== undefined && req.hint_sub !== session.sub;
 }
 

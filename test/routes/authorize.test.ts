@@ -1,5 +1,6 @@
 import { SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { setClockOffset } from "../../src/clock";
 import { Browser, DEMO_REDIRECT, ISSUER, SPA_REDIRECT, authorize, authorizeUrl, hiddenFields, pkcePair } from "../helpers";
 
 async function expectErrorPage(res: Response, text: string) {
@@ -172,6 +173,20 @@ describe("authorization endpoint: login, consent, sessions", () => {
     // And the forced login completes (no loop back to the login page).
     const location = await authorize(browser, { prompt: "login" });
     expect(location.searchParams.get("code")).toBeTruthy();
+  });
+
+  it("max_age counts from the session's auth_time (clock moved, not slept)", async () => {
+    const browser = new Browser();
+    await authorize(browser);
+    const fresh = redirectParams(await browser.fetch(authorizeUrl({ max_age: "60" })));
+    expect(fresh.get("code")).toBeTruthy();
+    setClockOffset(61);
+    try {
+      const res = await browser.fetch(authorizeUrl({ max_age: "60" }));
+      expect(new URL(res.headers.get("location") ?? "", ISSUER).pathname).toBe("/login");
+    } finally {
+      setClockOffset(0);
+    }
   });
 
   it("a denied consent answers access_denied", async () => {
