@@ -4,13 +4,21 @@
 // openid-client. Also checks the login page's security headers and takes a screenshot of it.
 import { existsSync } from "node:fs";
 import * as client from "openid-client";
-import { chromium, type Browser, type Route } from "playwright-core";
+import { chromium, type Browser, type Page, type Route } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 
 const issuer = inject("issuer");
-const CHROMIUM = "/usr/bin/chromium-missing";
-const REDIRECT_URI = "http://localhost:3000/callback";
+const CHROMIUM = "/usr/bin/chromium";
+const CLIENT_ORIGIN = "http://localhost:3000";
+const REDIRECT_URI = `${CLIENT_ORIGIN}/callback`;
 const SCREENSHOT = "/tmp/e2e-login.png";
+
+/** The request the browser sent to the client's redirect_uri. */
+interface CallbackRequest {
+  url: URL;
+  method: string;
+  body: string;
+}
 
 describe("login pages in headless Chromium", () => {
   let browser: Browser | undefined;
@@ -43,9 +51,54 @@ describe("login pages in headless Chromium", () => {
     await browser?.close();
   });
 
-  it("signs in, consents and reaches the redirect_uri with code, state and iss", async () => {
+  /** A browser context whose requests to the client's origin are answered by the test and recorded. */
+  async function clientPage() {
     if (unavailable !== undefined) throw new Error(unavailable);
     if (!browser) throw new Error("Chromium did not start");
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    page.setDefaultTimeout(15_000);
+    // Nothing listens on the client's origin: answer the callback ourselves and remember the request.
+    let resolveCallback: (request: CallbackRequest) => void = () => {};
+    const callback = new Promise<CallbackRequest>((r) => (resolveCallback = r));
+    await page.route(`${CLIENT_ORIGIN}/**`, async (route: Route) => {
+      const request = route.request();
+      resolveCallback({ url: new URL(request.url()), method: request.method(), body: request.postData() ?? "" });
+      await route.fulfill({
+        status: 200,
+        contentType: "text/html; charset=utf-8",
+        body: "<!doctype html><title>callback</title><p>client callback reached</p>",
+      });
+    });
+    return { context, page, callback };
+  }
+
+  /** Sign in on the login page the browser shows, and allow on the consent page if one appears. */
+  async function signIn(page: Page, callback: Promise<CallbackRequest>): Promise<CallbackRequest> {
+    const username = page.locator("input[name=username]");
+    const password = page.locator("input[name=password]");
+    await username.fill("spoon");
+    await password.fill("spoon");
+    const form = page.locator("form", { has: password });
+    const submit = form.locator("button[type=submit], input[type=submit], button:not([type])").first();
+    if ((await submit.count()) > 0) await submit.click();
+    else await password.press("Enter");
+
+    // Either the consent page appears, or the provider goes straight to the callback.
+    const allow = page.locator("button[name=decision][value=allow]");
+    const next = await Promise.race([
+      callback.then(() => "callback" as const),
+      allow.waitFor({ state: "visible" }).then(
+        () => "consent" as const,
+        () => "neither" as const, // also what a pending wait turns into when the context closes
+      ),
+    ]);
+    if (next === "neither") throw new Error(`neither consent page nor callback after login (at ${page.url()})`);
+    if (next === "consent") await allow.click();
+    return callback;
+  }
+
+  it("signs in, consents and reaches the redirect_uri with code, state and iss", async () => {
     const config = await client.discovery(new URL(issuer), "demo", undefined, client.ClientSecretBasic("demo-secret"), {
       execute: [client.allowInsecureRequests],
     });
@@ -61,27 +114,8 @@ describe("login pages in headless Chromium", () => {
       code_challenge_method: "S256",
     });
 
-    const context = await browser.newContext();
+    const { context, page, callback } = await clientPage();
     try {
-      const page = await context.newPage();
-      page.setDefaultTimeout(15_000);
-
-      // Nothing listens on the client's origin: answer the callback ourselves and remember its URL.
-      let resolveCallback: (url: URL) => void = () => {};
-      const callback = new Promise<URL>((r) => (resolveCallback = r));
-      // Seen as a request too, in case the browser follows a redirect hop without consulting the route.
-      page.on("request", (request) => {
-        if (request.url().startsWith("http://localhost:3000/")) resolveCallback(new URL(request.url()));
-      });
-      await page.route("http://localhost:3000/**", async (route: Route) => {
-        resolveCallback(new URL(route.request().url()));
-        await route.fulfill({
-          status: 200,
-          contentType: "text/html; charset=utf-8",
-          body: "<!doctype html><title>callback</title><p>client callback reached</p>",
-        });
-      });
-
       const loginResponse = await page.goto(authorizationUrl.href, { waitUntil: "domcontentloaded" });
       expect(loginResponse, "no response for the authorization URL").not.toBeNull();
       if (!loginResponse) return;
@@ -93,32 +127,12 @@ describe("login pages in headless Chromium", () => {
       expect(headers["content-security-policy"] ?? "").toContain("frame-ancestors 'none'");
       expect(headers["x-content-type-options"]).toBe("nosniff");
 
-      const username = page.locator("input[name=username]");
-      const password = page.locator("input[name=password]");
-      await expect.poll(() => username.count()).toBe(1);
-      await expect.poll(() => password.count()).toBe(1);
+      await expect.poll(() => page.locator("input[name=username]").count()).toBe(1);
+      await expect.poll(() => page.locator("input[name=password]").count()).toBe(1);
       await page.screenshot({ path: SCREENSHOT, fullPage: true });
 
-      await username.fill("spoon");
-      await password.fill("spoon");
-      const form = page.locator("form", { has: password });
-      const submit = form.locator("button[type=submit], input[type=submit], button:not([type])").first();
-      if ((await submit.count()) > 0) await submit.click();
-      else await password.press("Enter");
-
-      // Either the consent page appears, or the provider goes straight to the callback.
-      const allow = page.locator("button[name=decision][value=allow]");
-      const next = await Promise.race([
-        callback.then(() => "callback" as const),
-        allow.waitFor({ state: "visible" }).then(
-          () => "consent" as const,
-          () => "neither" as const, // also what a pending wait turns into when the context closes
-        ),
-      ]);
-      if (next === "neither") throw new Error(`neither consent page nor callback after login (at ${page.url()})`);
-      if (next === "consent") await allow.click();
-      const callbackUrl = await callback;
-
+      const { url: callbackUrl, method } = await signIn(page, callback);
+      expect(method).toBe("GET");
       expect(callbackUrl.origin + callbackUrl.pathname).toBe(REDIRECT_URI);
       expect(callbackUrl.searchParams.get("code")).toBeTruthy();
       expect(callbackUrl.searchParams.get("state")).toBe(state);
@@ -134,6 +148,52 @@ describe("login pages in headless Chromium", () => {
       expect(claims?.iss).toBe(issuer);
       expect(claims?.nonce).toBe(nonce);
       expect(typeof claims?.sub).toBe("string");
+    } finally {
+      await context.close();
+    }
+  });
+
+  it("response_mode=form_post: the page's own script posts the response to the redirect_uri", async () => {
+    const config = await client.discovery(new URL(issuer), "demo-post", undefined, client.ClientSecretPost("demo-secret"), {
+      execute: [client.allowInsecureRequests],
+    });
+    const state = client.randomState();
+    const nonce = client.randomNonce();
+    const authorizationUrl = client.buildAuthorizationUrl(config, {
+      redirect_uri: REDIRECT_URI,
+      scope: "openid profile email",
+      state,
+      nonce,
+      response_mode: "form_post",
+    });
+
+    const { context, page, callback } = await clientPage();
+    // The auto-submit script runs only if the page's CSP nonce admits it: a violation would hang here.
+    const violations: string[] = [];
+    page.on("console", (message) => {
+      if (/Content Security Policy/i.test(message.text())) violations.push(message.text());
+    });
+    try {
+      await page.goto(authorizationUrl.href, { waitUntil: "domcontentloaded" });
+      const { url, method, body } = await signIn(page, callback);
+      expect(violations).toEqual([]);
+      expect(method).toBe("POST");
+      expect(url.href).toBe(REDIRECT_URI);
+      const fields = new URLSearchParams(body);
+      expect(fields.get("code")).toBeTruthy();
+      expect(fields.get("state")).toBe(state);
+      expect(fields.get("iss")).toBe(issuer);
+
+      const tokens = await client.authorizationCodeGrant(
+        config,
+        new Request(REDIRECT_URI, {
+          method: "POST",
+          body: fields,
+          headers: { "content-type": "application/x-www-form-urlencoded" },
+        }),
+        { expectedState: state, expectedNonce: nonce },
+      );
+      expect(tokens.claims()?.aud).toContain("demo-post");
     } finally {
       await context.close();
     }

@@ -1,0 +1,35 @@
+import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { setClockOffset } from "../../src/clock";
+import type { Grant } from "../../src/durable/grant";
+import { Browser, codeFor, redeem } from "../helpers";
+
+describe("Grant Durable Object", () => {
+  it("stores only hashes of the code, never the code itself", async () => {
+    const code = await codeFor(new Browser());
+    const [id, secret] = code.split(".");
+    const stub = env.GRANT.get(env.GRANT.idFromString(id ?? ""));
+    const stored = await runInDurableObject(stub, (_instance: Grant, state) => JSON.stringify(state.storage.kv.get("grant")));
+    expect(stored).toContain("codeHash");
+    expect(stored).not.toContain(secret);
+  });
+
+  it("its alarm deletes the state after the grant has expired, and not before", async () => {
+    const code = await codeFor(new Browser());
+    const [id] = code.split(".");
+    const stub = env.GRANT.get(env.GRANT.idFromString(id ?? ""));
+    expect((await redeem(code)).status).toBe(200);
+    const alarmAt = await runInDurableObject(stub, (_i: Grant, state) => state.storage.getAlarm());
+    expect(alarmAt).toBeGreaterThan(Date.now() + 3500 * 1000); // covers the access token's lifetime
+    // Running the alarm early keeps the state (and re-arms).
+    await runDurableObjectAlarm(stub);
+    expect(await runInDurableObject(stub, (_i: Grant, state) => state.storage.kv.get("grant"))).toBeDefined();
+    setClockOffset(3601);
+    try {
+      expect(await runDurableObjectAlarm(stub)).toBe(true);
+      expect(await runInDurableObject(stub, (_i: Grant, state) => state.storage.kv.get("grant"))).toBeUndefined();
+    } finally {
+      setClockOffset(0);
+    }
+  });
+});
