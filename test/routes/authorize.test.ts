@@ -1,7 +1,7 @@
 import { SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { setClockOffset } from "../../src/clock";
-import { Browser, DEMO_REDIRECT, ISSUER, SPA_REDIRECT, authorize, authorizeUrl, hiddenFields, pkcePair } from "../helpers";
+import { Browser, DEMO_REDIRECT, ISSUER, SPA_REDIRECT, authorize, authorizeUrl, codeFor, hiddenFields, pkcePair, redeem } from "../helpers";
 
 async function expectErrorPage(res: Response, text: string) {
   expect(res.status).toBe(400);
@@ -187,6 +187,24 @@ describe("authorization endpoint: login, consent, sessions", () => {
     } finally {
       setClockOffset(0);
     }
+  });
+
+  it("id_token_hint: the signed-in user's hint is silent; another user's hint with prompt=none is login_required", async () => {
+    const spoon = new Browser();
+    const code = await codeFor(spoon);
+    const { id_token: spoonHint } = await (await redeem(code)).json<{ id_token: string }>();
+    expect(redirectParams(await spoon.fetch(authorizeUrl({ prompt: "none", id_token_hint: spoonHint }))).get("code")).toBeTruthy();
+    const fork = new Browser();
+    await authorize(fork, {}, { username: "fork", password: "fork" });
+    const got = redirectParams(await fork.fetch(authorizeUrl({ prompt: "none", id_token_hint: spoonHint })));
+    expect(got.get("error")).toBe("login_required");
+  });
+
+  it("an id_token_hint issued to another client is refused", async () => {
+    const browser = new Browser();
+    const { id_token: hint } = await (await redeem(await codeFor(browser))).json<{ id_token: string }>();
+    const got = redirectParams(await browser.fetch(authorizeUrl({ client_id: "demo-post", id_token_hint: hint })));
+    expect(got.get("error")).toBe("invalid_request");
   });
 
   it("a denied consent answers access_denied", async () => {
