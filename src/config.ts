@@ -2,6 +2,11 @@
 
 type SigningAlgorithmName = "RS256" | "ES256" | "PS256" | "EdDSA";
 
+interface ResourceServer {
+  audience: string;
+  scopes: readonly string[];
+}
+
 export const config = {
   lifetimes: {
     /** Authorization code. RFC 6749 §4.1.2 recommends at most 10 minutes; we use 60 s (issue #2). */
@@ -12,7 +17,23 @@ export const config = {
     interaction: 600,
     /** The SSO session cookie. */
     session: 24 * 3600,
+    /** Refresh tokens: sliding (idle) lifetime, renewed on each rotation... */
+    refreshTokenIdle: 14 * 24 * 3600,
+    /** ...never beyond this absolute lifetime from the original authorization. */
+    refreshTokenAbsolute: 30 * 24 * 3600,
+    /**
+     * RFC 9700 §4.14.2 reuse detection grace: a retry of the same refresh within this window gets the same
+     * new refresh token instead of revoking the grant (a client whose network dropped the response).
+     */
+    refreshGrace: 10,
   },
+  /** Failed password attempts per username before the login is throttled, and the window they count in. */
+  loginThrottle: { maxFailures: 5, windowSeconds: 15 * 60 },
+  /**
+   * APIs (resource servers) this provider issues access tokens for: a token whose scope includes one of an
+   * API's scopes carries its identifier in `aud` (RFC 9068 §3). The demo's weather API is one.
+   */
+  resourceServers: [{ audience: "urn:edge-oidc:api:weather", scopes: ["weather"] }] as readonly ResourceServer[],
   /** ID-token signing algorithms we hold keys for; the first is the default (OIDC Discovery requires RS256). */
   signingAlgorithms: ["RS256", "ES256", "PS256", "EdDSA"] as const,
   /** RFC 9068 access tokens are signed with this algorithm. */

@@ -9,6 +9,7 @@ import { OAuthError } from "../errors";
 import { readSession, type Session } from "../session/session";
 import { consentedScopes } from "../users/store";
 import { hashSecret, mintHandle } from "../tokens/grant-token";
+import { wantsRefreshToken } from "../tokens/issue";
 import type { Interaction } from "./interaction";
 import { authorizationResponse } from "./response";
 import type { AuthorizationRequest } from "./request";
@@ -34,7 +35,7 @@ export async function continueAuthorization(
     if (req.prompt.includes("none")) throw new OAuthError("consent_required", "consent is required").redirectTo(target);
     return c.redirect(`/consent?interaction=${encodeURIComponent(interaction.token)}`, 303);
   }
-  return issueCode(c, req, session);
+  return issueCode(c, client, req, session);
 }
 
 /** prompt=login/select_account, an exceeded max_age (§3.1.2.1) or an id_token_hint naming another user. */
@@ -53,22 +54,26 @@ async function needsConsent(c: Context<AppEnv>, client: Client, req: Authorizati
 }
 
 /** Creates the Grant object and sends the code (`<grant-id>.<secret>`) to the client. */
-export async function issueCode(c: Context<AppEnv>, req: AuthorizationRequest, session: Session): Promise<Response> {
+export async function issueCode(c: Context<AppEnv>, client: Client, req: AuthorizationRequest, session: Session): Promise<Response> {
   const handle = mintHandle(c.env.GRANT.newUniqueId());
-  await c.env.GRANT.get(handle.id).create({
-    clientId: req.client_id,
-    sub: session.sub,
-    scope: req.scope,
-    redirectUri: req.redirect_uri,
-    nonce: req.nonce,
-    codeChallenge: req.code_challenge,
-    authTime: session.auth_time,
-    amr: session.amr,
-    acr: undefined,
-    claims: req.claims,
-    codeHash: await hashSecret(handle.secret),
-    codeExpiresAt: nowSeconds() + config.lifetimes.authorizationCode,
-  });
+  await c.env.GRANT.get(handle.id).createWithCode(
+    {
+      clientId: req.client_id,
+      sub: session.sub,
+      scope: req.scope,
+      authTime: session.auth_time,
+      amr: session.amr,
+      nonce: req.nonce,
+      claims: req.claims,
+      offline: wantsRefreshToken(client, req.scope),
+    },
+    {
+      hash: await hashSecret(handle.secret),
+      expiresAt: nowSeconds() + config.lifetimes.authorizationCode,
+      redirectUri: req.redirect_uri,
+      challenge: req.code_challenge,
+    },
+  );
   const target = { redirectUri: req.redirect_uri, responseMode: req.response_mode, state: req.state };
   return authorizationResponse(c, target, { code: handle.value });
 }

@@ -2,7 +2,7 @@
 import * as v from "valibot";
 import { config } from "../config";
 import type { Env } from "../env";
-import { ClientRecord, clientKey, type Client } from "./schema";
+import { ClientRecord, clientKey, type Client, type ClientInput } from "./schema";
 
 interface CacheEntry {
   client: Client | null;
@@ -30,7 +30,10 @@ function parseClient(raw: unknown, clientId: string): Client | null {
   return result.output;
 }
 
-export async function saveClient(env: Env, client: Client): Promise<void> {
-  await env.CLIENTS.put(clientKey(client.client_id), JSON.stringify(v.parse(ClientRecord, client)));
+/** Validates (filling defaults) and stores a client record. */
+export async function saveClient(env: Env, input: ClientInput): Promise<Client> {
+  const client = v.parse(ClientRecord, input);
+  await env.CLIENTS.put(clientKey(client.client_id), JSON.stringify(client));
   cache.delete(client.client_id);
+  return client;
 }

@@ -2,16 +2,16 @@
 // [env.dev]); the production configuration never sets it. Idempotent: a marker key says it is done.
 import type { MiddlewareHandler } from "hono";
 import { saveClient } from "../clients/registry";
-import type { Client } from "../clients/schema";
+import type { ClientInput } from "../clients/schema";
 import type { AppEnv, Env } from "../env";
 import { sha256Base64url } from "../lib/crypto";
 import { hashPassword } from "../users/password";
 import { saveUser, type User } from "../users/store";
 
-const MARKER = "seed:demo:v1";
+const MARKER = "seed:demo:v2";
 const ALL_SCOPES = "openid profile email address phone offline_access weather";
 const REDIRECTS = ["http://localhost:3000/callback", "http://127.0.0.1:3000/callback"];
-const WEB_GRANTS: Client["grant_types"] = ["authorization_code", "refresh_token", "client_credentials", "password"];
+const WEB_GRANTS: ClientInput["grant_types"] = ["authorization_code", "refresh_token", "client_credentials", "password"];
 
 let seeded: Promise<void> | undefined;
 
@@ -31,7 +31,7 @@ export function demoSeed(): MiddlewareHandler<AppEnv> {
 export async function seedDemoData(env: Env): Promise<void> {
   if ((await env.USERS.get(MARKER)) !== null) return;
   const secret = await sha256Base64url("demo-secret");
-  const clients: Client[] = [
+  const clients: ClientInput[] = [
     webClient("demo", "Demo web app", "client_secret_basic", secret),
     webClient("demo-post", "Demo web app (post)", "client_secret_post", secret),
     {
@@ -56,8 +56,33 @@ export async function seedDemoData(env: Env): Promise<void> {
       grant_types: ["client_credentials"],
       response_types: [],
       scope: "weather",
-      id_token_signed_response_alg: "RS256",
       skip_consent: true,
+    },
+    {
+      // The same service, with access tokens by reference (opaque; APIs resolve them through introspection).
+      v: 1,
+      client_id: "demo-service-ref",
+      client_name: "Demo service (opaque tokens)",
+      client_secret_hash: await sha256Base64url("demo-service-secret"),
+      token_endpoint_auth_method: "client_secret_basic",
+      redirect_uris: [],
+      grant_types: ["client_credentials"],
+      response_types: [],
+      scope: "weather",
+      access_token_format: "opaque",
+    },
+    {
+      // The weather API as a resource server: it authenticates to introspect tokens and obtains none.
+      v: 1,
+      client_id: "weather-api",
+      client_name: "Weather API",
+      client_secret_hash: await sha256Base64url("weather-api-secret"),
+      token_endpoint_auth_method: "client_secret_basic",
+      redirect_uris: [],
+      grant_types: [],
+      response_types: [],
+      scope: "",
+      resource_server: true,
     },
   ];
   await Promise.all(clients.map((client) => saveClient(env, client)));
@@ -66,7 +91,7 @@ export async function seedDemoData(env: Env): Promise<void> {
   await env.USERS.put(MARKER, new Date().toISOString());
 }
 
-function webClient(id: string, name: string, method: Client["token_endpoint_auth_method"], secretHash: string): Client {
+function webClient(id: string, name: string, method: ClientInput["token_endpoint_auth_method"], secretHash: string): ClientInput {
   return {
     v: 1,
     client_id: id,

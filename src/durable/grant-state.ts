@@ -1,34 +1,93 @@
-// The state one Grant Durable Object keeps, parsed through a versioned schema on every read.
+// The state one Grant Durable Object keeps, parsed through a versioned schema on every read, and the shapes
+// of its RPC calls. Only hashes of codes and tokens are stored (DESIGN.md §1).
 import * as v from "valibot";
+
+const Hash = v.string();
+
+const CodeState = v.object({
+  hash: Hash,
+  expiresAt: v.number(),
+  redeemedAt: v.optional(v.number()),
+  redirectUri: v.string(),
+  /** S256 code challenge (RFC 7636 §4.2), when the client sent one. */
+  challenge: v.optional(v.string()),
+});
+
+const RefreshState = v.object({
+  /** Hash of the current refresh token of the family. */
+  hash: Hash,
+  /** Sliding expiry, renewed on each rotation but never past absoluteExpiresAt. */
+  expiresAt: v.number(),
+  absoluteExpiresAt: v.number(),
+  idleLifetime: v.number(),
+  graceSeconds: v.number(),
+  /** The token rotated out last, for the grace window: its successor is kept encrypted under the old secret. */
+  previous: v.optional(v.object({ hash: Hash, rotatedAt: v.number(), encryptedNext: v.string() })),
+  /** Hashes of older rotated-out tokens (bounded): presenting one is reuse. */
+  retired: v.array(Hash),
+});
+
+const OpaqueToken = v.object({ hash: Hash, iat: v.number(), expiresAt: v.number(), scope: v.array(v.string()) });
 
 export const GrantState = v.object({
   v: v.literal(1),
   clientId: v.string(),
+  /** The user, or the client itself for client_credentials. */
   sub: v.string(),
   scope: v.array(v.string()),
-  redirectUri: v.string(),
-  nonce: v.optional(v.string()),
-  /** S256 code challenge (RFC 7636 §4.2), when the client sent one. */
-  codeChallenge: v.optional(v.string()),
-  authTime: v.number(),
-  amr: v.array(v.string()),
+  authTime: v.optional(v.number()),
+  amr: v.optional(v.array(v.string())),
   acr: v.optional(v.string()),
+  nonce: v.optional(v.string()),
   /** The OIDC `claims` request parameter (§5.5), kept as sent (JSON). */
   claims: v.optional(v.string()),
-  /** Only the hash of the code's secret part is stored. */
-  codeHash: v.string(),
-  codeExpiresAt: v.number(),
-  codeRedeemedAt: v.optional(v.number()),
+  /** Decided at authorization: the code's redemption also starts a refresh-token family. */
+  offline: v.boolean(),
+  code: v.optional(CodeState),
+  refresh: v.optional(RefreshState),
+  /** Live opaque access tokens (by reference). */
+  opaque: v.array(OpaqueToken),
+  /** jti of individually revoked JWT access tokens (RFC 7009 §2). */
+  revokedJti: v.array(v.string()),
   revoked: v.boolean(),
   /** When everything issued from this grant has expired; the alarm deletes the state then. */
   expiresAt: v.number(),
 });
 export type GrantState = v.InferOutput<typeof GrantState>;
+export type RefreshState = v.InferOutput<typeof RefreshState>;
 
-/** What the Worker needs to know about a grant to issue tokens or answer userinfo. */
+/** What the Worker needs to know about a grant to issue tokens, answer userinfo or introspect. */
 export type GrantView = Pick<GrantState, "clientId" | "sub" | "scope" | "nonce" | "authTime" | "amr" | "acr" | "claims">;
 
-export type GrantInit = Omit<GrantState, "v" | "codeRedeemedAt" | "revoked" | "expiresAt">;
+/** Tokens about to be issued, registered in the same atomic step that authorises them. */
+export interface Issuance {
+  accessTokenExpiresAt: number;
+  /** Hash of an opaque access token's secret, for clients with access tokens by reference. */
+  opaqueHash?: string | undefined;
+  /** The scope of this access token: narrower than the grant's on a refresh; undefined means the grant's. */
+  accessScope?: string[] | undefined;
+  /** Hash of a new refresh token when the grant is to have one (or its rotation). */
+  refresh?: { hash: string; idleLifetime: number; absoluteLifetime: number; graceSeconds: number } | undefined;
+}
+
+export interface GrantInit {
+  clientId: string;
+  sub: string;
+  scope: string[];
+  authTime?: number | undefined;
+  amr?: string[] | undefined;
+  acr?: string | undefined;
+  nonce?: string | undefined;
+  claims?: string | undefined;
+  offline: boolean;
+}
+
+export interface CodeInit {
+  hash: string;
+  expiresAt: number;
+  redirectUri: string;
+  challenge: string | undefined;
+}
 
 export interface RedeemCodeInput {
   codeHash: string;
@@ -36,8 +95,29 @@ export interface RedeemCodeInput {
   redirectUri: string;
   /** BASE64URL(SHA256(code_verifier)) computed by the Worker, or undefined when no verifier was sent. */
   verifierChallenge: string | undefined;
-  /** How long the tokens about to be issued live, so the grant outlives them. */
-  tokensExpireAt: number;
+  issuance: Issuance;
 }
 
-export type RedeemResult = { ok: true; grant: GrantView } | { ok: false; reason: string };
+export interface RefreshInput {
+  presentedHash: string;
+  clientId: string;
+  /** The successor's secret encrypted under the presented one, kept for the grace window. */
+  encryptedNext: string;
+  issuance: Issuance & { refresh: NonNullable<Issuance["refresh"]> };
+}
+
+export type Failure = { ok: false; reason: string };
+/** refreshIssued: the prepared refresh token was registered (the grant is an offline one). */
+export type RedeemResult = { ok: true; grant: GrantView; refreshIssued: boolean } | Failure;
+/** rotated: the Worker's new refresh token is now current; retry: answer with the successor kept for the window. */
+export type RefreshResult = { ok: true; grant: GrantView; retryOf?: string } | Failure;
+
+export type TokenKind = "access_token" | "refresh_token";
+
+export interface TokenInfo {
+  kind: TokenKind;
+  grant: GrantView;
+  scope: string[];
+  iat: number | undefined;
+  exp: number;
+}

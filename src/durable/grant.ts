@@ -1,47 +1,149 @@
-// Grant: one Durable Object per authorization grant (DESIGN.md §1). Its id travels inside the code
-// (`<grant-id>.<secret>`), so every edge location reaches the same object and a code is redeemed exactly once.
-// Every check-and-update below is synchronous (SQLite-backed sync KV), so it runs as one atomic step.
+// Grant: one Durable Object per authorization grant (DESIGN.md §1), the single source of truth for everything
+// issued from it. Its id travels inside codes, refresh tokens and opaque access tokens (`<grant-id>.<secret>`)
+// and inside JWT access tokens' jti, so every edge location reaches the same object.
+// Every check-and-update below is synchronous (SQLite-backed sync KV): each call is one atomic step, however
+// many requests race for the same code or refresh token.
 import { DurableObject } from "cloudflare:workers";
 import * as v from "valibot";
 import { nowSeconds } from "../clock";
 import type { Env } from "../env";
-import { GrantState, type GrantInit, type GrantView, type RedeemCodeInput, type RedeemResult } from "./grant-state";
+import {
+  GrantState,
+  type CodeInit,
+  type GrantInit,
+  type GrantView,
+  type Issuance,
+  type RedeemCodeInput,
+  type RedeemResult,
+  type RefreshInput,
+  type RefreshResult,
+  type TokenInfo,
+} from "./grant-state";
 
 const STATE_KEY = "grant";
+/** How many rotated-out refresh token hashes are remembered for reuse detection. */
+const RETIRED_LIMIT = 50;
+const REVOKED_JTI_LIMIT = 1000;
+
+export type RevokeOutcome = "revoked" | "not_found" | "wrong_client";
 
 export class Grant extends DurableObject<Env> {
-  async create(init: GrantInit): Promise<void> {
-    const state: GrantState = { v: 1, ...init, revoked: false, expiresAt: init.codeExpiresAt };
-    this.write(state);
+  /** A grant that starts with an authorization code (the code flow). */
+  async createWithCode(init: GrantInit, code: CodeInit): Promise<void> {
+    this.write({ ...emptyState(init), code, expiresAt: code.expiresAt });
   }
 
-  /** Redeem the authorization code: validate, then mark it used, in one synchronous step. */
+  /** A grant whose tokens are issued at once (password, client_credentials). */
+  async createIssued(init: GrantInit, issuance: Issuance): Promise<void> {
+    this.write(withIssuance(emptyState(init), issuance, nowSeconds()));
+  }
+
+  /** Redeem the authorization code: validate, mark it used and register the tokens, in one step. */
   async redeemCode(input: RedeemCodeInput): Promise<RedeemResult> {
     const state = this.read();
-    if (!state || state.codeHash !== input.codeHash) return { ok: false, reason: "unknown authorization code" };
-    if (state.revoked) return { ok: false, reason: "the grant has been revoked" };
-    if (state.codeRedeemedAt !== undefined) {
+    const code = state?.code;
+    if (!state || !code || code.hash !== input.codeHash) return fail("unknown authorization code");
+    if (state.revoked) return fail("the grant has been revoked");
+    if (code.redeemedAt !== undefined) {
       // RFC 6749 §4.1.2: "If an authorization code is used more than once, the authorization server MUST deny
       // the request and SHOULD revoke (when possible) all tokens previously issued based on that authorization code."
       this.write({ ...state, revoked: true });
-      return { ok: false, reason: "authorization code already used; the grant is revoked" };
+      return fail("authorization code already used; the grant is revoked");
     }
     const now = nowSeconds();
-    if (now >= state.codeExpiresAt) return { ok: false, reason: "authorization code expired" };
+    if (now >= code.expiresAt) return fail("authorization code expired");
     // RFC 6749 §4.1.3: the code is bound to its client and to the redirect_uri of the authorization request.
-    if (state.clientId !== input.clientId) return { ok: false, reason: "authorization code was issued to another client" };
-    if (state.redirectUri !== input.redirectUri) return { ok: false, reason: "redirect_uri does not match" };
-    const pkceFailure = checkPkce(state.codeChallenge, input.verifierChallenge);
-    if (pkceFailure) return { ok: false, reason: pkceFailure };
-    this.write({ ...state, codeRedeemedAt: now, expiresAt: Math.max(state.expiresAt, input.tokensExpireAt) });
-    return { ok: true, grant: view(state) };
+    if (state.clientId !== input.clientId) return fail("authorization code was issued to another client");
+    if (code.redirectUri !== input.redirectUri) return fail("redirect_uri does not match");
+    const pkceFailure = checkPkce(code.challenge, input.verifierChallenge);
+    if (pkceFailure) return fail(pkceFailure);
+    const issuance = { ...input.issuance, refresh: state.offline ? input.issuance.refresh : undefined };
+    this.write(withIssuance({ ...state, code: { ...code, redeemedAt: now } }, issuance, now));
+    return { ok: true, grant: view(state), refreshIssued: issuance.refresh !== undefined };
   }
 
-  /** The grant behind an access token, or null when it is revoked, expired or gone. */
-  async activeGrant(): Promise<GrantView | null> {
+  /** Refresh with rotation and reuse detection (RFC 6749 §6, RFC 9700 §4.14.2). */
+  async refresh(input: RefreshInput): Promise<RefreshResult> {
     const state = this.read();
-    if (!state || state.revoked || nowSeconds() >= state.expiresAt) return null;
+    const family = state?.refresh;
+    if (!state || !family) return fail("unknown refresh token");
+    if (state.revoked) return fail("the grant has been revoked");
+    // RFC 6749 §6: the refresh token is bound to the client it was issued to.
+    if (state.clientId !== input.clientId) return fail("refresh token was issued to another client");
+    const now = nowSeconds();
+    const presented = input.presentedHash;
+
+    if (presented === family.hash) {
+      if (now >= family.expiresAt) return fail("refresh token expired");
+      const retired = family.previous ? [...family.retired, family.previous.hash].slice(-RETIRED_LIMIT) : family.retired;
+      const rotated = {
+        ...family,
+        hash: input.issuance.refresh.hash,
+        expiresAt: Math.min(now + family.idleLifetime, family.absoluteExpiresAt),
+        previous: { hash: presented, rotatedAt: now, encryptedNext: input.encryptedNext },
+        retired,
+      };
+      this.write(withIssuance({ ...state, refresh: rotated }, { ...input.issuance, refresh: undefined }, now));
+      return { ok: true, grant: view(state) };
+    }
+    if (family.previous?.hash === presented && now - family.previous.rotatedAt <= family.graceSeconds) {
+      // A retry of the same refresh inside the grace window: the same successor, not a revocation.
+      this.write(withIssuance(state, { ...input.issuance, refresh: undefined }, now));
+      return { ok: true, grant: view(state), retryOf: family.previous.encryptedNext };
+    }
+    if (family.previous?.hash === presented || family.retired.includes(presented)) {
+      // RFC 9700 §4.14.2: a rotated-out refresh token used again means it leaked: revoke the whole grant.
+      this.write({ ...state, revoked: true });
+      return fail("refresh token already used; the grant is revoked");
+    }
+    return fail("unknown refresh token");
+  }
+
+  /** An opaque access token or the current refresh token, for introspection and userinfo. */
+  async lookupHandle(hash: string): Promise<TokenInfo | null> {
+    const state = this.liveState();
+    if (!state) return null;
+    const now = nowSeconds();
+    const opaque = state.opaque.find((t) => t.hash === hash && now < t.expiresAt);
+    if (opaque) {
+      return { kind: "access_token", grant: view(state), scope: opaque.scope, iat: opaque.iat, exp: opaque.expiresAt };
+    }
+    const family = state.refresh;
+    if (family && family.hash === hash && now < family.expiresAt) {
+      return { kind: "refresh_token", grant: view(state), scope: state.scope, iat: undefined, exp: family.expiresAt };
+    }
+    return null;
+  }
+
+  /** The grant behind a JWT access token, or null when it or the token was revoked or has expired. */
+  async jwtGrant(jti: string): Promise<GrantView | null> {
+    const state = this.liveState();
+    if (!state || state.revokedJti.includes(jti)) return null;
     return view(state);
+  }
+
+  /** RFC 7009 §2.1: revoke an opaque access token, or (a refresh token) the whole grant. */
+  async revokeHandle(hash: string, clientId: string): Promise<RevokeOutcome> {
+    const state = this.read();
+    if (!state) return "not_found";
+    const isOpaque = state.opaque.some((t) => t.hash === hash);
+    const family = state.refresh;
+    const isRefresh = family !== undefined && (family.hash === hash || family.previous?.hash === hash || family.retired.includes(hash));
+    if (!isOpaque && !isRefresh) return "not_found";
+    // "The authorization server first validates the client credentials ... and then verifies whether the token
+    // was issued to the client making the revocation request."
+    if (state.clientId !== clientId) return "wrong_client";
+    // Revoking a refresh token revokes the grant and every access token issued from it (RFC 7009 §2.1 SHOULD).
+    this.write(isRefresh ? { ...state, revoked: true } : { ...state, opaque: state.opaque.filter((t) => t.hash !== hash) });
+    return "revoked";
+  }
+
+  async revokeJwt(jti: string, clientId: string): Promise<RevokeOutcome> {
+    const state = this.read();
+    if (!state) return "not_found";
+    if (state.clientId !== clientId) return "wrong_client";
+    this.write({ ...state, revokedJti: [...state.revokedJti, jti].slice(-REVOKED_JTI_LIMIT) });
+    return "revoked";
   }
 
   override async alarm(): Promise<void> {
@@ -52,6 +154,11 @@ export class Grant extends DurableObject<Env> {
     }
     await this.ctx.storage.deleteAlarm();
     await this.ctx.storage.deleteAll();
+  }
+
+  private liveState(): GrantState | null {
+    const state = this.read();
+    return state && !state.revoked && nowSeconds() < state.expiresAt ? state : null;
   }
 
   private read(): GrantState | null {
@@ -67,10 +174,37 @@ export class Grant extends DurableObject<Env> {
 
   private write(state: GrantState): void {
     this.ctx.storage.kv.put(STATE_KEY, state);
-    // The alarm deletes the state once everything issued from the grant has expired. setAlarm is
-    // asynchronous but its write is ordered with the put above by the output gate.
+    // The alarm deletes the state once everything issued from the grant has expired; the output gate orders
+    // this write with the put above.
     void this.ctx.storage.setAlarm(state.expiresAt * 1000);
   }
+}
+
+function emptyState(init: GrantInit): GrantState {
+  return { v: 1, ...init, opaque: [], revokedJti: [], revoked: false, expiresAt: 0 };
+}
+
+/** Registers the tokens of one issuance and extends the grant's life to cover them. */
+function withIssuance(state: GrantState, issuance: Issuance, now: number): GrantState {
+  const opaque = state.opaque.filter((t) => t.expiresAt > now);
+  if (issuance.opaqueHash) {
+    const scope = issuance.accessScope ?? state.scope;
+    opaque.push({ hash: issuance.opaqueHash, iat: now, expiresAt: issuance.accessTokenExpiresAt, scope });
+  }
+  let refresh = state.refresh;
+  if (issuance.refresh && !refresh) {
+    const absoluteExpiresAt = now + issuance.refresh.absoluteLifetime;
+    refresh = {
+      hash: issuance.refresh.hash,
+      expiresAt: Math.min(now + issuance.refresh.idleLifetime, absoluteExpiresAt),
+      absoluteExpiresAt,
+      idleLifetime: issuance.refresh.idleLifetime,
+      graceSeconds: issuance.refresh.graceSeconds,
+      retired: [],
+    };
+  }
+  const expiresAt = Math.max(state.expiresAt, issuance.accessTokenExpiresAt, refresh?.expiresAt ?? 0);
+  return { ...state, opaque, ...(refresh ? { refresh } : {}), expiresAt };
 }
 
 /** RFC 7636 §4.6, and RFC 9700 §2.1.1: a verifier without a challenge is refused too (PKCE downgrade). */
@@ -82,11 +216,11 @@ function checkPkce(challenge: string | undefined, verifierChallenge: string | un
   return verifierChallenge === challenge ? undefined : "code_verifier does not match the code_challenge";
 }
 
+function fail(reason: string): { ok: false; reason: string } {
+  return { ok: false, reason };
+}
+
 function view(state: GrantState): GrantView {
   const { clientId, sub, scope, nonce, authTime, amr, acr, claims } = state;
   return { clientId, sub, scope, nonce, authTime, amr, acr, claims };
-}
-
-export function grantStub(env: Env, grantId: DurableObjectId): DurableObjectStub<Grant> {
-  return env.GRANT.get(grantId);
 }

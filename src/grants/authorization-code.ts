@@ -1,12 +1,9 @@
 // grant_type=authorization_code (RFC 6749 §4.1.3, RFC 7636 §4.5, OIDC Core §3.1.3).
 import { base64url } from "jose";
-import { nowSeconds } from "../clock";
-import { config } from "../config";
 import { invalidGrant, invalidRequest } from "../errors";
 import { sha256 } from "../lib/crypto";
-import { issueAccessToken } from "../tokens/access-token";
 import { hashSecret, parseHandle } from "../tokens/grant-token";
-import { issueIdToken } from "../tokens/id-token";
+import { prepareIssuance, tokenResponse } from "../tokens/issue";
 import type { GrantContext, GrantHandler, TokenResponse } from "./types";
 
 // RFC 7636 §4.1: code_verifier = 43*128unreserved.
@@ -23,32 +20,21 @@ export const authorizationCode: GrantHandler = {
     const handle = parseHandle(env, code);
     if (!handle) throw invalidGrant("invalid authorization code");
 
-    const accessTokenExpiresAt = nowSeconds() + config.lifetimes.accessToken;
+    // Whether this grant gets a refresh token was decided at authorization; a secret is prepared for the
+    // case it does, and the Grant object registers it only then.
+    const prepared = await prepareIssuance(client, undefined, client.grant_types.includes("refresh_token"));
     const result = await env.GRANT.get(handle.id).redeemCode({
       codeHash: await hashSecret(handle.secret),
       clientId: client.client_id,
       redirectUri,
       verifierChallenge: verifier === undefined ? undefined : base64url.encode(await sha256(verifier)),
-      tokensExpireAt: accessTokenExpiresAt,
+      issuance: prepared.issuance,
     });
     if (!result.ok) throw invalidGrant(result.reason);
-
-    const { grant } = result;
-    const accessToken = await issueAccessToken(env, {
-      grantId: handle.id.toString(),
-      sub: grant.sub,
-      clientId: client.client_id,
-      scope: grant.scope,
-      authTime: grant.authTime,
+    return tokenResponse(env, client, handle.id, result.grant, prepared, {
+      refreshSecret: result.refreshIssued ? prepared.refreshSecret : undefined,
+      idToken: true,
+      includeNonce: true,
     });
-    const response: TokenResponse = {
-      access_token: accessToken.token,
-      token_type: "Bearer",
-      expires_in: accessToken.expiresIn,
-      scope: grant.scope.join(" "),
-    };
-    // OIDC Core §3.1.3.3: an ID token when the request was an OpenID Connect one.
-    if (grant.scope.includes("openid")) response.id_token = await issueIdToken(env, client, grant, accessToken.token);
-    return response;
   },
 };

@@ -37,9 +37,9 @@ consent.post("/", async (c) => {
     const target = { redirectUri: req.redirect_uri, responseMode: req.response_mode, state: req.state };
     return authorizationResponse(c, target, { error: "access_denied", error_description: "the user denied access" });
   }
-  await interactionClient(c, interaction);
+  const client = await interactionClient(c, interaction);
   await rememberConsent(c.env, session.sub, req.client_id, req.scope);
-  return issueCode(c, req, session);
+  return issueCode(c, client, req, session);
 });
 
 async function signedInUser(c: Context<AppEnv>): Promise<Session> {

@@ -1,31 +1,32 @@
-// UserInfo endpoint (OIDC Core §5.3): GET and POST, bearer token per RFC 6750.
+// UserInfo endpoint (OIDC Core §5.3): GET and POST, bearer token per RFC 6750, access tokens of either format.
 import { Hono, type Context } from "hono";
 import type { AppEnv } from "../env";
 import { MissingBearerToken, OAuthError, invalidRequest, invalidToken } from "../errors";
 import { paramsFrom } from "../lib/params";
-import { verifyAccessToken } from "../tokens/access-token";
-import { claimsForScopes } from "../tokens/claims";
+import { resolveAccessToken } from "../tokens/access-token";
+import { pickClaims, requestedClaimNames, scopeClaimNames } from "../tokens/claims";
 import { findUserBySub } from "../users/store";
 
 export const userinfo = new Hono<AppEnv>();
 
 userinfo.on(["GET", "POST"], "/", async (c) => {
-  const token = await bearerToken(c);
-  const verified = await verifyAccessToken(c.env, token);
-  // The token's signature is not enough: the grant may have been revoked (a reused code, a revocation).
-  const grant = await c.env.GRANT.get(c.env.GRANT.idFromString(verified.grantId)).activeGrant();
-  if (!grant || grant.sub !== verified.sub) throw invalidToken("the access token has been revoked");
-  // OIDC Core §5.3: the openid scope is required for userinfo.
-  if (!verified.scope.includes("openid")) {
+  // Signature and expiry are not enough: the Grant object says whether the token or its grant was revoked.
+  const token = await resolveAccessToken(c.env, await bearerToken(c));
+  if (!token) throw invalidToken("the access token is invalid, expired or revoked");
+  const audience = Array.isArray(token.aud) ? token.aud : [token.aud];
+  if (!audience.includes(c.env.ISSUER)) throw invalidToken("the access token is not meant for this provider");
+  // OIDC Core §5.3: userinfo needs an access token for the openid scope.
+  if (!token.scope.includes("openid")) {
     throw new OAuthError("insufficient_scope", "the access token lacks the openid scope", {
       status: 403,
       wwwAuthenticate: 'Bearer error="insufficient_scope", scope="openid"',
     });
   }
-  const user = await findUserBySub(c.env, verified.sub);
+  const user = await findUserBySub(c.env, token.grant.sub);
   if (!user) throw invalidToken("the user no longer exists");
+  const names = [...scopeClaimNames(token.scope), ...requestedClaimNames(token.grant.claims, "userinfo")];
   c.header("Cache-Control", "no-store");
-  return c.json(claimsForScopes(user, verified.scope));
+  return c.json(pickClaims(user, names));
 });
 
 /** RFC 6750 §2.1 (header) and §2.2 (form body); "Clients MUST NOT use more than one method" (§2). */

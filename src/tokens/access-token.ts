@@ -1,72 +1,130 @@
-// JWT access tokens per RFC 9068. The jti starts with the grant id, so our own endpoints (userinfo) can ask
-// the Grant object whether the grant behind a token is still active.
-import { jwtVerify } from "jose";
+// Access tokens in two formats, chosen per client: by value (RFC 9068 JWT) or by reference (an opaque
+// `<grant-id>.<secret>` handle whose state lives in the Grant object). A JWT's jti starts with the grant id,
+// so our own endpoints can ask the Grant object whether it was revoked.
+import { decodeProtectedHeader, jwtVerify } from "jose";
 import { nowSeconds } from "../clock";
 import { config } from "../config";
+import type { GrantView, TokenInfo } from "../durable/grant-state";
 import type { Env } from "../env";
-import { invalidToken } from "../errors";
 import { randomToken } from "../lib/crypto";
 import { ownKeyResolver } from "../keys/store";
+import { hashSecret, parseHandle } from "./grant-token";
 import { signJwt } from "./sign";
 
 export const ACCESS_TOKEN_TYP = "at+jwt";
 
-export interface AccessTokenInput {
+export interface JwtAccessTokenInput {
   grantId: string;
-  sub: string;
+  grant: GrantView;
   clientId: string;
   scope: string[];
-  authTime: number | undefined;
+  iat: number;
+  exp: number;
 }
 
-export interface IssuedAccessToken {
-  token: string;
-  expiresIn: number;
-  expiresAt: number;
+/** RFC 9068 §3: aud names the APIs the scopes are for, plus this issuer when userinfo may be called. */
+export function audienceFor(issuer: string, scope: readonly string[]): string | string[] {
+  const apis = config.resourceServers.filter((rs) => rs.scopes.some((s) => scope.includes(s))).map((rs) => rs.audience);
+  const audience = scope.includes("openid") || apis.length === 0 ? [issuer, ...apis] : apis;
+  return audience.length === 1 && audience[0] !== undefined ? audience[0] : audience;
 }
 
-export async function issueAccessToken(env: Env, input: AccessTokenInput): Promise<IssuedAccessToken> {
-  const iat = nowSeconds();
-  const expiresIn = config.lifetimes.accessToken;
-  const token = await signJwt(env, config.accessTokenSigningAlg, ACCESS_TOKEN_TYP, {
+export async function signJwtAccessToken(env: Env, input: JwtAccessTokenInput): Promise<string> {
+  return signJwt(env, config.accessTokenSigningAlg, ACCESS_TOKEN_TYP, {
     iss: env.ISSUER,
-    sub: input.sub,
-    // RFC 9068 §3: aud identifies the resource server; without a resource indicator that is this issuer
-    // (its userinfo endpoint).
-    aud: env.ISSUER,
-    iat,
-    exp: iat + expiresIn,
+    sub: input.grant.sub,
+    aud: audienceFor(env.ISSUER, input.scope),
+    iat: input.iat,
+    exp: input.exp,
     jti: `${input.grantId}.${randomToken(16)}`,
     client_id: input.clientId,
     scope: input.scope.join(" "),
-    ...(input.authTime === undefined ? {} : { auth_time: input.authTime }),
+    ...(input.grant.authTime === undefined ? {} : { auth_time: input.grant.authTime }),
   });
-  return { token, expiresIn, expiresAt: iat + expiresIn };
 }
 
-export interface VerifiedAccessToken {
-  grantId: string;
-  sub: string;
+/** What an access token, of either format, stands for right now. */
+export interface ActiveAccessToken {
+  format: "jwt" | "opaque";
+  grant: GrantView;
   scope: string[];
+  iat: number | undefined;
+  exp: number;
+  aud: string | string[];
+  /** For a JWT: its jti; for an opaque token: its handle hash. */
+  reference: string;
+  grantId: DurableObjectId;
 }
 
-/** Verifies one of our access tokens (RFC 9068 §4): signature, typ, iss, aud, exp. */
-export async function verifyAccessToken(env: Env, token: string): Promise<VerifiedAccessToken> {
+/** Resolves an access token (signature, typ, iss, exp, then the Grant object's word), or null when inactive. */
+export async function resolveAccessToken(env: Env, token: string): Promise<ActiveAccessToken | null> {
+  return looksLikeJwt(token) ? resolveJwt(env, token) : resolveOpaque(env, token);
+}
+
+export function looksLikeJwt(token: string): boolean {
+  if (token.split(".").length !== 3) return false;
+  try {
+    decodeProtectedHeader(token);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function resolveJwt(env: Env, token: string): Promise<ActiveAccessToken | null> {
   let payload;
   try {
+    // RFC 9068 §4: validate typ, iss, signature and exp.
     ({ payload } = await jwtVerify(token, await ownKeyResolver(env), {
       issuer: env.ISSUER,
-      audience: env.ISSUER,
       typ: ACCESS_TOKEN_TYP,
       algorithms: [...config.signingAlgorithms],
       currentDate: new Date(nowSeconds() * 1000),
+      requiredClaims: ["jti", "exp", "sub", "aud"],
     }));
   } catch {
-    throw invalidToken("the access token is invalid or expired");
+    return null;
   }
-  const grantId = typeof payload.jti === "string" ? payload.jti.split(".")[0] : undefined;
-  if (!grantId || typeof payload.sub !== "string" || typeof payload.scope !== "string") {
-    throw invalidToken("the access token is invalid or expired");
+  const jti = String(payload.jti);
+  const grantId = grantIdFrom(env, jti.split(".")[0] ?? "");
+  if (!grantId || typeof payload.scope !== "string" || payload.exp === undefined || payload.aud === undefined) return null;
+  const grant = await env.GRANT.get(grantId).jwtGrant(jti);
+  if (!grant || grant.sub !== payload.sub) return null;
+  return {
+    format: "jwt",
+    grant,
+    scope: payload.scope.split(" "),
+    iat: payload.iat,
+    exp: payload.exp,
+    aud: payload.aud,
+    reference: jti,
+    grantId,
+  };
+}
+
+async function resolveOpaque(env: Env, token: string): Promise<ActiveAccessToken | null> {
+  const handle = parseHandle(env, token);
+  if (!handle) return null;
+  const hash = await hashSecret(handle.secret);
+  const info: TokenInfo | null = await env.GRANT.get(handle.id).lookupHandle(hash);
+  if (!info || info.kind !== "access_token") return null;
+  return {
+    format: "opaque",
+    grant: info.grant,
+    scope: info.scope,
+    iat: info.iat,
+    exp: info.exp,
+    aud: audienceFor(env.ISSUER, info.scope),
+    reference: hash,
+    grantId: handle.id,
+  };
+}
+
+function grantIdFrom(env: Env, hex: string): DurableObjectId | null {
+  if (!/^[0-9a-f]{64}$/.test(hex)) return null;
+  try {
+    return env.GRANT.idFromString(hex);
+  } catch {
+    return null;
   }
-  return { grantId, sub: payload.sub, scope: payload.scope.split(" ") };
 }

@@ -1,13 +1,34 @@
-// Which user claims a grant releases: OIDC Core §5.4 maps each standard scope to its claims.
+// Which user claims a grant releases: OIDC Core §5.4 maps each standard scope to its claims, and the `claims`
+// request parameter (§5.5) asks for individual claims in the ID token or at userinfo.
+import * as v from "valibot";
 import { config } from "../config";
 import type { User } from "../users/store";
 
-export function claimsForScopes(user: User, scopes: readonly string[]): Record<string, unknown> {
+type Target = "id_token" | "userinfo";
+
+const ClaimsRequest = v.record(
+  v.string(),
+  v.optional(v.nullable(v.record(v.string(), v.nullable(v.object({ essential: v.optional(v.boolean()) }))))),
+);
+
+/** Claim names the `claims` parameter requests for a target (both essential and voluntary ones). */
+export function requestedClaimNames(claimsParameter: string | undefined, target: Target): string[] {
+  if (!claimsParameter) return [];
+  const parsed = v.safeParse(ClaimsRequest, JSON.parse(claimsParameter));
+  const members = parsed.success ? parsed.output[target] : undefined;
+  return members ? Object.keys(members).filter((name) => name !== "sub") : [];
+}
+
+/** The claims each scope requests (OIDC Core §5.4). */
+export function scopeClaimNames(scopes: readonly string[]): string[] {
+  return scopes.flatMap((scope) => config.scopeClaims[scope] ?? []);
+}
+
+/** The user's values for the named claims (absent values are left out), always with `sub`. */
+export function pickClaims(user: User, names: Iterable<string>): Record<string, unknown> {
   const released: Record<string, unknown> = {};
-  for (const scope of scopes) {
-    for (const name of config.scopeClaims[scope] ?? []) {
-      if (user.claims[name] !== undefined) released[name] = user.claims[name];
-    }
+  for (const name of names) {
+    if (user.claims[name] !== undefined) released[name] = user.claims[name];
   }
   return { ...released, sub: user.sub };
 }

@@ -10,7 +10,7 @@ describe("Grant Durable Object", () => {
     const [id, secret] = code.split(".");
     const stub = env.GRANT.get(env.GRANT.idFromString(id ?? ""));
     const stored = await runInDurableObject(stub, (_instance: Grant, state) => JSON.stringify(state.storage.kv.get("grant")));
-    expect(stored).toContain("codeHash");
+    expect(stored).toContain(`"hash"`);
     expect(stored).not.toContain(secret);
   });
 

@@ -1,0 +1,111 @@
+// Issuing the tokens of one token response. Secrets and hashes are prepared before the Grant object is
+// called, so authorising and registering the tokens is a single atomic round trip.
+import { nowSeconds } from "../clock";
+import { lifetime, type Client } from "../clients/schema";
+import type { GrantView, Issuance } from "../durable/grant-state";
+import type { Env } from "../env";
+import type { TokenResponse } from "../grants/types";
+import { randomToken } from "../lib/crypto";
+import { findUserBySub } from "../users/store";
+import { signJwtAccessToken } from "./access-token";
+import { pickClaims, requestedClaimNames } from "./claims";
+import { hashSecret } from "./grant-token";
+import { issueIdToken } from "./id-token";
+
+export interface PreparedIssuance {
+  issuance: Issuance;
+  iat: number;
+  opaqueSecret: string | undefined;
+  refreshSecret: string | undefined;
+}
+
+/** A refresh token goes to clients allowed the grant that asked for offline_access or always receive one. */
+export function wantsRefreshToken(client: Client, scope: readonly string[]): boolean {
+  if (!client.grant_types.includes("refresh_token")) return false;
+  return scope.includes("offline_access") || client.always_issue_refresh_token;
+}
+
+/** Secrets and hashes for one response; accessScope undefined means "the grant's scope" (code redemption). */
+export async function prepareIssuance(
+  client: Client,
+  accessScope: string[] | undefined,
+  withRefresh: boolean,
+): Promise<PreparedIssuance> {
+  const iat = nowSeconds();
+  const opaqueSecret = client.access_token_format === "opaque" ? randomToken() : undefined;
+  const refreshSecret = withRefresh ? randomToken() : undefined;
+  return {
+    iat,
+    opaqueSecret,
+    refreshSecret,
+    issuance: {
+      accessTokenExpiresAt: iat + lifetime(client, "accessToken"),
+      accessScope,
+      opaqueHash: opaqueSecret === undefined ? undefined : await hashSecret(opaqueSecret),
+      refresh:
+        refreshSecret === undefined
+          ? undefined
+          : {
+              hash: await hashSecret(refreshSecret),
+              idleLifetime: lifetime(client, "refreshTokenIdle"),
+              absoluteLifetime: lifetime(client, "refreshTokenAbsolute"),
+              graceSeconds: lifetime(client, "refreshGrace"),
+            },
+    },
+  };
+}
+
+export interface ResponseOptions {
+  /** The refresh token to return (on a grace-window retry, the successor already issued). */
+  refreshSecret: string | undefined;
+  /** An ID token when openid is in scope and a user is involved. */
+  idToken: boolean;
+  includeNonce: boolean;
+}
+
+export async function tokenResponse(
+  env: Env,
+  client: Client,
+  grantId: DurableObjectId,
+  grant: GrantView,
+  prepared: PreparedIssuance,
+  options: ResponseOptions,
+): Promise<TokenResponse> {
+  const { issuance } = prepared;
+  const scope = issuance.accessScope ?? grant.scope;
+  const accessToken = prepared.opaqueSecret
+    ? `${grantId.toString()}.${prepared.opaqueSecret}`
+    : await signJwtAccessToken(env, {
+        grantId: grantId.toString(),
+        grant,
+        clientId: client.client_id,
+        scope,
+        iat: prepared.iat,
+        exp: issuance.accessTokenExpiresAt,
+      });
+  const response: TokenResponse = {
+    access_token: accessToken,
+    token_type: "Bearer",
+    expires_in: issuance.accessTokenExpiresAt - prepared.iat,
+    scope: scope.join(" "),
+  };
+  if (options.refreshSecret) response.refresh_token = `${grantId.toString()}.${options.refreshSecret}`;
+  // OIDC Core §3.1.3.3 / §12.2: an ID token when the (possibly narrowed) scope still has openid.
+  if (options.idToken && scope.includes("openid")) {
+    response.id_token = await issueIdToken(env, client, grant, accessToken, {
+      includeNonce: options.includeNonce,
+      extraClaims: await idTokenClaims(env, grant),
+    });
+  }
+  return response;
+}
+
+/** Claims asked for in the ID token by the `claims` parameter: one user-store read, only when asked. */
+async function idTokenClaims(env: Env, grant: GrantView): Promise<Record<string, unknown>> {
+  const names = requestedClaimNames(grant.claims, "id_token");
+  if (names.length === 0) return {};
+  const user = await findUserBySub(env, grant.sub);
+  if (!user) return {};
+  const { sub: _sub, ...claims } = pickClaims(user, names);
+  return claims;
+}
