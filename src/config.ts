@@ -38,6 +38,8 @@ export const config = {
   signingAlgorithms: ["RS256", "ES256", "PS256", "EdDSA"] as const,
   /** RFC 9068 access tokens are signed with this algorithm. */
   accessTokenSigningAlg: "RS256" as SigningAlgorithmName,
+  /** RFC 9701 signed introspection responses use this algorithm. */
+  introspectionSigningAlg: "RS256" as SigningAlgorithmName,
   /** Scopes this provider knows. Deployments add their own API scopes here (the demo's `weather`). */
   scopes: ["openid", "profile", "email", "address", "phone", "offline_access", "weather"] as const,
   /** OIDC Core §5.4: the claims each standard scope requests. */

@@ -1,6 +1,7 @@
 // Typed Worker bindings and Hono context variables.
 import type { Grant } from "./durable/grant";
 import type { KeyManager } from "./durable/key-manager";
+import type { Limiter } from "./durable/limiter";
 
 export interface Env {
   /** Client registry (schema-validated JSON records, secrets stored as hashes). */
@@ -11,6 +12,8 @@ export interface Env {
   USERS: KVNamespace;
   /** One Durable Object per authorization grant. */
   GRANT: DurableObjectNamespace<Grant>;
+  /** Failed-login throttle, one object per username. */
+  LIMITER: DurableObjectNamespace<Limiter>;
   /** Singleton that serialises key generation and rotation. */
   KEY_MANAGER: DurableObjectNamespace<KeyManager>;
   /** Issuer identifier, e.g. https://auth.example.com (no trailing slash). */

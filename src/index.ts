@@ -7,12 +7,15 @@ import { authorize } from "./routes/authorize";
 import { consent } from "./routes/consent";
 import { discovery } from "./routes/discovery";
 import { jwks } from "./routes/jwks";
+import { introspect } from "./routes/introspect";
 import { login } from "./routes/login";
+import { revoke } from "./routes/revoke";
 import { token } from "./routes/token";
 import { userinfo } from "./routes/userinfo";
 
 export { Grant } from "./durable/grant";
 export { KeyManager } from "./durable/key-manager";
+export { Limiter } from "./durable/limiter";
 
 export const app = new Hono<AppEnv>();
 
@@ -24,6 +27,8 @@ app.route("/login", login);
 app.route("/consent", consent);
 app.route("/token", token);
 app.route("/userinfo", userinfo);
+app.route("/introspect", introspect);
+app.route("/revoke", revoke);
 
 app.notFound((c) => handleError(new OAuthError("invalid_request", "not found", { status: 404 }), c));
 app.onError(handleError);

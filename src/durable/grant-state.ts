@@ -103,10 +103,12 @@ export interface RefreshInput {
   clientId: string;
   /** The successor's secret encrypted under the presented one, kept for the grace window. */
   encryptedNext: string;
+  /** RFC 6749 §6: a narrower scope for the new access token; checked before anything rotates. */
+  requestedScope: string[] | undefined;
   issuance: Issuance & { refresh: NonNullable<Issuance["refresh"]> };
 }
 
-export type Failure = { ok: false; reason: string };
+export type Failure = { ok: false; reason: string; error: "invalid_grant" | "invalid_scope" };
 /** refreshIssued: the prepared refresh token was registered (the grant is an offline one). */
 export type RedeemResult = { ok: true; grant: GrantView; refreshIssued: boolean } | Failure;
 /** rotated: the Worker's new refresh token is now current; retry: answer with the successor kept for the window. */

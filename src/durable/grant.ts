@@ -16,6 +16,7 @@ import {
   type RedeemCodeInput,
   type RedeemResult,
   type RefreshInput,
+  type Failure,
   type RefreshResult,
   type TokenInfo,
 } from "./grant-state";
@@ -72,6 +73,10 @@ export class Grant extends DurableObject<Env> {
     if (state.clientId !== input.clientId) return fail("refresh token was issued to another client");
     const now = nowSeconds();
     const presented = input.presentedHash;
+    // "The requested scope MUST NOT include any scope not originally granted" (RFC 6749 §6).
+    const widened = input.requestedScope?.filter((s) => !state.scope.includes(s)) ?? [];
+    if (widened.length > 0) return fail(`scope not granted: ${widened.join(" ")}`, "invalid_scope");
+    const issuance = { ...input.issuance, accessScope: input.requestedScope, refresh: undefined };
 
     if (presented === family.hash) {
       if (now >= family.expiresAt) return fail("refresh token expired");
@@ -83,12 +88,12 @@ export class Grant extends DurableObject<Env> {
         previous: { hash: presented, rotatedAt: now, encryptedNext: input.encryptedNext },
         retired,
       };
-      this.write(withIssuance({ ...state, refresh: rotated }, { ...input.issuance, refresh: undefined }, now));
+      this.write(withIssuance({ ...state, refresh: rotated }, issuance, now));
       return { ok: true, grant: view(state) };
     }
     if (family.previous?.hash === presented && now - family.previous.rotatedAt <= family.graceSeconds) {
       // A retry of the same refresh inside the grace window: the same successor, not a revocation.
-      this.write(withIssuance(state, { ...input.issuance, refresh: undefined }, now));
+      this.write(withIssuance(state, issuance, now));
       return { ok: true, grant: view(state), retryOf: family.previous.encryptedNext };
     }
     if (family.previous?.hash === presented || family.retired.includes(presented)) {
@@ -216,8 +221,8 @@ function checkPkce(challenge: string | undefined, verifierChallenge: string | un
   return verifierChallenge === challenge ? undefined : "code_verifier does not match the code_challenge";
 }
 
-function fail(reason: string): { ok: false; reason: string } {
-  return { ok: false, reason };
+function fail(reason: string, error: Failure["error"] = "invalid_grant"): Failure {
+  return { ok: false, reason, error };
 }
 
 function view(state: GrantState): GrantView {

@@ -1,6 +1,6 @@
 // grant_type=authorization_code (RFC 6749 §4.1.3, RFC 7636 §4.5, OIDC Core §3.1.3).
 import { base64url } from "jose";
-import { invalidGrant, invalidRequest } from "../errors";
+import { OAuthError, invalidGrant, invalidRequest } from "../errors";
 import { sha256 } from "../lib/crypto";
 import { hashSecret, parseHandle } from "../tokens/grant-token";
 import { prepareIssuance, tokenResponse } from "../tokens/issue";
@@ -30,7 +30,7 @@ export const authorizationCode: GrantHandler = {
       verifierChallenge: verifier === undefined ? undefined : base64url.encode(await sha256(verifier)),
       issuance: prepared.issuance,
     });
-    if (!result.ok) throw invalidGrant(result.reason);
+    if (!result.ok) throw new OAuthError(result.error, result.reason);
     return tokenResponse(env, client, handle.id, result.grant, prepared, {
       refreshSecret: result.refreshIssued ? prepared.refreshSecret : undefined,
       idToken: true,

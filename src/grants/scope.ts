@@ -11,11 +11,3 @@ export function requireAllowed(requested: string[], allowed: ReadonlySet<string>
   if (refused.length > 0) throw invalidScope(`scope not allowed: ${refused.join(" ")}`);
   return requested;
 }
-
-/** RFC 6749 §6: a refresh may narrow the scope, never widen it; omitted means the original scope. */
-export function narrowTo(requested: string | undefined, granted: readonly string[]): string[] {
-  if (requested === undefined) return [...granted];
-  const scope = parseScope(requested);
-  if (scope.length === 0) throw invalidScope("scope is empty");
-  return requireAllowed(scope, new Set(granted));
-}

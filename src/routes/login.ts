@@ -10,7 +10,7 @@ import { randomToken } from "../lib/crypto";
 import { formParams, queryParams } from "../lib/params";
 import { csrfToken, csrfValid } from "../session/csrf";
 import { startSession } from "../session/session";
-import { checkCredentials } from "../users/store";
+import { passwordLogin } from "../users/login";
 import { renderLogin } from "../views/login";
 
 export const login = new Hono<AppEnv>();
@@ -33,8 +33,8 @@ login.post("/", async (c) => {
     throw new OAuthError("invalid_request", "the form has expired; start again from the application", { page: true, status: 403 });
   }
   const client = await interactionClient(c, interaction);
-  const user = form.username && form.password ? await checkCredentials(c.env, form.username, form.password) : null;
-  if (!user) {
+  const login = form.username && form.password ? await passwordLogin(c.env, form.username, form.password) : undefined;
+  if (!login?.ok) {
     return renderLogin(
       c,
       {
@@ -42,11 +42,12 @@ login.post("/", async (c) => {
         csrf: await csrfToken(c, interaction.jti),
         clientName: client.client_name ?? client.client_id,
         loginHint: form.username,
-        error: "Wrong username or password.",
+        error: login?.throttled ? "Too many failed attempts. Try again later." : "Wrong username or password.",
       },
       401,
     );
   }
+  const { user } = login;
   const session = { sub: user.sub, auth_time: nowSeconds(), amr: [...config.passwordAmr], sid: randomToken(16) };
   await startSession(c, session);
   return continueAuthorization(c, client, interaction, session);

@@ -1,0 +1,41 @@
+// grant_type=password (RFC 6749 §4.3), as the API-gateway tutorial uses it: off unless the client's
+// grant_types include it (checked by the token endpoint); failed attempts count towards the login throttle.
+import { config } from "../config";
+import { allowedScopes } from "../clients/schema";
+import { nowSeconds } from "../clock";
+import { invalidGrant, invalidRequest, invalidScope } from "../errors";
+import { mintHandle } from "../tokens/grant-token";
+import { prepareIssuance, tokenResponse, wantsRefreshToken } from "../tokens/issue";
+import { passwordLogin } from "../users/login";
+import { parseScope, requireAllowed } from "./scope";
+import type { GrantContext, GrantHandler, TokenResponse } from "./types";
+
+export const password: GrantHandler = {
+  grantType: "password",
+  async handle({ env, client, params }: GrantContext): Promise<TokenResponse> {
+    const { username, password: secret } = params;
+    if (!username || !secret) throw invalidRequest("username and password are required");
+    const scope = requireAllowed(parseScope(params.scope), allowedScopes(client));
+    if (scope.length === 0) throw invalidScope("scope is required");
+    const login = await passwordLogin(env, username, secret);
+    // RFC 6749 §5.2: invalid resource owner credentials are invalid_grant.
+    if (!login.ok) throw invalidGrant(login.throttled ? "too many failed attempts; try again later" : "wrong username or password");
+
+    const handle = mintHandle(env.GRANT.newUniqueId());
+    const prepared = await prepareIssuance(client, scope, wantsRefreshToken(client, scope));
+    const init = {
+      clientId: client.client_id,
+      sub: login.user.sub,
+      scope,
+      authTime: nowSeconds(),
+      amr: [...config.passwordAmr],
+      offline: prepared.refreshSecret !== undefined,
+    };
+    await env.GRANT.get(handle.id).createIssued(init, prepared.issuance);
+    return tokenResponse(env, client, handle.id, init, prepared, {
+      refreshSecret: prepared.refreshSecret,
+      idToken: true,
+      includeNonce: false,
+    });
+  },
+};

@@ -1,0 +1,36 @@
+// grant_type=refresh_token (RFC 6749 §6) with rotation on every use and reuse detection (RFC 9700 §4.14.2).
+import { OAuthError, invalidGrant, invalidRequest, invalidScope } from "../errors";
+import { hashSecret, parseHandle } from "../tokens/grant-token";
+import { prepareIssuance, tokenResponse } from "../tokens/issue";
+import { openSuccessor, sealSuccessor } from "../tokens/refresh-retry";
+import { parseScope } from "./scope";
+import type { GrantContext, GrantHandler, TokenResponse } from "./types";
+
+export const refreshToken: GrantHandler = {
+  grantType: "refresh_token",
+  async handle({ env, client, params }: GrantContext): Promise<TokenResponse> {
+    if (!params.refresh_token) throw invalidRequest("refresh_token is required");
+    const handle = parseHandle(env, params.refresh_token);
+    if (!handle) throw invalidGrant("invalid refresh token");
+    const requestedScope = params.scope === undefined ? undefined : parseScope(params.scope);
+    if (requestedScope?.length === 0) throw invalidScope("scope is empty");
+
+    const prepared = await prepareIssuance(client, requestedScope, true);
+    const successor = prepared.refreshSecret;
+    const refresh = prepared.issuance.refresh;
+    if (!successor || !refresh) throw new Error("refresh secret not prepared");
+    const result = await env.GRANT.get(handle.id).refresh({
+      presentedHash: await hashSecret(handle.secret),
+      clientId: client.client_id,
+      encryptedNext: await sealSuccessor(handle.secret, successor),
+      requestedScope,
+      issuance: { ...prepared.issuance, refresh },
+    });
+    if (!result.ok) throw new OAuthError(result.error, result.reason);
+
+    // Inside the grace window a retry gets the successor already issued, not a new one.
+    const refreshSecret = result.retryOf ? await openSuccessor(handle.secret, result.retryOf) : successor;
+    // OIDC Core §12.2: the refreshed ID token keeps sub, aud and auth_time, has a new iat, and no nonce.
+    return tokenResponse(env, client, handle.id, result.grant, prepared, { refreshSecret, idToken: true, includeNonce: false });
+  },
+};

@@ -1,0 +1,64 @@
+// Token introspection (RFC 7662), with signed JWT responses on request (RFC 9701).
+import { Hono } from "hono";
+import { authenticateClient } from "../clients/authenticate";
+import { isPublicClient, type Client } from "../clients/schema";
+import { nowSeconds } from "../clock";
+import { config } from "../config";
+import type { AppEnv, Env } from "../env";
+import { invalidClient, invalidRequest } from "../errors";
+import { formParams } from "../lib/params";
+import { activeToken, type ActiveToken } from "../tokens/inspect";
+import { signJwt } from "../tokens/sign";
+
+export const introspect = new Hono<AppEnv>();
+
+const JWT_MEDIA_TYPE = "application/token-introspection+jwt";
+
+introspect.post("/", async (c) => {
+  const params = await formParams(c);
+  const client = await authenticateClient(c.env, c.req.header("authorization"), params);
+  // RFC 7662 §2.1: the endpoint MUST require some form of authorization; a public client has none.
+  if (isPublicClient(client)) throw invalidClient("introspection requires an authenticated client");
+  if (!params.token) throw invalidRequest("token is required");
+  const token = await activeToken(c.env, params.token);
+  const body = token && mayInspect(client, token) ? describe(c.env, token) : { active: false };
+  c.header("Cache-Control", "no-store");
+  if ((c.req.header("accept") ?? "").includes(JWT_MEDIA_TYPE)) {
+    c.header("Content-Type", JWT_MEDIA_TYPE);
+    return c.body(await signedResponse(c.env, client, body));
+  }
+  return c.json(body);
+});
+
+/**
+ * RFC 7662 §4: the server decides which clients may learn about which tokens. Resource servers may inspect
+ * any token; other clients only their own (answering inactive otherwise, so nothing leaks).
+ */
+function mayInspect(client: Client, token: ActiveToken): boolean {
+  return client.resource_server || token.grant.clientId === client.client_id;
+}
+
+function describe(env: Env, token: ActiveToken): Record<string, unknown> {
+  return {
+    active: true,
+    scope: token.scope.join(" "),
+    client_id: token.grant.clientId,
+    sub: token.grant.sub,
+    exp: token.exp,
+    ...(token.iat === undefined ? {} : { iat: token.iat }),
+    ...(token.aud === undefined ? {} : { aud: token.aud }),
+    iss: env.ISSUER,
+    ...(token.kind === "access_token" ? { token_type: "Bearer" } : {}),
+    ...(token.grant.authTime === undefined ? {} : { auth_time: token.grant.authTime }),
+  };
+}
+
+/** RFC 9701 §5: a JWT with typ token-introspection+jwt whose token_introspection claim is the response. */
+async function signedResponse(env: Env, client: Client, body: Record<string, unknown>): Promise<string> {
+  return signJwt(env, config.introspectionSigningAlg, "token-introspection+jwt", {
+    iss: env.ISSUER,
+    aud: client.client_id,
+    iat: nowSeconds(),
+    token_introspection: body,
+  });
+}

@@ -1,0 +1,21 @@
+// Token revocation (RFC 7009).
+import { Hono } from "hono";
+import { authenticateClient } from "../clients/authenticate";
+import type { AppEnv } from "../env";
+import { invalidRequest, unauthorizedClient } from "../errors";
+import { formParams } from "../lib/params";
+import { revokeToken } from "../tokens/inspect";
+
+export const revoke = new Hono<AppEnv>();
+
+revoke.post("/", async (c) => {
+  const params = await formParams(c);
+  const client = await authenticateClient(c.env, c.req.header("authorization"), params);
+  if (!params.token) throw invalidRequest("token is required");
+  // token_type_hint is only a hint (§2.1): every kind of token is looked up whatever it says.
+  const outcome = await revokeToken(c.env, params.token, client.client_id);
+  // §2.1: a token issued to another client is refused; §2.2: an invalid or unknown token still answers 200.
+  if (outcome === "wrong_client") throw unauthorizedClient("the token was not issued to this client");
+  c.header("Cache-Control", "no-store");
+  return c.body(null, 200);
+});

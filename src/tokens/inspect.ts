@@ -1,0 +1,62 @@
+// What any token presented to introspection or revocation is: a JWT access token, an opaque access token,
+// or a refresh token, resolved through the Grant object that issued it.
+import { decodeJwt, jwtVerify } from "jose";
+import { config } from "../config";
+import type { GrantView } from "../durable/grant-state";
+import type { Env } from "../env";
+import { ownKeyResolver } from "../keys/store";
+import { audienceFor, looksLikeJwt, resolveAccessToken } from "./access-token";
+import { hashSecret, parseHandle } from "./grant-token";
+
+export interface ActiveToken {
+  kind: "access_token" | "refresh_token";
+  grant: GrantView;
+  scope: string[];
+  iat: number | undefined;
+  exp: number;
+  aud: string | string[] | undefined;
+}
+
+/** The token if it is active (RFC 7662 §2.2), otherwise null. */
+export async function activeToken(env: Env, token: string): Promise<ActiveToken | null> {
+  if (looksLikeJwt(token)) {
+    const access = await resolveAccessToken(env, token);
+    return access && { kind: "access_token", grant: access.grant, scope: access.scope, iat: access.iat, exp: access.exp, aud: access.aud };
+  }
+  const handle = parseHandle(env, token);
+  if (!handle) return null;
+  const info = await env.GRANT.get(handle.id).lookupHandle(await hashSecret(handle.secret));
+  if (!info) return null;
+  const aud = info.kind === "access_token" ? audienceFor(env.ISSUER, info.scope) : undefined;
+  return { kind: info.kind, grant: info.grant, scope: info.scope, iat: info.iat, exp: info.exp, aud };
+}
+
+export type Revocation = "revoked" | "not_found" | "wrong_client";
+
+/** RFC 7009 §2.1: revoke a token of either kind on behalf of the client it was issued to. */
+export async function revokeToken(env: Env, token: string, clientId: string): Promise<Revocation> {
+  if (looksLikeJwt(token)) {
+    const jti = await verifiedJti(env, token);
+    const grantHex = jti?.split(".")[0];
+    if (!jti || !grantHex || !/^[0-9a-f]{64}$/.test(grantHex)) return "not_found";
+    return env.GRANT.get(env.GRANT.idFromString(grantHex)).revokeJwt(jti, clientId);
+  }
+  const handle = parseHandle(env, token);
+  if (!handle) return "not_found";
+  return env.GRANT.get(handle.id).revokeHandle(await hashSecret(handle.secret), clientId);
+}
+
+/** Our signature, whatever the expiry (an expired token needs no revoking, but revoking it is harmless). */
+async function verifiedJti(env: Env, token: string): Promise<string | undefined> {
+  try {
+    await jwtVerify(token, await ownKeyResolver(env), {
+      issuer: env.ISSUER,
+      algorithms: [...config.signingAlgorithms],
+      clockTolerance: Number.MAX_SAFE_INTEGER,
+    });
+  } catch {
+    return undefined;
+  }
+  const { jti } = decodeJwt(token);
+  return typeof jti === "string" ? jti : undefined;
+}
