@@ -150,3 +150,49 @@ export async function expectOAuthError(res: Response, status: number, error: str
   const body = await res.json<{ error: string; error_description?: string }>();
   expect(body.error).toBe(error);
 }
+
+export interface Tokens {
+  access_token: string;
+  token_type: string;
+  expires_in: number;
+  scope: string;
+  id_token?: string;
+  refresh_token?: string;
+}
+
+/** A fresh grant for `demo` with a refresh token (offline_access), through the real code flow. */
+export async function offlineTokens(scope = "openid profile email offline_access"): Promise<Tokens> {
+  const res = await redeem(await codeFor(new Browser(), { scope }));
+  if (res.status !== 200) throw new Error(`token request failed: ${res.status} ${await res.text()}`);
+  return res.json<Tokens>();
+}
+
+export function refresh(refreshToken: string, extra: Record<string, string> = {}, authorization = basic("demo", "demo-secret")) {
+  return tokenRequest({ grant_type: "refresh_token", refresh_token: refreshToken, ...extra }, authorization);
+}
+
+export function introspect(token: string, authorization = basic("weather-api", "weather-api-secret"), headers: Record<string, string> = {}) {
+  return SELF.fetch(`${ISSUER}/introspect`, {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded", authorization, ...headers },
+    body: new URLSearchParams({ token }).toString(),
+  });
+}
+
+export async function isActive(token: string): Promise<boolean> {
+  const res = await introspect(token);
+  if (res.status !== 200) throw new Error(`introspection failed: ${res.status}`);
+  return (await res.json<{ active: boolean }>()).active;
+}
+
+export function revoke(token: string, authorization = basic("demo", "demo-secret"), extra: Record<string, string> = {}) {
+  return SELF.fetch(`${ISSUER}/revoke`, {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded", authorization },
+    body: new URLSearchParams({ token, ...extra }).toString(),
+  });
+}
+
+export function clientCredentials(client: string, secret: string, scope?: string) {
+  return tokenRequest({ grant_type: "client_credentials", ...(scope === undefined ? {} : { scope }) }, basic(client, secret));
+}

@@ -91,7 +91,7 @@ export class Grant extends DurableObject<Env> {
       this.write(withIssuance({ ...state, refresh: rotated }, issuance, now));
       return { ok: true, grant: view(state) };
     }
-    if (family.previous?.hash === presented && now - family.previous.rotatedAt <= family.graceSeconds) {
+    if (family.previous?.hash === presented && now - family.previous.rotatedAt < family.graceSeconds) {
       // A retry of the same refresh inside the grace window: the same successor, not a revocation.
       this.write(withIssuance(state, issuance, now));
       return { ok: true, grant: view(state), retryOf: family.previous.encryptedNext };
