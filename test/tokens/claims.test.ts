@@ -1,0 +1,55 @@
+import { SELF, env } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { saveClient } from "../../src/clients/registry";
+import { sha256Base64url } from "../../src/lib/crypto";
+import { Browser, DEMO_REDIRECT, ISSUER, basic, codeFor, redeem, verifyWithJwks, type Tokens } from "../helpers";
+
+const userinfo = async (token: string) =>
+  (await SELF.fetch(`${ISSUER}/userinfo`, { headers: { authorization: `Bearer ${token}` } })).json<Record<string, unknown>>();
+
+describe("scopes, claims and the claims parameter (OIDC Core §5.4, §5.5)", () => {
+  it("puts claims requested for the ID token into it, and those for userinfo into userinfo only", async () => {
+    const claims = JSON.stringify({ id_token: { email: { essential: true }, locale: null }, userinfo: { phone_number: null } });
+    const tokens = await (await redeem(await codeFor(new Browser(), { scope: "openid", claims }))).json<Tokens>();
+    const id = await verifyWithJwks(tokens.id_token ?? "", "demo");
+    expect(id.email).toBe("spoon@example.com");
+    expect(id.locale).toBe("en-US");
+    expect(id).not.toHaveProperty("phone_number");
+    const info = await userinfo(tokens.access_token);
+    expect(info.phone_number).toBe("+1 310 555 0100");
+    expect(info).not.toHaveProperty("email"); // asked for in the ID token only, and no email scope
+  });
+
+  it("a custom scope (weather) releases no user claims and adds its API audience", async () => {
+    const tokens = await (await redeem(await codeFor(new Browser(), { scope: "openid weather" }))).json<Tokens>();
+    expect(Object.keys(await userinfo(tokens.access_token))).toEqual(["sub"]);
+    const at = await verifyWithJwks(tokens.access_token, "urn:edge-oidc:api:weather", "at+jwt");
+    expect(at.aud).toEqual([ISSUER, "urn:edge-oidc:api:weather"]);
+  });
+});
+
+describe("per-client token format and lifetimes", () => {
+  it("a code-flow client with opaque access tokens and its own lifetimes", async () => {
+    await saveClient(env, {
+      v: 1,
+      client_id: "opaque-web",
+      client_secret_hash: await sha256Base64url("s3cret"),
+      token_endpoint_auth_method: "client_secret_basic",
+      redirect_uris: [DEMO_REDIRECT],
+      grant_types: ["authorization_code"],
+      response_types: ["code"],
+      scope: "openid profile",
+      skip_consent: true,
+      access_token_format: "opaque",
+      lifetimes: { accessToken: 300, idToken: 120 },
+    });
+    const code = await codeFor(new Browser(), { client_id: "opaque-web", scope: "openid profile" });
+    const tokens = await (await redeem(code, {}, basic("opaque-web", "s3cret"))).json<Tokens>();
+    expect(tokens.access_token).toMatch(/^[0-9a-f]{64}\.[A-Za-z0-9_-]{43}$/);
+    expect(tokens.expires_in).toBe(300);
+    const id = await verifyWithJwks(tokens.id_token ?? "", "opaque-web");
+    expect((id.exp ?? 0) - (id.iat ?? 0)).toBe(120);
+    // Userinfo takes the opaque token like a JWT.
+    expect((await userinfo(tokens.access_token)).name).toBe("Sam Spoon");
+  });
+});
