@@ -1,12 +1,26 @@
-// The stored client record (KV CLIENTS, key `client:<client_id>`), parsed on every read.
+// The stored client record (KV CLIENTS, key `client:<client_id>`), parsed on every read. Field names follow
+// RFC 7591 §2 client metadata and OIDC Dynamic Client Registration §2 where one exists.
 import * as v from "valibot";
 import { config } from "../config";
 
-export const TokenEndpointAuthMethod = v.picklist(["client_secret_basic", "client_secret_post", "none"]);
+export const TokenEndpointAuthMethod = v.picklist([
+  "client_secret_basic",
+  "client_secret_post",
+  "client_secret_jwt",
+  "private_key_jwt",
+  "none",
+]);
 export type TokenEndpointAuthMethod = v.InferOutput<typeof TokenEndpointAuthMethod>;
 
 export const GrantType = v.picklist(["authorization_code", "refresh_token", "client_credentials", "password"]);
 export type GrantType = v.InferOutput<typeof GrantType>;
+
+/** ID-token signing: the provider's asymmetric keys, or HS256 with the client secret (OIDC Core §10.1). */
+export const IdTokenSigningAlg = v.picklist([...config.signingAlgorithms, "HS256"]);
+export type IdTokenSigningAlg = v.InferOutput<typeof IdTokenSigningAlg>;
+/** JWE key management and content encryption for ID tokens and userinfo (OIDC Core §10.2). */
+export const EncryptionAlg = v.picklist(["RSA-OAEP-256", "ECDH-ES+A256KW"]);
+export const EncryptionEnc = v.picklist(["A256GCM"]);
 
 const Seconds = v.pipe(v.number(), v.integer(), v.minValue(1));
 
@@ -20,19 +34,56 @@ const ClientLifetimes = v.object({
 });
 export type ClientLifetimes = v.InferOutput<typeof ClientLifetimes>;
 
+/** Extra ID-token claims per client: static values, or claims mapped from user attributes. */
+const CustomClaims = v.object({
+  static: v.optional(v.record(v.string(), v.unknown()), {}),
+  /** claim name in the ID token -> attribute name in the user's record. */
+  mapped: v.optional(v.record(v.string(), v.string()), {}),
+});
+
+const Jwks = v.object({ keys: v.array(v.record(v.string(), v.unknown())) });
+
 export const ClientRecord = v.object({
   v: v.literal(1),
   client_id: v.pipe(v.string(), v.minLength(1)),
   client_name: v.optional(v.string()),
-  /** SHA-256 (base64url) of the client secret; absent for public clients. */
+  client_id_issued_at: v.optional(v.number()),
+  /** SHA-256 (base64url) of the client secret; absent for public and private_key_jwt clients. */
   client_secret_hash: v.optional(v.string()),
+  /**
+   * The client secret itself, encrypted at rest: kept only for clients that need it recoverable
+   * (HS256 ID tokens, client_secret_jwt).
+   */
+  client_secret_encrypted: v.optional(v.string()),
   token_endpoint_auth_method: TokenEndpointAuthMethod,
+  token_endpoint_auth_signing_alg: v.optional(v.string()),
+  /** Public keys for private_key_jwt and for encrypting ID tokens / userinfo to the client. */
+  jwks: v.optional(Jwks),
+  jwks_uri: v.optional(v.pipe(v.string(), v.url())),
+  application_type: v.optional(v.picklist(["web", "native"]), "web"),
   redirect_uris: v.array(v.pipe(v.string(), v.url())),
+  post_logout_redirect_uris: v.optional(v.array(v.pipe(v.string(), v.url())), []),
   grant_types: v.array(GrantType),
   response_types: v.array(v.literal("code")),
   /** Space-separated scopes the client may request. */
   scope: v.string(),
-  id_token_signed_response_alg: v.optional(v.picklist(config.signingAlgorithms), "RS256"),
+  contacts: v.optional(v.array(v.string())),
+  client_uri: v.optional(v.string()),
+  logo_uri: v.optional(v.string()),
+  policy_uri: v.optional(v.string()),
+  tos_uri: v.optional(v.string()),
+  id_token_signed_response_alg: v.optional(IdTokenSigningAlg, "RS256"),
+  id_token_encrypted_response_alg: v.optional(EncryptionAlg),
+  id_token_encrypted_response_enc: v.optional(EncryptionEnc),
+  /** Absent: userinfo answers plain JSON (OIDC Core §5.3.2). */
+  userinfo_signed_response_alg: v.optional(v.picklist(config.signingAlgorithms)),
+  userinfo_encrypted_response_alg: v.optional(EncryptionAlg),
+  userinfo_encrypted_response_enc: v.optional(EncryptionEnc),
+  /** OIDC Core §8: public subjects, or pairwise per sector identifier. */
+  subject_type: v.optional(v.picklist(["public", "pairwise"]), "public"),
+  /** The host whose clients share pairwise subjects (OIDC Core §8.1); defaults to the redirect URIs' host. */
+  sector_identifier: v.optional(v.string()),
+  custom_claims: v.optional(CustomClaims, {}),
   /** First-party clients skip the consent page. */
   skip_consent: v.optional(v.boolean(), false),
   /** Access tokens by value (RFC 9068 JWT) or by reference (opaque, resolved through introspection). */
@@ -42,6 +93,8 @@ export const ClientRecord = v.object({
   /** A resource server: may introspect any token (RFC 7662 §4), not only its own. */
   resource_server: v.optional(v.boolean(), false),
   lifetimes: v.optional(ClientLifetimes, {}),
+  /** RFC 7592: SHA-256 of the registration access token of a dynamically registered client. */
+  registration_access_token_hash: v.optional(v.string()),
 });
 export type Client = v.InferOutput<typeof ClientRecord>;
 export type ClientInput = v.InferInput<typeof ClientRecord>;

@@ -1,4 +1,5 @@
-// Encryption at rest of private signing keys (compact JWE, dir + A256GCM).
+// Encryption at rest (compact JWE, dir + A256GCM) under a key derived from KEY_ENCRYPTION_SECRET: private
+// signing keys, and the client secrets that must stay recoverable (HS256 ID tokens, client_secret_jwt).
 import { CompactEncrypt, compactDecrypt } from "jose";
 import * as v from "valibot";
 import { deriveKey } from "../lib/crypto";
@@ -16,13 +17,21 @@ function keyEncryptionKey(secret: string): Promise<CryptoKey> {
   return cached.key;
 }
 
-export async function encryptPrivateJwk(secret: string, jwk: object): Promise<string> {
-  return new CompactEncrypt(new TextEncoder().encode(JSON.stringify(jwk)))
-    .setProtectedHeader({ alg: "dir", enc: "A256GCM", cty: "jwk+json" })
+export async function encryptAtRest(secret: string, plaintext: string, contentType: string): Promise<string> {
+  return new CompactEncrypt(new TextEncoder().encode(plaintext))
+    .setProtectedHeader({ alg: "dir", enc: "A256GCM", cty: contentType })
     .encrypt(await keyEncryptionKey(secret));
 }
 
-export async function decryptPrivateJwk(secret: string, jwe: string): Promise<Record<string, unknown>> {
+export async function decryptAtRest(secret: string, jwe: string): Promise<string> {
   const { plaintext } = await compactDecrypt(jwe, await keyEncryptionKey(secret));
-  return v.parse(Jwk, JSON.parse(new TextDecoder().decode(plaintext)));
+  return new TextDecoder().decode(plaintext);
+}
+
+export function encryptPrivateJwk(secret: string, jwk: object): Promise<string> {
+  return encryptAtRest(secret, JSON.stringify(jwk), "jwk+json");
+}
+
+export async function decryptPrivateJwk(secret: string, jwe: string): Promise<Record<string, unknown>> {
+  return v.parse(Jwk, JSON.parse(await decryptAtRest(secret, jwe)));
 }

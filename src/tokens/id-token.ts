@@ -22,6 +22,7 @@ export async function issueIdToken(
   options: IdTokenOptions,
 ): Promise<string> {
   const alg = client.id_token_signed_response_alg;
+  if (alg === "HS256") throw new Error("HS256 ID tokens: see issue #4");
   const iat = nowSeconds();
   return signJwt(env, alg, "JWT", {
     ...options.extraClaims,
