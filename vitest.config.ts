@@ -17,6 +17,8 @@ export default defineConfig({
           name: "workers",
           include: ["test/**/*.test.ts"],
           exclude: ["test/e2e/**"],
+          // A real HTTP server on loopback standing in for an external authentication URL.
+          globalSetup: ["test/support/auth-url-server.ts"],
         },
       },
       {

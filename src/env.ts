@@ -24,6 +24,10 @@ export interface Env {
   SESSION_SECRET: string;
   /** Bearer token for the admin API. */
   ADMIN_TOKEN?: string;
+  /** Where passwords are checked: "kv" (default, the USERS store) or "url" (the external AUTH_URL). */
+  USER_BACKEND?: string;
+  /** The external authentication URL (https; http only on loopback), called with HTTP Basic credentials. */
+  AUTH_URL?: string;
   /** "true" only in local development: seed DESIGN.md §2 demo data. */
   DEMO_SEED?: string;
 }

@@ -18,6 +18,7 @@ export type OAuthErrorCode =
   | "interaction_required"
   | "invalid_token"
   | "insufficient_scope"
+  | "temporarily_unavailable"
   | "server_error";
 
 /** Where an authorization-endpoint error goes once client and redirect_uri are validated (RFC 6749 §4.1.2.1). */

@@ -6,7 +6,7 @@ import type { ClientInput } from "../clients/schema";
 import type { AppEnv, Env } from "../env";
 import { sha256Base64url } from "../lib/crypto";
 import { hashPassword } from "../users/password";
-import { saveUser, type User } from "../users/store";
+import { saveUser, type UserInput } from "../users/store";
 
 const MARKER = "seed:demo:v2";
 const ALL_SCOPES = "openid profile email address phone offline_access weather";
@@ -107,7 +107,7 @@ function webClient(id: string, name: string, method: ClientInput["token_endpoint
   };
 }
 
-async function demoUser(username: string, sub: string, claims: Record<string, unknown>): Promise<User> {
+async function demoUser(username: string, sub: string, claims: Record<string, unknown>): Promise<UserInput> {
   return { v: 1, sub, username, password: await hashPassword(username), claims };
 }
 

@@ -33,7 +33,8 @@ login.post("/", async (c) => {
     throw new OAuthError("invalid_request", "the form has expired; start again from the application", { page: true, status: 403 });
   }
   const client = await interactionClient(c, interaction);
-  const login = form.username && form.password ? await passwordLogin(c.env, form.username, form.password) : undefined;
+  const { username, password } = form;
+  const login = username && password ? await withErrorPage(() => passwordLogin(c.env, username, password)) : undefined;
   if (!login?.ok) {
     return renderLogin(
       c,

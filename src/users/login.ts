@@ -1,6 +1,9 @@
 // A password login, shared by the login page and the password grant: throttled per username (the Limiter
-// Durable Object), so failed attempts from either count together.
+// Durable Object), so failed attempts from either count together; checked against the configured backend
+// (the KV user store, or the external authentication URL when USER_BACKEND is "url").
 import type { Env } from "../env";
+import { OAuthError } from "../errors";
+import { authenticateExternally } from "./external";
 import { checkCredentials, type User } from "./store";
 
 export type LoginResult = { ok: true; user: User } | { ok: false; throttled: boolean };
@@ -8,11 +11,22 @@ export type LoginResult = { ok: true; user: User } | { ok: false; throttled: boo
 export async function passwordLogin(env: Env, username: string, password: string): Promise<LoginResult> {
   const limiter = env.LIMITER.get(env.LIMITER.idFromName(`login:${username.toLowerCase()}`));
   if ((await limiter.retryAfter()) > 0) return { ok: false, throttled: true };
-  const user = await checkCredentials(env, username, password);
+  const user = await authenticate(env, username, password);
   if (!user) {
     await limiter.recordFailure();
     return { ok: false, throttled: false };
   }
   await limiter.reset();
   return { ok: true, user };
+}
+
+async function authenticate(env: Env, username: string, password: string): Promise<User | null> {
+  if (env.USER_BACKEND !== "url") return checkCredentials(env, username, password);
+  try {
+    return await authenticateExternally(env, username, password);
+  } catch (err) {
+    // The backend is down or misbehaving: an outage, never a successful (or failed) login.
+    console.error("authentication backend failed", err instanceof Error ? err.message : "unknown");
+    throw new OAuthError("temporarily_unavailable", "the authentication service is unavailable", { status: 503 });
+  }
 }

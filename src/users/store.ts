@@ -11,7 +11,10 @@ export const UserRecord = v.object({
   v: v.literal(1),
   sub: v.pipe(v.string(), v.minLength(1), v.maxLength(255)),
   username: v.pipe(v.string(), v.minLength(1)),
-  password: PasswordHash,
+  /** Absent for users of the external authentication backend (their password is checked there). */
+  password: v.optional(PasswordHash),
+  /** Where the user authenticates: this store, or the external authentication URL. */
+  source: v.optional(v.picklist(["kv", "external"]), "kv"),
   /** Standard OIDC claims (OIDC Core §5.1) and any custom attributes. */
   claims: v.record(v.string(), v.unknown()),
 });
@@ -40,12 +43,21 @@ export async function checkCredentials(env: Env, username: string, password: str
   const user = sub === null ? null : await findUserBySub(env, sub);
   // Spend the same PBKDF2 work for an unknown user, so timing does not reveal which usernames exist.
   const ok = await verifyPassword(password, user?.password ?? (await unknownUserHash()));
-  return ok && user ? user : null;
+  return ok && user?.password ? user : null;
 }
 
-export async function saveUser(env: Env, user: User): Promise<void> {
-  await env.USERS.put(userKey(user.sub), JSON.stringify(v.parse(UserRecord, user)));
+export type UserInput = v.InferInput<typeof UserRecord>;
+
+export async function saveUser(env: Env, input: UserInput): Promise<User> {
+  const user = v.parse(UserRecord, input);
+  await env.USERS.put(userKey(user.sub), JSON.stringify(user));
   await env.USERS.put(loginKey(user.username), user.sub);
+  return user;
+}
+
+export async function deleteUser(env: Env, user: User): Promise<void> {
+  await env.USERS.delete(userKey(user.sub));
+  if ((await env.USERS.get(loginKey(user.username))) === user.sub) await env.USERS.delete(loginKey(user.username));
 }
 
 export async function consentedScopes(env: Env, sub: string, clientId: string): Promise<Set<string>> {

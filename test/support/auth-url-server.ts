@@ -1,0 +1,43 @@
+// Global setup for the workers tests: a real HTTP server on a free loopback port playing the external
+// "authentication URL" of the seed's gateway (HTTP Basic in, JSON with the subject and claims out).
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { TestProject } from "vitest/node";
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    authUrl: string;
+  }
+}
+
+function credentials(req: IncomingMessage): [string, string] | null {
+  const header = req.headers.authorization ?? "";
+  if (!header.startsWith("Basic ")) return null;
+  const decoded = Buffer.from(header.slice(6), "base64").toString("utf8");
+  const colon = decoded.indexOf(":");
+  return colon < 0 ? null : [decoded.slice(0, colon), decoded.slice(colon + 1)];
+}
+
+function answer(req: IncomingMessage, res: ServerResponse): void {
+  const creds = credentials(req);
+  const send = (status: number, body?: unknown) => {
+    res.writeHead(status, { "content-type": "application/json" });
+    res.end(body === undefined ? "" : JSON.stringify(body));
+  };
+  if (!creds) return send(401);
+  const [username, password] = creds;
+  if (username === "broken-backend") return send(500, { oops: true });
+  if (username === "no-sub") return send(200, { name: "Nobody" });
+  if (username === "ext-user" && password === "ext-pass") {
+    return send(200, { sub: "ext-123", name: "Extra Ternal", email: "ext@example.com", email_verified: true });
+  }
+  return send(401, { error: "bad credentials" });
+}
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const server = createServer(answer);
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  project.provide("authUrl", `http://127.0.0.1:${port}/basic-auth`);
+  return () => new Promise<void>((resolve) => server.close(() => resolve()));
+}
