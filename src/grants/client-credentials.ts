@@ -1,9 +1,7 @@
 // grant_type=client_credentials (RFC 6749 §4.4): the client acts for itself. No ID token, no refresh token
 // (§4.4.3). Each issuance is a Grant object, so its access token can be revoked and introspected.
-import { allowedScopes } from "../clients/schema";
-import { isPublicClient } from "../clients/schema";
+import { allowedScopes, isPublicClient } from "../clients/schema";
 import { unauthorizedClient } from "../errors";
-import { mintHandle } from "../tokens/grant-token";
 import { prepareIssuance, tokenResponse } from "../tokens/issue";
 import { parseScope, requireAllowed } from "./scope";
 import type { GrantContext, GrantHandler, TokenResponse } from "./types";
@@ -21,10 +19,10 @@ export const clientCredentials: GrantHandler = {
     const requested = params.scope === undefined ? [...allowed] : parseScope(params.scope);
     const scope = requireAllowed(requested, allowed);
 
-    const handle = mintHandle(env.GRANT.newUniqueId());
+    const grantId = env.GRANT.newUniqueId();
     const prepared = await prepareIssuance(client, scope, false);
     const init = { clientId: client.client_id, sub: client.client_id, scope, offline: false };
-    await env.GRANT.get(handle.id).createIssued(init, prepared.issuance);
-    return tokenResponse(env, client, handle.id, init, prepared, { refreshSecret: undefined, idToken: false, includeNonce: false });
+    await env.GRANT.get(grantId).createIssued(init, prepared.issuance);
+    return tokenResponse(env, client, grantId, init, prepared, { refreshSecret: undefined, idToken: false, includeNonce: false });
   },
 };

@@ -4,7 +4,6 @@ import { config } from "../config";
 import { allowedScopes } from "../clients/schema";
 import { nowSeconds } from "../clock";
 import { invalidGrant, invalidRequest, invalidScope } from "../errors";
-import { mintHandle } from "../tokens/grant-token";
 import { prepareIssuance, tokenResponse, wantsRefreshToken } from "../tokens/issue";
 import { passwordLogin } from "../users/login";
 import { parseScope, requireAllowed } from "./scope";
@@ -21,7 +20,7 @@ export const password: GrantHandler = {
     // RFC 6749 §5.2: invalid resource owner credentials are invalid_grant.
     if (!login.ok) throw invalidGrant(login.throttled ? "too many failed attempts; try again later" : "wrong username or password");
 
-    const handle = mintHandle(env.GRANT.newUniqueId());
+    const grantId = env.GRANT.newUniqueId();
     const prepared = await prepareIssuance(client, scope, wantsRefreshToken(client, scope));
     const init = {
       clientId: client.client_id,
@@ -31,8 +30,8 @@ export const password: GrantHandler = {
       amr: [...config.passwordAmr],
       offline: prepared.refreshSecret !== undefined,
     };
-    await env.GRANT.get(handle.id).createIssued(init, prepared.issuance);
-    return tokenResponse(env, client, handle.id, init, prepared, {
+    await env.GRANT.get(grantId).createIssued(init, prepared.issuance);
+    return tokenResponse(env, client, grantId, init, prepared, {
       refreshSecret: prepared.refreshSecret,
       idToken: true,
       includeNonce: false,
