@@ -70,6 +70,28 @@ export const config = {
   pbkdf2Iterations: 100_000,
   /** Bound on how long isolate-memory caches of KV data live (DESIGN.md §1). */
   isolateCacheSeconds: 60,
+  /**
+   * Signing-key rotation (DESIGN.md §1 Keys; src/keys/schedule.ts). The numbers, and why:
+   * - a key set written to KV reaches every location within kvPropagationSeconds (~60 s), and each isolate
+   *   keeps its copy for at most isolateCacheSeconds (60 s): a Worker may serve a key set up to 120 s old;
+   * - verifiers cache the JWKS for jwksMaxAgeSeconds (300 s, the JWKS and discovery Cache-Control max-age);
+   * - so a new key is published activationDelaySeconds (1 h >= 60 + 60 + 300 = 420 s) before it signs, and
+   *   every verifier that honours Cache-Control has seen it by then;
+   * - the key it replaces stops signing at that moment but stays published for retainAfterRetireSeconds:
+   *   the longest token any key can sign (maxTokenLifetimeSeconds, which also bounds the per-client lifetimes)
+   *   plus the 120 s during which a stale isolate may still sign with it, rounded up to 25 h.
+   */
+  keys: {
+    /** The cron trigger rotates when the current key of an algorithm is this old (30 days). */
+    rotateEverySeconds: 30 * 24 * 3600,
+    kvPropagationSeconds: 60,
+    /** Cache-Control max-age of the JWKS and of discovery: shorter than activationDelaySeconds. */
+    jwksMaxAgeSeconds: 300,
+    activationDelaySeconds: 3600,
+    /** Upper bound on access-token and ID-token lifetimes, per-client overrides included. */
+    maxTokenLifetimeSeconds: 24 * 3600,
+    retainAfterRetireSeconds: 25 * 3600,
+  },
 } as const;
 
 export type SigningAlgorithm = (typeof config.signingAlgorithms)[number];

@@ -1,4 +1,5 @@
 // Typed Worker bindings and Hono context variables.
+import type { AssertionReplay } from "./durable/assertion-replay";
 import type { Grant } from "./durable/grant";
 import type { KeyManager } from "./durable/key-manager";
 import type { Limiter } from "./durable/limiter";
@@ -16,6 +17,8 @@ export interface Env {
   LIMITER: DurableObjectNamespace<Limiter>;
   /** Singleton that serialises key generation and rotation. */
   KEY_MANAGER: DurableObjectNamespace<KeyManager>;
+  /** Single-use client assertions (private_key_jwt, client_secret_jwt), one object per client_id:jti. */
+  ASSERTION_REPLAY: DurableObjectNamespace<AssertionReplay>;
   /** Issuer identifier, e.g. https://auth.example.com (no trailing slash). */
   ISSUER: string;
   /** Secret from which the key-encryption key for private signing keys is derived. */

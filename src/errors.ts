@@ -19,7 +19,10 @@ export type OAuthErrorCode =
   | "invalid_token"
   | "insufficient_scope"
   | "temporarily_unavailable"
-  | "server_error";
+  | "server_error"
+  // RFC 7591 §3.2.2: dynamic client registration errors.
+  | "invalid_redirect_uri"
+  | "invalid_client_metadata";
 
 /** Where an authorization-endpoint error goes once client and redirect_uri are validated (RFC 6749 §4.1.2.1). */
 export interface RedirectTarget {

@@ -1,18 +1,22 @@
 // App assembly: routes, the one error handler, and the Worker's exports (fetch handler + Durable Objects).
 import { Hono } from "hono";
 import { demoSeed } from "./demo/seed";
+import { keyManager } from "./durable/key-manager";
 import type { AppEnv, Env } from "./env";
 import { OAuthError, handleError } from "./errors";
+import { admin } from "./routes/admin";
 import { authorize } from "./routes/authorize";
 import { consent } from "./routes/consent";
 import { discovery } from "./routes/discovery";
 import { jwks } from "./routes/jwks";
 import { introspect } from "./routes/introspect";
 import { login } from "./routes/login";
+import { register } from "./routes/register";
 import { revoke } from "./routes/revoke";
 import { token } from "./routes/token";
 import { userinfo } from "./routes/userinfo";
 
+export { AssertionReplay } from "./durable/assertion-replay";
 export { Grant } from "./durable/grant";
 export { KeyManager } from "./durable/key-manager";
 export { Limiter } from "./durable/limiter";
@@ -29,10 +33,17 @@ app.route("/token", token);
 app.route("/userinfo", userinfo);
 app.route("/introspect", introspect);
 app.route("/revoke", revoke);
+app.route("/register", register);
+app.route("/admin", admin);
 
 app.notFound((c) => handleError(new OAuthError("invalid_request", "not found", { status: 404 }), c));
 app.onError(handleError);
 
 export default {
   fetch: app.fetch,
+  /** The cron trigger (wrangler.toml): the KeyManager rotates signing keys when due (config.keys). */
+  async scheduled(_controller, env) {
+    const { rotated, removed } = await keyManager(env).rotateIfDue();
+    if (rotated.length > 0 || removed.length > 0) console.log("signing keys", { rotated, removed });
+  },
 } satisfies ExportedHandler<Env>;

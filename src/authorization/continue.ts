@@ -4,12 +4,13 @@ import { findClient } from "../clients/registry";
 import type { Client } from "../clients/schema";
 import { nowSeconds } from "../clock";
 import { config } from "../config";
-import type { AppEnv } from "../env";
+import type { AppEnv, Env } from "../env";
 import { OAuthError } from "../errors";
 import { readSession, type Session } from "../session/session";
 import { consentedScopes } from "../users/store";
 import { hashSecret, mintHandle } from "../tokens/grant-token";
 import { wantsRefreshToken } from "../tokens/issue";
+import { subjectFor } from "../tokens/subject";
 import type { Interaction } from "./interaction";
 import { authorizationResponse } from "./response";
 import type { AuthorizationRequest } from "./request";
@@ -25,7 +26,7 @@ export async function continueAuthorization(
   const target = { redirectUri: req.redirect_uri, responseMode: req.response_mode, state: req.state };
   const session = freshSession ?? (await readSession(c));
   // A login just completed satisfies prompt=login and max_age; an existing session is checked against them.
-  if (!session || (!freshSession && needsLogin(req, session))) {
+  if (!session || (!freshSession && (await needsLogin(c.env, client, req, session)))) {
     // OIDC Core §3.1.2.1 prompt=none: "The Authorization Server MUST NOT display any authentication or consent
     // user interface pages"; login_required when the user is not authenticated.
     if (req.prompt.includes("none")) throw new OAuthError("login_required", "the user is not signed in").redirectTo(target);
@@ -39,11 +40,12 @@ export async function continueAuthorization(
 }
 
 /** prompt=login/select_account, an exceeded max_age (§3.1.2.1) or an id_token_hint naming another user. */
-function needsLogin(req: AuthorizationRequest, session: Session): boolean {
+async function needsLogin(env: Env, client: Client, req: AuthorizationRequest, session: Session): Promise<boolean> {
   if (req.prompt.includes("login") || req.prompt.includes("select_account")) return true;
   // max_age=0 always forces a login (OIDC Core §3.1.2.1), hence >= on whole seconds.
   if (req.max_age !== undefined && nowSeconds() - session.auth_time >= req.max_age) return true;
-  return req.hint_sub !== undefined && req.hint_sub !== session.sub;
+  // The hint carries the sub this client sees (pairwise for pairwise clients, OIDC Core §8).
+  return req.hint_sub !== undefined && req.hint_sub !== (await subjectFor(env, client, session.sub));
 }
 
 async function needsConsent(c: Context<AppEnv>, client: Client, req: AuthorizationRequest, session: Session) {

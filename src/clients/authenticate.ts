@@ -1,71 +1,48 @@
-// Client authentication at token-style endpoints (RFC 6749 §2.3).
-import { invalidClient, invalidRequest } from "../errors";
+// Client authentication at token-style endpoints (RFC 6749 §2.3): client_secret_basic, client_secret_post,
+// client_secret_jwt, private_key_jwt (RFC 7523, OIDC Core §9) and none. Each client uses exactly the one method
+// it registered; every failure is 401 invalid_client with a WWW-Authenticate challenge (RFC 6749 §5.2), and
+// using more than one method in a request is invalid_request (§2.3).
+import { invalidClient } from "../errors";
 import type { Env } from "../env";
-import { sha256Base64url, timingSafeEqualStrings } from "../lib/crypto";
 import type { Params } from "../lib/params";
+import { isAssertionMethod } from "./auth-methods";
+import { verifyClientAssertion, type ClientAuthEndpoint } from "./client-assertion";
+import { secretMatches } from "./client-secret";
+import { presentedCredentials, type Presented } from "./presented";
 import { findClient } from "./registry";
-import type { Client, TokenEndpointAuthMethod } from "./schema";
+import type { Client } from "./schema";
 
-interface Presented {
-  method: TokenEndpointAuthMethod;
-  clientId: string;
-  secret: string | undefined;
-}
+export type { ClientAuthEndpoint } from "./client-assertion";
 
-export async function authenticateClient(env: Env, authorization: string | undefined, params: Params): Promise<Client> {
+export async function authenticateClient(
+  env: Env,
+  authorization: string | undefined,
+  params: Params,
+  endpoint: ClientAuthEndpoint,
+): Promise<Client> {
   const presented = presentedCredentials(authorization, params);
   const client = await findClient(env, presented.clientId);
   if (!client) throw invalidClient("client authentication failed");
-  // One method per client: the one it registered (RFC 7591 §2 token_endpoint_auth_method).
-  if (client.token_endpoint_auth_method !== presented.method) {
-    throw invalidClient("client authentication failed");
-  }
-  if (presented.method !== "none" && !(await secretMatches(client, presented.secret ?? ""))) {
-    throw invalidClient("client authentication failed");
-  }
+  await verifyPresented(env, client, presented, endpoint);
   return client;
 }
 
-function presentedCredentials(authorization: string | undefined, params: Params): Presented {
-  const basic = authorization && /^basic /i.test(authorization) ? decodeBasic(authorization.slice(6).trim()) : undefined;
-  if (basic) {
-    // RFC 6749 §2.3: "The client MUST NOT use more than one authentication method in each request."
-    if (params.client_secret !== undefined) throw invalidRequest("more than one client authentication method used");
-    if (params.client_id !== undefined && params.client_id !== basic.clientId) {
-      throw invalidRequest("client_id does not match the authenticated client");
-    }
-    return { method: "client_secret_basic", ...basic };
+async function verifyPresented(env: Env, client: Client, presented: Presented, endpoint: ClientAuthEndpoint): Promise<void> {
+  // One method per client: the one it registered (RFC 7591 §2 token_endpoint_auth_method).
+  const method = client.token_endpoint_auth_method;
+  switch (presented.kind) {
+    case "client_secret_basic":
+    case "client_secret_post":
+      if (method !== presented.kind || !(await secretMatches(client, presented.secret))) {
+        throw invalidClient("client authentication failed");
+      }
+      return;
+    case "jwt":
+      if (!isAssertionMethod(method)) throw invalidClient("client authentication failed");
+      await verifyClientAssertion(env, client, method, presented.assertion, endpoint);
+      return;
+    case "none":
+      if (method !== "none") throw invalidClient("client authentication failed");
+      return;
   }
-  const clientId = params.client_id;
-  if (clientId === undefined) throw invalidClient("no client authentication included");
-  if (params.client_secret !== undefined) {
-    return { method: "client_secret_post", clientId, secret: params.client_secret };
-  }
-  return { method: "none", clientId, secret: undefined };
-}
-
-/** RFC 6749 §2.3.1: id and secret are form-urlencoded before being joined with ':' and base64-encoded. */
-function decodeBasic(token: string): { clientId: string; secret: string } {
-  let decoded: string;
-  try {
-    decoded = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(Uint8Array.from(atob(token), (ch) => ch.charCodeAt(0)));
-  } catch {
-    throw invalidClient("malformed Basic credentials");
-  }
-  const colon = decoded.indexOf(":");
-  if (colon < 0) throw invalidClient("malformed Basic credentials");
-  try {
-    return { clientId: formDecode(decoded.slice(0, colon)), secret: formDecode(decoded.slice(colon + 1)) };
-  } catch {
-    throw invalidClient("malformed Basic credentials");
-  }
-}
-
-function formDecode(value: string): string {
-  return decodeURIComponent(value.replace(/\+/g, " "));
-}
-
-async function secretMatches(client: Client, secret: string): Promise<boolean> {
-  if (!client.client_secret_hash) return false;
-  return timingSafeEqualStrings(await sha256Base64url(secret), client.client_secret_hash);
 }

@@ -37,3 +37,8 @@ export async function saveClient(env: Env, input: ClientInput): Promise<Client> 
   cache.delete(client.client_id);
   return client;
 }
+
+export async function deleteClient(env: Env, clientId: string): Promise<void> {
+  await env.CLIENTS.delete(clientKey(clientId));
+  cache.delete(clientId);
+}

@@ -23,11 +23,13 @@ export const EncryptionAlg = v.picklist(["RSA-OAEP-256", "ECDH-ES+A256KW"]);
 export const EncryptionEnc = v.picklist(["A256GCM"]);
 
 const Seconds = v.pipe(v.number(), v.integer(), v.minValue(1));
+/** Tokens signed with the provider's keys: bounded, so a retired key's retention covers them (config.keys). */
+const SignedTokenSeconds = v.pipe(Seconds, v.maxValue(config.keys.maxTokenLifetimeSeconds));
 
 /** Per-client overrides of config.lifetimes. */
 const ClientLifetimes = v.object({
-  accessToken: v.optional(Seconds),
-  idToken: v.optional(Seconds),
+  accessToken: v.optional(SignedTokenSeconds),
+  idToken: v.optional(SignedTokenSeconds),
   refreshTokenIdle: v.optional(Seconds),
   refreshTokenAbsolute: v.optional(Seconds),
   refreshGrace: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(60))),

@@ -1,7 +1,6 @@
 // Generation of signing keys: one table entry per algorithm, resolved once (STYLE.md, after panva/jose).
-import { calculateJwkThumbprint, exportJWK, generateKeyPair } from "jose";
+import { calculateJwkThumbprint, exportJWK, generateKeyPair, type JWK } from "jose";
 import type { SigningAlgorithm } from "../config";
-import { nowSeconds } from "../clock";
 import { encryptPrivateJwk } from "./at-rest";
 import type { StoredKey } from "./schema";
 
@@ -12,7 +11,12 @@ const generationOptions: Record<SigningAlgorithm, { modulusLength?: number; crv?
   EdDSA: { crv: "Ed25519" },
 };
 
-export async function generateSigningKey(alg: SigningAlgorithm, encryptionSecret: string): Promise<StoredKey> {
+/** A new key pair, its private half encrypted at rest, with the schedule it is published under. */
+export async function generateSigningKey(
+  alg: SigningAlgorithm,
+  encryptionSecret: string,
+  schedule: Pick<StoredKey, "publishedAt" | "activatesAt">,
+): Promise<StoredKey> {
   const { publicKey, privateKey } = await generateKeyPair(alg, { ...generationOptions[alg], extractable: true });
   const publicJwk = await exportJWK(publicKey);
   // RFC 7638 thumbprint as kid: unique per key and stable.
@@ -21,8 +25,13 @@ export async function generateSigningKey(alg: SigningAlgorithm, encryptionSecret
   return {
     kid,
     alg,
-    createdAt: nowSeconds(),
-    publicJwk: { ...publicJwk, kid, alg, use: "sig" },
+    ...schedule,
+    publicJwk: { ...stringMembers(publicJwk), kid, alg, use: "sig" },
     encryptedPrivateJwk: await encryptPrivateJwk(encryptionSecret, { ...privateJwk, kid, alg }),
   };
+}
+
+/** A public key's members are all strings (kty, n, e, crv, x, y): stored and published as exactly those. */
+function stringMembers(jwk: JWK): Record<string, string> {
+  return Object.fromEntries(Object.entries(jwk).filter((entry): entry is [string, string] => typeof entry[1] === "string"));
 }

@@ -1,11 +1,14 @@
 // Signing keys as the Worker sees them: the key set read from KV (isolate cache <= 60 s), private keys
-// decrypted and imported once per isolate, and the public JWKS.
+// decrypted and imported once per isolate, and the public JWKS. Which key signs and which are published is
+// decided by src/keys/schedule.ts from (key set, now) alone, so isolates holding the same set agree.
 import { createLocalJWKSet, importJWK, type JSONWebKeySet, type JWTVerifyGetKey } from "jose";
 import * as v from "valibot";
+import { nowSeconds } from "../clock";
 import { config, type SigningAlgorithm } from "../config";
 import { keyManager } from "../durable/key-manager";
 import type { Env } from "../env";
 import { decryptPrivateJwk } from "./at-rest";
+import { publishedKeys, signingKeyFor } from "./schedule";
 import { KEYSET_KV_KEY, KeySet, type StoredKey } from "./schema";
 
 export interface SigningKey {
@@ -14,28 +17,55 @@ export interface SigningKey {
   key: CryptoKey;
 }
 
-let keySetCache: { keySet: KeySet; expiresAt: number; verifier: JWTVerifyGetKey } | undefined;
+interface LoadedKeySet {
+  keySet: KeySet;
+  /** On the injected clock, so tests that move time also age this cache. */
+  loadedAt: number;
+  verifier: JWTVerifyGetKey;
+}
+
+let loaded: LoadedKeySet | undefined;
+let loading: Promise<LoadedKeySet> | undefined;
 const importedPrivateKeys = new Map<string, Promise<CryptoKey>>();
 
-async function loadKeySet(env: Env): Promise<NonNullable<typeof keySetCache>> {
-  if (keySetCache && keySetCache.expiresAt > Date.now()) return keySetCache;
+/** Fresh for isolateCacheSeconds; a clock that went backwards (tests resetting it) also invalidates. */
+function isFresh(entry: LoadedKeySet, now: number): boolean {
+  return now >= entry.loadedAt && now < entry.loadedAt + config.isolateCacheSeconds;
+}
+
+async function loadKeySet(env: Env): Promise<LoadedKeySet> {
+  if (loaded && isFresh(loaded, nowSeconds())) return loaded;
+  // Concurrent requests of a cold isolate share one KV read.
+  loading ??= readKeySet(env).finally(() => {
+    loading = undefined;
+  });
+  return loading;
+}
+
+async function readKeySet(env: Env): Promise<LoadedKeySet> {
   const parsed = v.safeParse(KeySet, await env.KEYS.get(KEYSET_KV_KEY, "json"));
   // KV has no key set yet (first start) or it has not reached this location: ask the owner.
-  const keySet = parsed.success ? parsed.output : await keyManager(env).ensureKeys();
-  keySetCache = {
-    keySet,
-    expiresAt: Date.now() + config.isolateCacheSeconds * 1000,
-    verifier: createLocalJWKSet(publicJwks(keySet)),
-  };
-  return keySetCache;
+  return remember(parsed.success ? parsed.output : await keyManager(env).ensureKeys());
 }
 
-function publicJwks(keySet: KeySet): JSONWebKeySet {
-  return { keys: keySet.keys.map((k) => ({ ...k.publicJwk })) };
+function remember(keySet: KeySet): LoadedKeySet {
+  const now = nowSeconds();
+  loaded = { keySet, loadedAt: now, verifier: createLocalJWKSet(toJwks(publishedKeys(keySet, now))) };
+  return loaded;
 }
 
+function toJwks(keys: readonly StoredKey[]): JSONWebKeySet {
+  return { keys: keys.map((k) => ({ ...k.publicJwk })) };
+}
+
+/** Test hook: forget the cached key set, as if this isolate's cache had expired. */
+export function forgetKeySet(): void {
+  loaded = undefined;
+}
+
+/** The JWKS as published now: next, active and retired keys (RFC 7517 §5). */
 export async function jwks(env: Env): Promise<JSONWebKeySet> {
-  return publicJwks((await loadKeySet(env)).keySet);
+  return toJwks(publishedKeys((await loadKeySet(env)).keySet, nowSeconds()));
 }
 
 /** Key resolver for verifying JWTs this provider issued (access tokens at userinfo, id_token_hint). */
@@ -43,10 +73,9 @@ export async function ownKeyResolver(env: Env): Promise<JWTVerifyGetKey> {
   return (await loadKeySet(env)).verifier;
 }
 
-/** The newest key for an algorithm, imported once per isolate. */
+/** The key that signs for an algorithm now (schedule.ts), imported once per isolate. */
 export async function signingKey(env: Env, alg: SigningAlgorithm): Promise<SigningKey> {
-  const { keySet } = await loadKeySet(env);
-  const stored = newestKeyFor(keySet, alg);
+  const stored = await currentKey(env, alg);
   let key = importedPrivateKeys.get(stored.kid);
   if (!key) {
     key = importPrivate(env, stored);
@@ -56,11 +85,13 @@ export async function signingKey(env: Env, alg: SigningAlgorithm): Promise<Signi
   return { kid: stored.kid, alg, key: await key };
 }
 
-function newestKeyFor(keySet: KeySet, alg: SigningAlgorithm): StoredKey {
-  const candidates = keySet.keys.filter((k) => k.alg === alg).sort((a, b) => b.createdAt - a.createdAt);
-  const newest = candidates[0];
-  if (!newest) throw new Error(`no signing key for ${alg}`);
-  return newest;
+async function currentKey(env: Env, alg: SigningAlgorithm): Promise<StoredKey> {
+  const cached = signingKeyFor((await loadKeySet(env)).keySet, alg, nowSeconds());
+  if (cached) return cached;
+  // No key signs for this algorithm in the set we hold (an algorithm added to config): the owner makes one.
+  const fromOwner = signingKeyFor(remember(await keyManager(env).ensureKeys()).keySet, alg, nowSeconds());
+  if (!fromOwner) throw new Error(`no signing key for ${alg}`);
+  return fromOwner;
 }
 
 async function importPrivate(env: Env, stored: StoredKey): Promise<CryptoKey> {

@@ -1,5 +1,7 @@
 // OpenID Connect Discovery 1.0 §3 and RFC 8414 §2: the provider's metadata. Cacheable.
 import { Hono } from "hono";
+import { EncryptionAlg, EncryptionEnc } from "../clients/schema";
+import { assertionSigningAlgorithms, introspectionAuthMethods, tokenEndpointAuthMethods } from "../clients/auth-methods";
 import { allScopeClaims, config } from "../config";
 import type { AppEnv, Env } from "../env";
 
@@ -15,19 +17,33 @@ export function metadata(env: Env) {
     jwks_uri: `${issuer}/jwks`,
     introspection_endpoint: `${issuer}/introspect`,
     revocation_endpoint: `${issuer}/revoke`,
+    // RFC 7591 §3 (behind an initial access token) and RFC 7592 client management.
+    registration_endpoint: `${issuer}/register`,
     response_types_supported: ["code"],
     response_modes_supported: ["query", "fragment", "form_post"],
     grant_types_supported: ["authorization_code", "refresh_token", "client_credentials", "password"],
-    subject_types_supported: ["public"],
-    id_token_signing_alg_values_supported: [...config.signingAlgorithms],
+    // OIDC Core §8: public subjects, or pairwise per sector identifier (src/tokens/subject.ts).
+    subject_types_supported: ["public", "pairwise"],
+    // OIDC Discovery §3: RS256 MUST be included (it stays first, the default); HS256 signs with the client secret.
+    id_token_signing_alg_values_supported: [...config.signingAlgorithms, "HS256"],
+    id_token_encryption_alg_values_supported: [...EncryptionAlg.options],
+    id_token_encryption_enc_values_supported: [...EncryptionEnc.options],
+    userinfo_signing_alg_values_supported: [...config.signingAlgorithms],
+    userinfo_encryption_alg_values_supported: [...EncryptionAlg.options],
+    userinfo_encryption_enc_values_supported: [...EncryptionEnc.options],
     scopes_supported: [...config.scopes],
     claims_supported: ["sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "at_hash", "azp", "amr", "acr", ...allScopeClaims()],
     claims_parameter_supported: true,
     request_parameter_supported: false,
     request_uri_parameter_supported: false,
-    token_endpoint_auth_methods_supported: ["client_secret_basic", "client_secret_post", "none"],
-    introspection_endpoint_auth_methods_supported: ["client_secret_basic", "client_secret_post"],
-    revocation_endpoint_auth_methods_supported: ["client_secret_basic", "client_secret_post", "none"],
+    // Client authentication (src/clients/auth-methods.ts): the same methods and JWT algorithms at each endpoint,
+    // except that introspection needs an authenticated client (RFC 7662 §2.1).
+    token_endpoint_auth_methods_supported: [...tokenEndpointAuthMethods],
+    token_endpoint_auth_signing_alg_values_supported: [...assertionSigningAlgorithms],
+    introspection_endpoint_auth_methods_supported: [...introspectionAuthMethods],
+    introspection_endpoint_auth_signing_alg_values_supported: [...assertionSigningAlgorithms],
+    revocation_endpoint_auth_methods_supported: [...tokenEndpointAuthMethods],
+    revocation_endpoint_auth_signing_alg_values_supported: [...assertionSigningAlgorithms],
     introspection_signing_alg_values_supported: [config.introspectionSigningAlg],
     code_challenge_methods_supported: ["S256"],
     prompt_values_supported: ["none", "login", "consent", "select_account"],
@@ -36,7 +52,8 @@ export function metadata(env: Env) {
   };
 }
 
-const CACHE = "public, max-age=300";
+// Never longer than a new signing key waits before it signs (config.keys).
+const CACHE = `public, max-age=${config.keys.jwksMaxAgeSeconds}`;
 
 discovery.get("/openid-configuration", (c) => {
   c.header("Cache-Control", CACHE);

@@ -16,7 +16,7 @@ const JWT_MEDIA_TYPE = "application/token-introspection+jwt";
 
 introspect.post("/", async (c) => {
   const params = await formParams(c);
-  const client = await authenticateClient(c.env, c.req.header("authorization"), params);
+  const client = await authenticateClient(c.env, c.req.header("authorization"), params, "introspect");
   // RFC 7662 §2.1: the endpoint MUST require some form of authorization; a public client has none.
   if (isPublicClient(client)) throw invalidClient("introspection requires an authenticated client");
   if (!params.token) throw invalidRequest("token is required");
@@ -43,7 +43,8 @@ function describe(env: Env, token: ActiveToken): Record<string, unknown> {
     active: true,
     scope: token.scope.join(" "),
     client_id: token.grant.clientId,
-    sub: token.grant.sub,
+    // The sub the token carries: pairwise for pairwise clients (OIDC Core §8), like its ID token and userinfo.
+    sub: token.subject,
     exp: token.exp,
     ...(token.iat === undefined ? {} : { iat: token.iat }),
     ...(token.aud === undefined ? {} : { aud: token.aud }),

@@ -10,7 +10,7 @@ export const revoke = new Hono<AppEnv>();
 
 revoke.post("/", async (c) => {
   const params = await formParams(c);
-  const client = await authenticateClient(c.env, c.req.header("authorization"), params);
+  const client = await authenticateClient(c.env, c.req.header("authorization"), params, "revoke");
   if (!params.token) throw invalidRequest("token is required");
   // token_type_hint is only a hint (§2.1): every kind of token is looked up whatever it says.
   const outcome = await revokeToken(c.env, params.token, client.client_id);

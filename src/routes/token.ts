@@ -10,7 +10,7 @@ export const token = new Hono<AppEnv>();
 
 token.post("/", async (c) => {
   const params = await formParams(c);
-  const client = await authenticateClient(c.env, c.req.header("authorization"), params);
+  const client = await authenticateClient(c.env, c.req.header("authorization"), params, "token");
   const grantType = params.grant_type;
   if (!grantType) throw invalidRequest("grant_type is required");
   const handler = grants.get(grantType);

@@ -1,10 +1,13 @@
 // UserInfo endpoint (OIDC Core §5.3): GET and POST, bearer token per RFC 6750, access tokens of either format.
+// The sub is the one the token's client sees (public or pairwise); the body is JSON or, as the client
+// registered, a signed and/or encrypted JWT (src/tokens/userinfo-response.ts).
 import { Hono, type Context } from "hono";
 import type { AppEnv } from "../env";
 import { MissingBearerToken, OAuthError, invalidRequest, invalidToken } from "../errors";
 import { paramsFrom } from "../lib/params";
 import { resolveAccessToken } from "../tokens/access-token";
 import { pickClaims, requestedClaimNames, scopeClaimNames } from "../tokens/claims";
+import { userinfoResponse } from "../tokens/userinfo-response";
 import { findUserBySub } from "../users/store";
 
 export const userinfo = new Hono<AppEnv>();
@@ -25,8 +28,12 @@ userinfo.on(["GET", "POST"], "/", async (c) => {
   const user = await findUserBySub(c.env, token.grant.sub);
   if (!user) throw invalidToken("the user no longer exists");
   const names = [...scopeClaimNames(token.scope), ...requestedClaimNames(token.grant.claims, "userinfo")];
+  // OIDC Core §5.3.2: "The sub Claim in the UserInfo Response MUST be verified to exactly match the sub Claim
+  // in the ID Token": both come from the same mapping (src/tokens/subject.ts).
+  const { contentType, body } = await userinfoResponse(c.env, token.client, { ...pickClaims(user, names), sub: token.subject });
   c.header("Cache-Control", "no-store");
-  return c.json(pickClaims(user, names));
+  c.header("Content-Type", contentType);
+  return c.body(body);
 });
 
 /** RFC 6750 §2.1 (header) and §2.2 (form body); "Clients MUST NOT use more than one method" (§2). */

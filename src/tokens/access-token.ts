@@ -2,6 +2,7 @@
 // `<grant-id>.<secret>` handle whose state lives in the Grant object). A JWT's jti starts with the grant id,
 // so our own endpoints can ask the Grant object whether it was revoked.
 import { decodeProtectedHeader, jwtVerify } from "jose";
+import type { Client } from "../clients/schema";
 import { nowSeconds } from "../clock";
 import { config } from "../config";
 import type { GrantView, TokenInfo } from "../durable/grant-state";
@@ -10,6 +11,7 @@ import { randomToken } from "../lib/crypto";
 import { ownKeyResolver } from "../keys/store";
 import { hashSecret, parseHandle } from "./grant-token";
 import { signJwt } from "./sign";
+import { grantSubject } from "./subject";
 
 export const ACCESS_TOKEN_TYP = "at+jwt";
 
@@ -17,6 +19,8 @@ export interface JwtAccessTokenInput {
   grantId: string;
   grant: GrantView;
   clientId: string;
+  /** The sub the client sees (public or pairwise, src/tokens/subject.ts). */
+  subject: string;
   scope: string[];
   iat: number;
   exp: number;
@@ -32,7 +36,7 @@ export function audienceFor(issuer: string, scope: readonly string[]): string | 
 export async function signJwtAccessToken(env: Env, input: JwtAccessTokenInput): Promise<string> {
   return signJwt(env, config.accessTokenSigningAlg, ACCESS_TOKEN_TYP, {
     iss: env.ISSUER,
-    sub: input.grant.sub,
+    sub: input.subject,
     aud: audienceFor(env.ISSUER, input.scope),
     iat: input.iat,
     exp: input.exp,
@@ -47,6 +51,9 @@ export async function signJwtAccessToken(env: Env, input: JwtAccessTokenInput): 
 export interface ActiveAccessToken {
   format: "jwt" | "opaque";
   grant: GrantView;
+  /** The client the token was issued to, and the sub that client sees (grant.sub is the local sub). */
+  client: Client;
+  subject: string;
   scope: string[];
   iat: number | undefined;
   exp: number;
@@ -89,10 +96,13 @@ async function resolveJwt(env: Env, token: string): Promise<ActiveAccessToken | 
   const grantId = grantIdFrom(env, jti.split(".")[0] ?? "");
   if (!grantId || typeof payload.scope !== "string" || payload.exp === undefined || payload.aud === undefined) return null;
   const grant = await env.GRANT.get(grantId).jwtGrant(jti);
-  if (!grant || grant.sub !== payload.sub) return null;
+  if (!grant) return null;
+  const issuedTo = await grantSubject(env, grant);
+  if (!issuedTo || issuedTo.subject !== payload.sub) return null;
   return {
     format: "jwt",
     grant,
+    ...issuedTo,
     scope: payload.scope.split(" "),
     iat: payload.iat,
     exp: payload.exp,
@@ -108,9 +118,12 @@ async function resolveOpaque(env: Env, token: string): Promise<ActiveAccessToken
   const hash = await hashSecret(handle.secret);
   const info: TokenInfo | null = await env.GRANT.get(handle.id).lookupHandle(hash);
   if (!info || info.kind !== "access_token") return null;
+  const issuedTo = await grantSubject(env, info.grant);
+  if (!issuedTo) return null;
   return {
     format: "opaque",
     grant: info.grant,
+    ...issuedTo,
     scope: info.scope,
     iat: info.iat,
     exp: info.exp,

@@ -1,6 +1,8 @@
 // Which user claims a grant releases: OIDC Core §5.4 maps each standard scope to its claims, and the `claims`
-// request parameter (§5.5) asks for individual claims in the ID token or at userinfo.
+// request parameter (§5.5) asks for individual claims in the ID token or at userinfo. Clients may also have
+// their own ID-token claims (client.custom_claims: static values, or mapped from user attributes).
 import * as v from "valibot";
+import type { Client } from "../clients/schema";
 import { config } from "../config";
 import type { User } from "../users/store";
 
@@ -31,4 +33,19 @@ export function pickClaims(user: User, names: Iterable<string>): Record<string, 
     if (user.claims[name] !== undefined) released[name] = user.claims[name];
   }
   return { ...released, sub: user.sub };
+}
+
+/** A client's own ID-token claims: mapped from the user's attributes (when present), then its static values. */
+export function customClaims(client: Client, user: User | null): Record<string, unknown> {
+  const mapped: Record<string, unknown> = {};
+  for (const [claim, attribute] of Object.entries(client.custom_claims.mapped)) {
+    const value = user?.claims[attribute];
+    if (value !== undefined) mapped[claim] = value;
+  }
+  return { ...mapped, ...client.custom_claims.static };
+}
+
+/** Whether building this client's ID token needs the user's record. */
+export function needsUserForCustomClaims(client: Client): boolean {
+  return Object.keys(client.custom_claims.mapped).length > 0;
 }

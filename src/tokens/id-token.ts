@@ -1,16 +1,20 @@
-// ID tokens (OIDC Core §2, §3.1.3.6, §12.2).
-import { base64url } from "jose";
+// ID tokens (OIDC Core §2, §3.1.3.6, §12.2): signed with the algorithm the client registered (a provider key, or
+// HS256 with its secret, §10.1), then encrypted to the client when it registered an encryption key (§10.2).
+import { base64url, type JWTPayload } from "jose";
 import { nowSeconds } from "../clock";
 import { lifetime, type Client } from "../clients/schema";
 import type { GrantView } from "../durable/grant-state";
 import type { Env } from "../env";
-import { algorithms } from "../keys/algorithms";
-import { signJwt } from "./sign";
+import { algorithms, type JwsAlgorithm } from "../keys/algorithms";
+import { encryptForClient, idTokenEncryption } from "./encrypt";
+import { signJwtForClient } from "./sign";
 
 export interface IdTokenOptions {
   /** OIDC Core §12.2: an ID token from a refresh SHOULD NOT carry a nonce. */
   includeNonce: boolean;
-  /** Claims asked for with the `claims` parameter (§5.5). */
+  /** The sub this client sees: public or pairwise (src/tokens/subject.ts). */
+  subject: string;
+  /** Claims asked for with the `claims` parameter (§5.5) and the client's custom claims; never override the above. */
   extraClaims: Record<string, unknown>;
 }
 
@@ -22,12 +26,24 @@ export async function issueIdToken(
   options: IdTokenOptions,
 ): Promise<string> {
   const alg = client.id_token_signed_response_alg;
-  if (alg === "HS256") throw new Error("HS256 ID tokens: see issue #4");
+  const signed = await signJwtForClient(env, client, alg, "JWT", await idTokenClaims(env, client, grant, accessToken, alg, options));
+  const encryption = idTokenEncryption(client);
+  return encryption ? encryptForClient(client, encryption, signed, true) : signed;
+}
+
+async function idTokenClaims(
+  env: Env,
+  client: Client,
+  grant: GrantView,
+  accessToken: string,
+  alg: JwsAlgorithm,
+  options: IdTokenOptions,
+): Promise<JWTPayload> {
   const iat = nowSeconds();
-  return signJwt(env, alg, "JWT", {
+  return {
     ...options.extraClaims,
     iss: env.ISSUER,
-    sub: grant.sub,
+    sub: options.subject,
     aud: client.client_id,
     // OIDC Core §2: azp is the party to which the ID token was issued.
     azp: client.client_id,
@@ -39,11 +55,14 @@ export async function issueIdToken(
     at_hash: await halfHash(alg, accessToken),
     ...(grant.amr === undefined ? {} : { amr: grant.amr }),
     ...(grant.acr === undefined ? {} : { acr: grant.acr }),
-  });
+  };
 }
 
-/** OIDC Core §3.1.3.6: base64url of the left-most half of the hash of the ASCII token, hash as the JWS alg. */
-async function halfHash(alg: keyof typeof algorithms, value: string): Promise<string> {
+/**
+ * OIDC Core §3.1.3.6: base64url of the left-most half of the hash of the ASCII token, "where the hash algorithm
+ * used is the hash algorithm used in the alg Header Parameter of the ID Token's JOSE Header" (SHA-256 for HS256).
+ */
+async function halfHash(alg: JwsAlgorithm, value: string): Promise<string> {
   const digest = new Uint8Array(await crypto.subtle.digest(algorithms[alg].hash, new TextEncoder().encode(value)));
   return base64url.encode(digest.slice(0, digest.length / 2));
 }

@@ -7,10 +7,13 @@ import type { Env } from "../env";
 import { ownKeyResolver } from "../keys/store";
 import { audienceFor, looksLikeJwt, resolveAccessToken } from "./access-token";
 import { hashSecret, parseHandle } from "./grant-token";
+import { grantSubject } from "./subject";
 
 export interface ActiveToken {
   kind: "access_token" | "refresh_token";
   grant: GrantView;
+  /** The sub the token's client sees (public or pairwise); grant.sub is the local one. */
+  subject: string;
   scope: string[];
   iat: number | undefined;
   exp: number;
@@ -21,14 +24,18 @@ export interface ActiveToken {
 export async function activeToken(env: Env, token: string): Promise<ActiveToken | null> {
   if (looksLikeJwt(token)) {
     const access = await resolveAccessToken(env, token);
-    return access && { kind: "access_token", grant: access.grant, scope: access.scope, iat: access.iat, exp: access.exp, aud: access.aud };
+    if (!access) return null;
+    const { grant, subject, scope, iat, exp, aud } = access;
+    return { kind: "access_token", grant, subject, scope, iat, exp, aud };
   }
   const handle = parseHandle(env, token);
   if (!handle) return null;
   const info = await env.GRANT.get(handle.id).lookupHandle(await hashSecret(handle.secret));
   if (!info) return null;
+  const issuedTo = await grantSubject(env, info.grant);
+  if (!issuedTo) return null;
   const aud = info.kind === "access_token" ? audienceFor(env.ISSUER, info.scope) : undefined;
-  return { kind: info.kind, grant: info.grant, scope: info.scope, iat: info.iat, exp: info.exp, aud };
+  return { kind: info.kind, grant: info.grant, subject: issuedTo.subject, scope: info.scope, iat: info.iat, exp: info.exp, aud };
 }
 
 export type Revocation = "revoked" | "not_found" | "wrong_client";

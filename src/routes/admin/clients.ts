@@ -1,0 +1,73 @@
+// Admin API: clients (list, create, read, update, delete, new secret). Metadata is validated by the same
+// rules as dynamic registration, with the admin-only fields (skip_consent, resource_server, lifetimes) allowed.
+import { Hono } from "hono";
+import * as v from "valibot";
+import { clientFromMetadata } from "../../clients/metadata";
+import { deleteClient, findClient, saveClient } from "../../clients/registry";
+import { ClientRecord, type Client } from "../../clients/schema";
+import { issueClientSecret } from "../../clients/secrets";
+import type { AppEnv, Env } from "../../env";
+import { OAuthError, invalidRequest } from "../../errors";
+import { listRecords } from "./io";
+
+export const adminClients = new Hono<AppEnv>();
+
+/** A client as the admin API shows it: never the secret's hash, its encrypted form or registration hashes. */
+export function publicClient(client: Client) {
+  const { client_secret_hash: _h, client_secret_encrypted: _e, registration_access_token_hash: _r, ...rest } = client;
+  return rest;
+}
+
+adminClients.get("/", async (c) => {
+  const clients = await listRecords(c.env.CLIENTS, "client:", ClientRecord);
+  return c.json({ clients: clients.map(publicClient) });
+});
+
+adminClients.post("/", async (c) => {
+  const metadata = await jsonObject(c.req.raw);
+  const clientId = typeof metadata.client_id === "string" ? metadata.client_id : undefined;
+  if (clientId && (await findClient(c.env, clientId))) {
+    throw new OAuthError("invalid_request", "client_id already exists", { status: 409 });
+  }
+  const { client, secret } = await clientFromMetadata(c.env, metadata, { ...(clientId ? { clientId } : {}), admin: true });
+  const saved = await saveClient(c.env, client);
+  return c.json({ ...publicClient(saved), ...(secret ? { client_secret: secret } : {}) }, 201);
+});
+
+adminClients.get("/:id", async (c) => c.json(publicClient(await existingClient(c.env, c.req.param("id")))));
+
+adminClients.put("/:id", async (c) => {
+  const existing = await existingClient(c.env, c.req.param("id"));
+  const metadata = await jsonObject(c.req.raw);
+  const { client, secret } = await clientFromMetadata(c.env, metadata, { clientId: existing.client_id, admin: true, existing });
+  const saved = await saveClient(c.env, client);
+  return c.json({ ...publicClient(saved), ...(secret ? { client_secret: secret } : {}) });
+});
+
+adminClients.delete("/:id", async (c) => {
+  await deleteClient(c.env, (await existingClient(c.env, c.req.param("id"))).client_id);
+  return c.body(null, 204);
+});
+
+/** A new secret replaces the old one at once; it is shown only in this response. */
+adminClients.post("/:id/secret", async (c) => {
+  const client = await existingClient(c.env, c.req.param("id"));
+  const { secret, fields } = await issueClientSecret(c.env, client);
+  if (!secret) throw invalidRequest("this client uses no secret");
+  const saved = await saveClient(c.env, { ...client, ...fields });
+  return c.json({ ...publicClient(saved), client_secret: secret });
+});
+
+async function existingClient(env: Env, clientId: string): Promise<Client> {
+  const client = await findClient(env, clientId);
+  if (!client) throw new OAuthError("invalid_request", "no such client", { status: 404 });
+  return client;
+}
+
+const JsonObject = v.record(v.string(), v.unknown());
+
+async function jsonObject(request: Request): Promise<Record<string, unknown>> {
+  const parsed = v.safeParse(JsonObject, await request.json().catch(() => undefined));
+  if (!parsed.success) throw invalidRequest("the body must be a JSON object");
+  return parsed.output;
+}

@@ -1,0 +1,71 @@
+// Admin API: users of the built-in store (list, create, read, update, delete). Password hashes never leave.
+import { Hono } from "hono";
+import * as v from "valibot";
+import type { AppEnv, Env } from "../../env";
+import { OAuthError } from "../../errors";
+import { hashPassword } from "../../users/password";
+import { deleteUser, findUserBySub, loginKey, saveUser, UserRecord, type User } from "../../users/store";
+import { jsonBody, listRecords } from "./io";
+
+export const adminUsers = new Hono<AppEnv>();
+
+const Claims = v.record(v.string(), v.unknown());
+const CreateUser = v.strictObject({
+  username: v.pipe(v.string(), v.minLength(1), v.maxLength(255)),
+  password: v.pipe(v.string(), v.minLength(8)),
+  sub: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(255))),
+  claims: v.optional(Claims, {}),
+});
+const UpdateUser = v.strictObject({
+  password: v.optional(v.pipe(v.string(), v.minLength(8))),
+  claims: v.optional(Claims),
+});
+
+export function publicUser(user: User) {
+  return { sub: user.sub, username: user.username, source: user.source, claims: user.claims };
+}
+
+adminUsers.get("/", async (c) => {
+  const users = await listRecords(c.env.USERS, "user:", UserRecord);
+  return c.json({ users: users.map(publicUser) });
+});
+
+adminUsers.post("/", async (c) => {
+  const input = await jsonBody(c, CreateUser);
+  if ((await c.env.USERS.get(loginKey(input.username))) !== null) {
+    throw new OAuthError("invalid_request", "username already exists", { status: 409 });
+  }
+  const user = await saveUser(c.env, {
+    v: 1,
+    sub: input.sub ?? crypto.randomUUID(),
+    username: input.username,
+    password: await hashPassword(input.password),
+    claims: input.claims,
+  });
+  return c.json(publicUser(user), 201);
+});
+
+adminUsers.get("/:sub", async (c) => c.json(publicUser(await existingUser(c.env, c.req.param("sub")))));
+
+adminUsers.put("/:sub", async (c) => {
+  const user = await existingUser(c.env, c.req.param("sub"));
+  const changes = await jsonBody(c, UpdateUser);
+  const updated = await saveUser(c.env, {
+    ...user,
+    ...(changes.password ? { password: await hashPassword(changes.password) } : {}),
+    ...(changes.claims ? { claims: changes.claims } : {}),
+  });
+  return c.json(publicUser(updated));
+});
+
+adminUsers.delete("/:sub", async (c) => {
+  await deleteUser(c.env, await existingUser(c.env, c.req.param("sub")));
+  return c.body(null, 204);
+});
+
+async function existingUser(env: Env, sub: string): Promise<User> {
+  const user = await findUserBySub(env, sub);
+  if (!user) throw new OAuthError("invalid_request", "no such user", { status: 404 });
+  return user;
+}
+

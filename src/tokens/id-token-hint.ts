@@ -1,0 +1,36 @@
+// id_token_hint (OIDC Core §3.1.2.1): an ID token this provider issued to the client, expired or not. It may be
+// signed with a provider key or, for HS256 clients, with the client's secret (§10.1); its sub is the one the
+// client sees (pairwise for pairwise clients, src/tokens/subject.ts).
+import { decodeProtectedHeader, jwtVerify, type JWTPayload, type JWTVerifyOptions } from "jose";
+import { recoverClientSecret } from "../clients/secrets";
+import type { Client } from "../clients/schema";
+import { nowSeconds } from "../clock";
+import { config } from "../config";
+import type { Env } from "../env";
+import { ownKeyResolver } from "../keys/store";
+
+/** The hint's sub, or a thrown error when it is not an ID token from this provider for this client. */
+export async function idTokenHintSubject(env: Env, client: Client, hint: string): Promise<string> {
+  const options: JWTVerifyOptions = {
+    issuer: env.ISSUER,
+    audience: client.client_id,
+    currentDate: new Date(nowSeconds() * 1000),
+    // "the ID Token ... MAY have expired": only the signature, issuer and audience count.
+    clockTolerance: Number.MAX_SAFE_INTEGER,
+  };
+  const payload = (await verifiedWithClientSecret(env, client, hint, options)) ?? (await verifiedWithProviderKeys(env, hint, options));
+  if (typeof payload.sub !== "string") throw new Error("the hint has no sub");
+  return payload.sub;
+}
+
+/** OIDC Core §10.1: an HS256 hint is verified with the secret of the client it names, and only for HS256 clients. */
+async function verifiedWithClientSecret(env: Env, client: Client, hint: string, options: JWTVerifyOptions): Promise<JWTPayload | undefined> {
+  if (decodeProtectedHeader(hint).alg !== "HS256") return undefined;
+  const secret = client.id_token_signed_response_alg === "HS256" ? await recoverClientSecret(env, client) : null;
+  if (!secret) throw new Error("HS256 hint for a client without HS256 ID tokens");
+  return (await jwtVerify(hint, new TextEncoder().encode(secret), { ...options, algorithms: ["HS256"] })).payload;
+}
+
+async function verifiedWithProviderKeys(env: Env, hint: string, options: JWTVerifyOptions): Promise<JWTPayload> {
+  return (await jwtVerify(hint, await ownKeyResolver(env), { ...options, algorithms: [...config.signingAlgorithms] })).payload;
+}

@@ -1,0 +1,67 @@
+// End-to-end: the admin CLI (scripts/admin.ts) against `wrangler dev`, and what it creates used for real.
+import { execFile } from "node:child_process";
+import { resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import * as client from "openid-client";
+import { describe, expect, inject, it } from "vitest";
+
+const run = promisify(execFile);
+const issuer = inject("issuer");
+const ROOT = resolve(fileURLToPath(new URL(".", import.meta.url)), "../..");
+
+async function admin(...args: string[]): Promise<string> {
+  const { stdout } = await run(resolve(ROOT, "node_modules/.bin/tsx"), ["scripts/admin.ts", "--url", issuer, "--token", "dev-admin-token", ...args], {
+    cwd: ROOT,
+    timeout: 30_000,
+  });
+  return stdout;
+}
+
+describe("admin CLI", () => {
+  it("creates a client (--json) whose secret works at the token endpoint through openid-client", async () => {
+    const created: unknown = JSON.parse(
+      await admin("--json", "clients", "create", "--name", "CLI batch", "--grant-type", "client_credentials", "--scope", "weather"),
+    );
+    expect(created).toMatchObject({ client_name: "CLI batch", grant_types: ["client_credentials"] });
+    const { client_id: clientId, client_secret: secret } = created as { client_id: string; client_secret: string };
+    const config = await client.discovery(new URL(issuer), clientId, undefined, client.ClientSecretBasic(secret), {
+      execute: [client.allowInsecureRequests],
+    });
+    const tokens = await client.clientCredentialsGrant(config, { scope: "weather" });
+    expect(tokens.scope).toBe("weather");
+
+    const table = await admin("clients", "list");
+    expect(table.split("\n")[0]).toMatch(/^client_id\s+client_name/);
+    expect(table).toContain(clientId);
+
+    await admin("clients", "delete", clientId);
+    // 401 invalid_client with a WWW-Authenticate challenge (RFC 6749 §5.2), which openid-client surfaces as such.
+    await expect(client.clientCredentialsGrant(config, { scope: "weather" })).rejects.toMatchObject({
+      status: 401,
+      cause: [expect.objectContaining({ scheme: "basic" })],
+    });
+  });
+
+  it("creates a user who can then sign in, and lists and rotates keys", async () => {
+    const out = await admin("users", "create", "--username", "cli-user", "--password", "cli-password-1", "--claim", "name=Cli User", "--claim", "email_verified=true");
+    expect(out).toMatch(/username\s+cli-user/);
+    const config = await client.discovery(new URL(issuer), "demo", undefined, client.ClientSecretBasic("demo-secret"), {
+      execute: [client.allowInsecureRequests],
+    });
+    const tokens = await client.genericGrantRequest(config, "password", { username: "cli-user", password: "cli-password-1", scope: "openid profile" });
+    const info = await client.fetchUserInfo(config, tokens.access_token, tokens.claims()?.sub ?? "");
+    expect(info.name).toBe("Cli User");
+
+    const keys = await admin("keys", "list");
+    expect(keys.split("\n")[0]).toMatch(/kid\s+alg\s+status/);
+    const rotated: unknown = JSON.parse(await admin("--json", "keys", "rotate"));
+    expect(rotated).toHaveProperty("keys");
+  });
+
+  it("fails clearly with a wrong token", async () => {
+    await expect(
+      run(resolve(ROOT, "node_modules/.bin/tsx"), ["scripts/admin.ts", "--url", issuer, "--token", "wrong", "clients", "list"], { cwd: ROOT }),
+    ).rejects.toMatchObject({ stderr: expect.stringContaining("401") });
+  });
+});
