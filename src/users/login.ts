@@ -10,13 +10,11 @@ export type LoginResult = { ok: true; user: User } | { ok: false; throttled: boo
 
 export async function passwordLogin(env: Env, username: string, password: string): Promise<LoginResult> {
   const limiter = env.LIMITER.get(env.LIMITER.idFromName(`login:${username.toLowerCase()}`));
-  if ((await limiter.retryAfter()) > 0) return { ok: false, throttled: true };
+  // The attempt counts as a failure until it succeeds, so parallel guesses are throttled too.
+  if (!(await limiter.attempt()).allowed) return { ok: false, throttled: true };
   const user = await authenticate(env, username, password);
-  if (!user) {
-    await limiter.recordFailure();
-    return { ok: false, throttled: false };
-  }
-  await limiter.reset();
+  if (!user) return { ok: false, throttled: false };
+  await limiter.succeeded();
   return { ok: true, user };
 }
 

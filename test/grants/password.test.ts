@@ -83,3 +83,16 @@ describe("password grant", () => {
     expect(res.status).toBe(200);
   });
 });
+
+describe("login throttle under concurrency", () => {
+  it("20 simultaneous wrong guesses: at most 5 are checked, the rest throttled, and then the right password is refused", async () => {
+    await saveUser(env, { v: 1, sub: "race-user", username: "racer", password: await hashPassword("right", 10_000), claims: {} });
+    const responses = await Promise.all(
+      Array.from({ length: 20 }, () => passwordGrant({ username: "racer", password: "wrong", scope: "openid" })),
+    );
+    const descriptions = await Promise.all(responses.map((r) => r.json<{ error_description: string }>()));
+    expect(descriptions.filter((d) => d.error_description.includes("too many"))).toHaveLength(15);
+    const res = await passwordGrant({ username: "racer", password: "right", scope: "openid" });
+    expect((await res.json<{ error_description: string }>()).error_description).toContain("too many");
+  });
+});
