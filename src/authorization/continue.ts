@@ -9,6 +9,7 @@ import { OAuthError } from "../errors";
 import { readSession, type Session } from "../session/session";
 import { consentedScopes } from "../users/store";
 import { hashSecret, mintHandle } from "../tokens/grant-token";
+import { consentItems } from "../tokens/claims";
 import { wantsRefreshToken } from "../tokens/issue";
 import { subjectFor } from "../tokens/subject";
 import type { Interaction } from "./interaction";
@@ -52,7 +53,7 @@ async function needsConsent(c: Context<AppEnv>, client: Client, req: Authorizati
   if (req.prompt.includes("consent")) return true;
   if (client.skip_consent) return false;
   const granted = await consentedScopes(c.env, session.sub, client.client_id);
-  return req.scope.some((s) => !granted.has(s));
+  return consentItems(req.scope, req.claims).some((item) => !granted.has(item));
 }
 
 /** Creates the Grant object and sends the code (`<grant-id>.<secret>`) to the client. */

@@ -8,6 +8,7 @@ import { OAuthError, withErrorPage } from "../errors";
 import { formParams, queryParams } from "../lib/params";
 import { csrfToken, csrfValid } from "../session/csrf";
 import { readSession, type Session } from "../session/session";
+import { consentItems } from "../tokens/claims";
 import { rememberConsent } from "../users/store";
 import { renderConsent } from "../views/consent";
 
@@ -21,7 +22,7 @@ consent.get("/", async (c) => {
     interaction: interaction.token,
     csrf: await csrfToken(c, interaction.jti),
     clientName: client.client_name ?? client.client_id,
-    scopes: interaction.req.scope,
+    items: consentItems(interaction.req.scope, interaction.req.claims),
   });
 });
 
@@ -38,7 +39,7 @@ consent.post("/", async (c) => {
     return authorizationResponse(c, target, { error: "access_denied", error_description: "the user denied access" });
   }
   const client = await interactionClient(c, interaction);
-  await rememberConsent(c.env, session.sub, req.client_id, req.scope);
+  await rememberConsent(c.env, session.sub, req.client_id, consentItems(req.scope, req.claims));
   return issueCode(c, client, req, session);
 });
 

@@ -3,7 +3,7 @@
 // their own ID-token claims (client.custom_claims: static values, or mapped from user attributes).
 import * as v from "valibot";
 import type { Client } from "../clients/schema";
-import { config } from "../config";
+import { allScopeClaims, config } from "../config";
 import type { User } from "../users/store";
 
 type Target = "id_token" | "userinfo";
@@ -13,12 +13,30 @@ const ClaimsRequest = v.record(
   v.optional(v.nullable(v.record(v.string(), v.nullable(v.object({ essential: v.optional(v.boolean()) }))))),
 );
 
-/** Claim names the `claims` parameter requests for a target (both essential and voluntary ones). */
+/** Only standard user claims can be asked for; other names are ignored (OIDC Core §5.5: unknown claims are). */
+const REQUESTABLE = new Set(allScopeClaims());
+
+/**
+ * Claim names the `claims` parameter requests for a target (essential and voluntary ones). They are released
+ * only because the user consented to them by name (see claimsToConsent), never just because they were asked.
+ */
 export function requestedClaimNames(claimsParameter: string | undefined, target: Target): string[] {
   if (!claimsParameter) return [];
-  const parsed = v.safeParse(ClaimsRequest, JSON.parse(claimsParameter));
+  let raw: unknown;
+  try {
+    raw = JSON.parse(claimsParameter);
+  } catch {
+    return [];
+  }
+  const parsed = v.safeParse(ClaimsRequest, raw);
   const members = parsed.success ? parsed.output[target] : undefined;
-  return members ? Object.keys(members).filter((name) => name !== "sub") : [];
+  return members ? Object.keys(members).filter((name) => REQUESTABLE.has(name)) : [];
+}
+
+/** What the user consents to: the scopes, and each claim asked for by name (OIDC Core §3.1.2.4, §5.5). */
+export function consentItems(scopes: readonly string[], claimsParameter: string | undefined): string[] {
+  const claims = new Set([...requestedClaimNames(claimsParameter, "id_token"), ...requestedClaimNames(claimsParameter, "userinfo")]);
+  return [...scopes, ...[...claims].map((name) => `claim:${name}`)];
 }
 
 /** The claims each scope requests (OIDC Core §5.4). */

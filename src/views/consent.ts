@@ -8,7 +8,8 @@ export interface ConsentView {
   interaction: string;
   csrf: string;
   clientName: string;
-  scopes: string[];
+  /** Scopes, and `claim:<name>` for claims asked for by name. */
+  items: string[];
 }
 
 export function renderConsent(c: Context<AppEnv>, view: ConsentView) {
@@ -17,7 +18,7 @@ export function renderConsent(c: Context<AppEnv>, view: ConsentView) {
     "Allow access?",
     html`<h1>${view.clientName} asks for access</h1>
 <p>It will be able to use:</p>
-<ul>${view.scopes.map((s) => html`<li>${s}</li>`)}</ul>
+<ul>${view.items.map((item) => html`<li>${item.startsWith("claim:") ? `your ${item.slice(6).replace(/_/g, " ")}` : item}</li>`)}</ul>
 <form method="post" action="/consent">
 <input type="hidden" name="interaction" value="${view.interaction}">
 <input type="hidden" name="csrf" value="${view.csrf}">

@@ -2,7 +2,9 @@ import { SELF, env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { saveClient } from "../../src/clients/registry";
 import { sha256Base64url } from "../../src/lib/crypto";
-import { Browser, DEMO_REDIRECT, ISSUER, basic, codeFor, redeem, verifyWithJwks, type Tokens } from "../helpers";
+import { hashPassword } from "../../src/users/password";
+import { saveUser } from "../../src/users/store";
+import { Browser, DEMO_REDIRECT, ISSUER, authorize, authorizeUrl, basic, codeFor, hiddenFields, redeem, verifyWithJwks, type Tokens } from "../helpers";
 
 const userinfo = async (token: string) =>
   (await SELF.fetch(`${ISSUER}/userinfo`, { headers: { authorization: `Bearer ${token}` } })).json<Record<string, unknown>>();
@@ -18,6 +20,39 @@ describe("scopes, claims and the claims parameter (OIDC Core §5.4, §5.5)", () 
     const info = await userinfo(tokens.access_token);
     expect(info.phone_number).toBe("+1 310 555 0100");
     expect(info).not.toHaveProperty("email"); // asked for in the ID token only, and no email scope
+  });
+
+  it("claims asked for by name need the user's consent: silently (prompt=none) they are consent_required", async () => {
+    const browser = new Browser();
+    await codeFor(browser, { scope: "openid" }); // consented to openid only
+    const claims = JSON.stringify({ userinfo: { email: null, address: null } });
+    const res = await browser.fetch(authorizeUrl({ scope: "openid", claims, prompt: "none" }));
+    const location = new URL(res.headers.get("location") ?? "");
+    expect(location.searchParams.get("error")).toBe("consent_required");
+    // With consent (the page names the claims), they are released.
+    const first = await browser.fetch(authorizeUrl({ scope: "openid", claims }));
+    const page = await (await browser.fetch(first.headers.get("location") ?? "")).text();
+    expect(page).toContain("your email");
+    const code = new URL((await browser.post("/consent", { ...hiddenFields(page), decision: "allow" })).headers.get("location") ?? "").searchParams.get("code");
+    const tokens = await (await redeem(code ?? "")).json<Tokens>();
+    expect(await userinfo(tokens.access_token)).toMatchObject({ email: "spoon@example.com", address: { country: "US" } });
+  });
+
+  it("only standard claims can be asked for by name: other user attributes are never released", async () => {
+    await saveUser(env, {
+      v: 1,
+      sub: "attr-user",
+      username: "attr-user",
+      password: await hashPassword("attr-password", 10_000),
+      claims: { name: "Attr", roles: ["admin"], internal_id: 7 },
+    });
+    const claims = JSON.stringify({ id_token: { roles: null, name: null }, userinfo: { internal_id: null } });
+    const location = await authorize(new Browser(), { scope: "openid", claims }, { username: "attr-user", password: "attr-password" });
+    const tokens = await (await redeem(location.searchParams.get("code") ?? "")).json<Tokens>();
+    const id = await verifyWithJwks(tokens.id_token ?? "", "demo");
+    expect(id.name).toBe("Attr");
+    expect(id).not.toHaveProperty("roles");
+    expect(await userinfo(tokens.access_token)).not.toHaveProperty("internal_id");
   });
 
   it("a custom scope (weather) releases no user claims and adds its API audience", async () => {
