@@ -7,7 +7,7 @@ import { config } from "../config";
 import type { AppEnv, Env } from "../env";
 import { OAuthError } from "../errors";
 import { readSession, type Session } from "../session/session";
-import { consentedScopes } from "../users/store";
+import { consentedScopes, findUserBySub } from "../users/store";
 import { hashSecret, mintHandle } from "../tokens/grant-token";
 import { consentItems } from "../tokens/claims";
 import { wantsRefreshToken } from "../tokens/issue";
@@ -25,9 +25,8 @@ export async function continueAuthorization(
 ): Promise<Response> {
   const { req } = interaction;
   const target = { redirectUri: req.redirect_uri, responseMode: req.response_mode, state: req.state };
-  const session = freshSession ?? (await readSession(c));
-  // A login just completed satisfies prompt=login and max_age; an existing session is checked against them.
-  if (!session || (!freshSession && (await needsLogin(c.env, client, req, session)))) {
+  const session = freshSession ?? (await liveSession(c));
+  if (!session || !(await loginSatisfied(c.env, client, interaction, session))) {
     // OIDC Core §3.1.2.1 prompt=none: "The Authorization Server MUST NOT display any authentication or consent
     // user interface pages"; login_required when the user is not authenticated.
     if (req.prompt.includes("none")) throw new OAuthError("login_required", "the user is not signed in").redirectTo(target);
@@ -38,6 +37,22 @@ export async function continueAuthorization(
     return c.redirect(`/consent?interaction=${encodeURIComponent(interaction.token)}`, 303);
   }
   return issueCode(c, client, req, session);
+}
+
+/** The browser's session, unless its user has been deleted meanwhile (then the user must sign in again). */
+export async function liveSession(c: Context<AppEnv>): Promise<Session | null> {
+  const session = await readSession(c);
+  return session && (await findUserBySub(c.env, session.sub)) ? session : null;
+}
+
+/**
+ * A login during this very interaction satisfies prompt=login and max_age; an older session is checked against
+ * them. Every step that can issue a code (here and the consent page) must call this (OIDC Core §3.1.2.1:
+ * prompt=login "MUST prompt the End-User for reauthentication").
+ */
+export async function loginSatisfied(env: Env, client: Client, interaction: Interaction, session: Session): Promise<boolean> {
+  if (session.ixn === interaction.jti) return true;
+  return !(await needsLogin(env, client, interaction.req, session));
 }
 
 /** prompt=login/select_account, an exceeded max_age (§3.1.2.1) or an id_token_hint naming another user. */
@@ -81,9 +96,14 @@ export async function issueCode(c: Context<AppEnv>, client: Client, req: Authori
   return authorizationResponse(c, target, { code: handle.value });
 }
 
-/** The client of a resumed interaction (it may have been deleted meanwhile). */
+/**
+ * The client of a resumed interaction, checked again: it may have been deleted or changed its redirect URIs
+ * since the request was validated, and a code must never go to an unregistered URI (RFC 6749 §3.1.2.3).
+ */
 export async function interactionClient(c: Context<AppEnv>, interaction: Interaction): Promise<Client> {
   const client = await findClient(c.env, interaction.req.client_id);
-  if (!client) throw new OAuthError("invalid_request", "unknown client", { page: true });
+  const stillValid =
+    client?.redirect_uris.includes(interaction.req.redirect_uri) && client.grant_types.includes("authorization_code");
+  if (!client || !stillValid) throw new OAuthError("invalid_request", "this application's sign-in has changed; start again", { page: true });
   return client;
 }

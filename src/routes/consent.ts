@@ -1,13 +1,14 @@
 // The consent page (GET) and the user's decision (POST).
 import { Hono, type Context } from "hono";
-import { interactionClient, issueCode } from "../authorization/continue";
-import { resumeInteraction } from "../authorization/interaction";
+import { interactionClient, issueCode, liveSession, loginSatisfied } from "../authorization/continue";
+import { resumeInteraction, type Interaction } from "../authorization/interaction";
 import { authorizationResponse } from "../authorization/response";
+import type { Client } from "../clients/schema";
 import type { AppEnv } from "../env";
 import { OAuthError, withErrorPage } from "../errors";
 import { formParams, queryParams } from "../lib/params";
 import { csrfToken, csrfValid } from "../session/csrf";
-import { readSession, type Session } from "../session/session";
+import type { Session } from "../session/session";
 import { consentItems } from "../tokens/claims";
 import { rememberConsent } from "../users/store";
 import { renderConsent } from "../views/consent";
@@ -16,8 +17,9 @@ export const consent = new Hono<AppEnv>();
 
 consent.get("/", async (c) => {
   const interaction = await resumeInteraction(c.env, queryParams(c).interaction);
-  await signedInUser(c);
   const client = await interactionClient(c, interaction);
+  const session = await authenticatedFor(c, client, interaction);
+  if (!session) return toLogin(c, interaction);
   return renderConsent(c, {
     interaction: interaction.token,
     csrf: await csrfToken(c, interaction.jti),
@@ -32,21 +34,27 @@ consent.post("/", async (c) => {
   if (!(await csrfValid(c, interaction.jti, form.csrf))) {
     throw new OAuthError("invalid_request", "the form has expired; start again from the application", { page: true, status: 403 });
   }
-  const session = await signedInUser(c);
+  const client = await interactionClient(c, interaction);
+  const session = await authenticatedFor(c, client, interaction);
+  if (!session) return toLogin(c, interaction);
   const { req } = interaction;
   if (form.decision !== "allow") {
     const target = { redirectUri: req.redirect_uri, responseMode: req.response_mode, state: req.state };
     return authorizationResponse(c, target, { error: "access_denied", error_description: "the user denied access" });
   }
-  const client = await interactionClient(c, interaction);
   await rememberConsent(c.env, session.sub, req.client_id, consentItems(req.scope, req.claims));
   return issueCode(c, client, req, session);
 });
 
-async function signedInUser(c: Context<AppEnv>): Promise<Session> {
-  const session = await readSession(c);
-  if (!session) {
-    throw new OAuthError("invalid_request", "you are not signed in; start again from the application", { page: true });
-  }
-  return session;
+/**
+ * The session, if it satisfies this request's login requirements (prompt=login, max_age, id_token_hint): going
+ * straight to the consent URL must not skip a re-authentication the request demanded.
+ */
+async function authenticatedFor(c: Context<AppEnv>, client: Client, interaction: Interaction): Promise<Session | null> {
+  const session = await liveSession(c);
+  return session && (await loginSatisfied(c.env, client, interaction, session)) ? session : null;
+}
+
+function toLogin(c: Context<AppEnv>, interaction: Interaction): Response {
+  return c.redirect(`/login?interaction=${encodeURIComponent(interaction.token)}`, 303);
 }

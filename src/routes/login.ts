@@ -49,7 +49,7 @@ login.post("/", async (c) => {
     );
   }
   const { user } = login;
-  const session = { sub: user.sub, auth_time: nowSeconds(), amr: [...config.passwordAmr], sid: randomToken(16) };
+  const session = { sub: user.sub, auth_time: nowSeconds(), amr: [...config.passwordAmr], sid: randomToken(16), ixn: interaction.jti };
   await startSession(c, session);
   return continueAuthorization(c, client, interaction, session);
 });

@@ -14,6 +14,8 @@ const SessionClaims = v.object({
   auth_time: v.number(),
   amr: v.array(v.string()),
   sid: v.string(),
+  /** The interaction during which this login happened: it satisfies that interaction's prompt=login/max_age. */
+  ixn: v.optional(v.string()),
 });
 export type Session = v.InferOutput<typeof SessionClaims>;
 

@@ -306,3 +306,32 @@ describe("authorization endpoint: login, consent, sessions", () => {
     expect(res.status).toBe(400);
   });
 });
+
+describe("authorization endpoint: no shortcut around a demanded login", () => {
+  it("going straight to the consent URL of a prompt=login request leads to the login page", async () => {
+    const browser = new Browser();
+    await authorize(browser, { scope: "openid" });
+    const res = await browser.fetch(authorizeUrl({ prompt: "login", scope: "openid email" }));
+    const loginUrl = new URL(res.headers.get("location") ?? "", ISSUER);
+    expect(loginUrl.pathname).toBe("/login");
+    const consentUrl = `/consent${loginUrl.search}`;
+    const consentGet = await browser.fetch(consentUrl);
+    expect(consentGet.status).toBe(303);
+    expect(new URL(consentGet.headers.get("location") ?? "", ISSUER).pathname).toBe("/login");
+  });
+
+  it("a code is not sent to a redirect URI the client no longer has", async () => {
+    const { saveClient, findClient } = await import("../../src/clients/registry");
+    const { env } = await import("cloudflare:test");
+    const demo = await findClient(env, "demo");
+    if (!demo) throw new Error("no demo client");
+    await saveClient(env, { ...demo, client_id: "shrinking", skip_consent: true });
+    const browser = new Browser();
+    const first = await browser.fetch(authorizeUrl({ client_id: "shrinking" }));
+    const page = await browser.fetch(first.headers.get("location") ?? "");
+    await saveClient(env, { ...demo, client_id: "shrinking", skip_consent: true, redirect_uris: ["http://127.0.0.1:3000/callback"] });
+    const res = await browser.post("/login", { ...hiddenFields(await page.text()), username: "spoon", password: "spoon" });
+    expect(res.status).toBe(400);
+    expect(res.headers.get("location")).toBeNull();
+  });
+});
