@@ -8,7 +8,7 @@ import { ClientRecord } from "./schema";
 /**
  * Record fields that only an administrator may set (through the admin API, never through RFC 7591): each grants
  * a privilege or changes what users are shown or asked to consent to.
- * - resource_server: may introspect every client's tokens;
+ * - resource_server: the API identifier (aud) whose access tokens it may introspect;
  * - skip_consent: no consent page;
  * - lifetimes: token lifetimes beyond the provider's defaults;
  * - custom_claims: extra ID-token claims (static, or mapped from user attributes the user never consented to);

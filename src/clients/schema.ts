@@ -92,8 +92,11 @@ export const ClientRecord = v.object({
   access_token_format: v.optional(v.picklist(["jwt", "opaque"]), "jwt"),
   /** Issue a refresh token even without offline_access (when the client has the refresh_token grant). */
   always_issue_refresh_token: v.optional(v.boolean(), false),
-  /** A resource server: may introspect any token (RFC 7662 §4), not only its own. */
-  resource_server: v.optional(v.boolean(), false),
+  /**
+   * A resource server: the API identifier (`aud`) it serves. It may introspect access tokens meant for it
+   * (RFC 7662 §2.2/§4: "not allowed to introspect this particular token" means active:false), not others.
+   */
+  resource_server: v.optional(v.pipe(v.string(), v.minLength(1))),
   lifetimes: v.optional(ClientLifetimes, {}),
   /** RFC 7592: SHA-256 of the registration access token of a dynamically registered client. */
   registration_access_token_hash: v.optional(v.string()),

@@ -82,7 +82,7 @@ export async function seedDemoData(env: Env): Promise<void> {
       grant_types: [],
       response_types: [],
       scope: "",
-      resource_server: true,
+      resource_server: "urn:edge-oidc:api:weather",
     },
   ];
   await Promise.all(clients.map((client) => saveClient(env, client)));

@@ -31,11 +31,15 @@ introspect.post("/", async (c) => {
 });
 
 /**
- * RFC 7662 §4: the server decides which clients may learn about which tokens. Resource servers may inspect
- * any token; other clients only their own (answering inactive otherwise, so nothing leaks).
+ * RFC 7662 §2.2, §4: a client may learn about its own tokens; a resource server about the access tokens meant
+ * for it (its API identifier in `aud`). Anything else answers inactive, so nothing leaks.
  */
 function mayInspect(client: Client, token: ActiveToken): boolean {
-  return client.resource_server || token.grant.clientId === client.client_id;
+  if (token.grant.clientId === client.client_id) return true;
+  // Refresh tokens are only ever the business of their client; access tokens of the API's audience.
+  if (!client.resource_server || token.kind !== "access_token") return false;
+  const audience = Array.isArray(token.aud) ? token.aud : [token.aud];
+  return audience.includes(client.resource_server);
 }
 
 function describe(env: Env, token: ActiveToken): Record<string, unknown> {

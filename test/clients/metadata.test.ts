@@ -16,10 +16,10 @@ describe("clientFromMetadata (shared by registration and the admin API)", () => 
   it("lets an administrator set the admin-only fields and choose the client_id", async () => {
     const { client, secret } = await clientFromMetadata(
       env,
-      { ...web, client_id: "partner-app", skip_consent: true, resource_server: true, lifetimes: { accessToken: 600 } },
+      { ...web, client_id: "partner-app", skip_consent: true, resource_server: "urn:example:api", lifetimes: { accessToken: 600 } },
       { clientId: "partner-app", admin: true },
     );
-    expect(client).toMatchObject({ client_id: "partner-app", skip_consent: true, resource_server: true, lifetimes: { accessToken: 600 } });
+    expect(client).toMatchObject({ client_id: "partner-app", skip_consent: true, resource_server: "urn:example:api", lifetimes: { accessToken: 600 } });
     expect(client.client_secret_hash).toBeDefined();
     expect(client.client_secret_encrypted).toBeUndefined();
     expect(secret).toMatch(/^[A-Za-z0-9_-]{43}$/);

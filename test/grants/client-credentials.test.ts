@@ -1,6 +1,6 @@
 import { decodeProtectedHeader } from "jose";
 import { describe, expect, it } from "vitest";
-import { clientCredentials, expectOAuthError, introspect, isActive, tokenRequest, verifyWithJwks, type Tokens } from "../helpers";
+import { basic, clientCredentials, expectOAuthError, introspect, isActive, tokenRequest, verifyWithJwks, type Tokens } from "../helpers";
 
 describe("client_credentials", () => {
   it("issues a JWT access token for the client's scope: no ID token, no refresh token", async () => {
@@ -48,6 +48,6 @@ describe("client_credentials", () => {
     expect(body.expires_in).toBe(3600);
     const info = await (await introspect(body.access_token)).json<Record<string, unknown>>();
     expect(info).toMatchObject({ active: true, scope: "weather", client_id: "demo-service-ref", sub: "demo-service-ref", token_type: "Bearer", aud: "urn:edge-oidc:api:weather" });
-    expect(await isActive(body.access_token)).toBe(true);
+    expect(await isActive(body.access_token, basic("demo-service-ref", "demo-service-secret"))).toBe(true);
   });
 });

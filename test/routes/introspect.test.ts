@@ -32,9 +32,15 @@ describe("introspection (RFC 7662)", () => {
     expect(body).toMatchObject({ active: true, client_id: "demo", scope: "openid profile email offline_access" });
   });
 
-  it("answers inactive for another client's token (only resource servers see every token)", async () => {
+  it("answers inactive for another client's token, and to a resource server for tokens of other audiences", async () => {
     const tokens = await offlineTokens();
     expect(await info(await introspect(tokens.access_token, basic("demo-service", "demo-service-secret")))).toEqual({ active: false });
+    // No weather scope, so not meant for the weather API: it learns nothing.
+    expect(await info(await introspect(tokens.access_token))).toEqual({ active: false });
+    // Refresh tokens are only ever their own client's business.
+    const withWeather = await offlineTokens("openid weather offline_access");
+    expect(await info(await introspect(withWeather.refresh_token ?? ""))).toEqual({ active: false });
+    expect((await info(await introspect(withWeather.access_token))).active).toBe(true);
   });
 
   it("answers inactive for expired, malformed and forged tokens", async () => {

@@ -188,7 +188,7 @@ describe("dynamic client registration (RFC 7591)", () => {
       ["RS256 for client_secret_jwt", { ...redirect, token_endpoint_auth_method: "client_secret_jwt", token_endpoint_auth_signing_alg: "RS256" }],
       ["a signing alg for a secret-post client", { ...redirect, token_endpoint_auth_method: "client_secret_post", token_endpoint_auth_signing_alg: "HS256" }],
       ["a scope the provider does not know", { ...redirect, scope: "openid admin" }],
-      ["resource_server (admin-only)", { ...redirect, resource_server: true }],
+      ["resource_server (admin-only)", { ...redirect, resource_server: "urn:example:api" }],
       ["skip_consent (admin-only)", { ...redirect, skip_consent: true }],
       ["lifetimes (admin-only)", { ...redirect, lifetimes: { accessToken: 86400 } }],
       ["custom_claims (admin-only)", { ...redirect, custom_claims: { static: { role: "admin" } } }],

@@ -29,9 +29,10 @@ describe("revocation (RFC 7009)", () => {
 
   it("revoking an opaque access token makes introspection say inactive", async () => {
     const { access_token: token } = await (await clientCredentials("demo-service-ref", "demo-service-secret")).json<Tokens>();
-    expect(await isActive(token)).toBe(true);
+    const api = basic("weather-api", "weather-api-secret");
+    expect(await isActive(token, api)).toBe(true);
     expect((await revoke(token, basic("demo-service-ref", "demo-service-secret"))).status).toBe(200);
-    expect(await isActive(token)).toBe(false);
+    expect(await isActive(token, api)).toBe(false);
   });
 
   it("unknown, malformed and already revoked tokens answer 200", async () => {

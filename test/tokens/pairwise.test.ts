@@ -42,7 +42,7 @@ describe("pairwise subject identifiers", () => {
     expect(info.sub).toBe(sub);
     expect(info.name).toBe("Sam Spoon");
     for (const token of [tokens.access_token, tokens.refresh_token ?? ""]) {
-      const body = await (await introspect(token)).json<{ active: boolean; sub: string }>();
+      const body = await (await introspect(token, basic("pw-c", SECRET))).json<{ active: boolean; sub: string }>();
       expect(body).toMatchObject({ active: true, sub });
     }
   });
@@ -56,7 +56,7 @@ describe("pairwise subject identifiers", () => {
     });
     const { sub, tokens } = await idTokenSub("pw-opaque", "https://d.example/cb");
     expect((await (await userinfoFetch(tokens.access_token)).json<{ sub: string }>()).sub).toBe(sub);
-    expect((await (await introspect(tokens.access_token)).json<{ sub: string }>()).sub).toBe(sub);
+    expect((await (await introspect(tokens.access_token, basic("pw-opaque", SECRET))).json<{ sub: string }>()).sub).toBe(sub);
   });
 
   it("a pairwise ID token is an id_token_hint for the signed-in user", async () => {
