@@ -46,6 +46,10 @@ export async function verifyClientAssertion(
       clockTolerance: ASSERTION_CLOCK_SKEW_SECONDS,
     }),
   );
+  // jose accepts an array aud when any member matches; an assertion naming other audiences too could have been
+  // made for (and replayed from) another server (the audience-injection attack on RFC 7523 assertions), so a
+  // single string audience is required.
+  if (typeof payload.aud !== "string") throw invalidClient("client_assertion aud must be a single audience");
   const { exp, jti } = checkLifetime(payload);
   // RFC 7523 §3 item 7: "The authorization server MAY ensure that JWTs are not replayed by maintaining the set
   // of used jti values for the length of time for which the JWT would be considered valid."

@@ -8,7 +8,7 @@ import { sha256Base64url } from "../lib/crypto";
 import { hashPassword } from "../users/password";
 import { saveUser, type UserInput } from "../users/store";
 
-const MARKER = "seed:demo:v2";
+const MARKER = "seed:demo:v3";
 const ALL_SCOPES = "openid profile email address phone offline_access weather";
 const REDIRECTS = ["http://localhost:3000/callback", "http://127.0.0.1:3000/callback"];
 const WEB_GRANTS: ClientInput["grant_types"] = ["authorization_code", "refresh_token", "client_credentials", "password"];

@@ -32,12 +32,16 @@ describe("private_key_jwt (RFC 7523 §2.2, OIDC Core §9)", () => {
     });
   }
 
-  it("accepts the issuer, the token endpoint, or an array containing one, as audience", async () => {
+  it("accepts the issuer or the token endpoint as a single audience, and refuses an array (audience injection)", async () => {
     const key = await keyPair("ES256");
     const client = await privateKeyJwtClient([key]);
-    for (const aud of [ISSUER, `${ISSUER}/token`, ["https://elsewhere.example", ISSUER]]) {
+    for (const aud of [ISSUER, `${ISSUER}/token`]) {
       const res = await clientCredentialsWith(await assertion(client.client_id, key, { aud }));
       expect(res.status, JSON.stringify(aud)).toBe(200);
+    }
+    for (const aud of [["https://elsewhere.example", ISSUER], [ISSUER]]) {
+      const res = await clientCredentialsWith(await assertion(client.client_id, key, { aud }));
+      expect(res.status, JSON.stringify(aud)).toBe(401);
     }
   });
 
