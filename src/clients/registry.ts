@@ -11,9 +11,12 @@ interface CacheEntry {
 
 const cache = new Map<string, CacheEntry>();
 
-/** The client, or null when unknown. Stored data is parsed, never cast (STYLE.md habit 5). */
-export async function findClient(env: Env, clientId: string): Promise<Client | null> {
-  const hit = cache.get(clientId);
+/**
+ * The client, or null when unknown. Stored data is parsed, never cast (STYLE.md habit 5). `fresh` skips the
+ * isolate cache: management paths read-modify-write and must not start from a copy up to a minute old.
+ */
+export async function findClient(env: Env, clientId: string, options: { fresh?: boolean } = {}): Promise<Client | null> {
+  const hit = options.fresh ? undefined : cache.get(clientId);
   if (hit && hit.expiresAt > Date.now()) return hit.client;
   const raw = await env.CLIENTS.get(clientKey(clientId), "json");
   const client = raw === null ? null : parseClient(raw, clientId);

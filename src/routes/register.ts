@@ -89,7 +89,7 @@ async function requireInitialAccessToken(env: Env, authorization: string | undef
  */
 async function managedClient(env: Env, authorization: string | undefined, clientId: string): Promise<{ client: Client; token: string }> {
   const token = bearerToken(authorization);
-  const client = token === undefined ? null : await findClient(env, clientId);
+  const client = token === undefined ? null : await findClient(env, clientId, { fresh: true });
   const presentedHash = await sha256Base64url(token ?? "");
   const expected = client?.registration_access_token_hash ?? "";
   const matches = await timingSafeEqualStrings(presentedHash, expected);

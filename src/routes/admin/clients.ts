@@ -26,7 +26,7 @@ adminClients.get("/", async (c) => {
 adminClients.post("/", async (c) => {
   const metadata = await jsonObject(c.req.raw);
   const clientId = typeof metadata.client_id === "string" ? metadata.client_id : undefined;
-  if (clientId && (await findClient(c.env, clientId))) {
+  if (clientId && (await findClient(c.env, clientId, { fresh: true }))) {
     throw new OAuthError("invalid_request", "client_id already exists", { status: 409 });
   }
   const { client, secret } = await clientFromMetadata(c.env, metadata, { ...(clientId ? { clientId } : {}), admin: true });
@@ -49,7 +49,10 @@ adminClients.delete("/:id", async (c) => {
   return c.body(null, 204);
 });
 
-/** A new secret replaces the old one at once; it is shown only in this response. */
+/**
+ * A new secret replaces the old one; it is shown only in this response. Other locations may accept the old one
+ * until their cached copy of the client expires (KV propagation plus the 60 s isolate cache).
+ */
 adminClients.post("/:id/secret", async (c) => {
   const client = await existingClient(c.env, c.req.param("id"));
   const { secret, fields } = await issueClientSecret(c.env, client);
@@ -59,7 +62,7 @@ adminClients.post("/:id/secret", async (c) => {
 });
 
 async function existingClient(env: Env, clientId: string): Promise<Client> {
-  const client = await findClient(env, clientId);
+  const client = await findClient(env, clientId, { fresh: true });
   if (!client) throw new OAuthError("invalid_request", "no such client", { status: 404 });
   return client;
 }
