@@ -3,7 +3,7 @@ import { base64url } from "jose";
 import { OAuthError, invalidGrant, invalidRequest } from "../errors";
 import { sha256 } from "../lib/crypto";
 import { hashSecret, parseHandle } from "../tokens/grant-token";
-import { prepareIssuance, tokenResponse } from "../tokens/issue";
+import { prepareIssuance, readyToIssue, tokenResponse } from "../tokens/issue";
 import type { GrantContext, GrantHandler, TokenResponse } from "./types";
 
 // RFC 7636 §4.1: code_verifier = 43*128unreserved.
@@ -20,6 +20,7 @@ export const authorizationCode: GrantHandler = {
     const handle = parseHandle(env, code);
     if (!handle) throw invalidGrant("invalid authorization code");
 
+    await readyToIssue(env, client);
     // Whether this grant gets a refresh token was decided at authorization; a secret is prepared for the
     // case it does, and the Grant object registers it only then.
     const prepared = await prepareIssuance(client, undefined, client.grant_types.includes("refresh_token"));

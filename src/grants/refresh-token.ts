@@ -1,7 +1,7 @@
 // grant_type=refresh_token (RFC 6749 §6) with rotation on every use and reuse detection (RFC 9700 §4.14.2).
 import { OAuthError, invalidGrant, invalidRequest, invalidScope } from "../errors";
 import { hashSecret, parseHandle } from "../tokens/grant-token";
-import { prepareIssuance, tokenResponse } from "../tokens/issue";
+import { prepareIssuance, readyToIssue, tokenResponse } from "../tokens/issue";
 import { openSuccessor, sealSuccessor } from "../tokens/refresh-retry";
 import { parseScope } from "./scope";
 import type { GrantContext, GrantHandler, TokenResponse } from "./types";
@@ -15,6 +15,7 @@ export const refreshToken: GrantHandler = {
     const requestedScope = params.scope === undefined ? undefined : parseScope(params.scope);
     if (requestedScope?.length === 0) throw invalidScope("scope is empty");
 
+    await readyToIssue(env, client);
     const prepared = await prepareIssuance(client, requestedScope, true);
     const successor = prepared.refreshSecret;
     const refresh = prepared.issuance.refresh;

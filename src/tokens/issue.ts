@@ -12,13 +12,40 @@ import { signJwtAccessToken } from "./access-token";
 import { customClaims, needsUserForCustomClaims, pickClaims, requestedClaimNames } from "./claims";
 import { hashSecret } from "./grant-token";
 import { issueIdToken } from "./id-token";
-import { subjectFor } from "./subject";
+import { recoverClientSecret } from "../clients/secrets";
+import { config } from "../config";
+import { signsWithProviderKey } from "../keys/algorithms";
+import { clientEncryptionKey } from "../keys/client-keys";
+import { signingKey } from "../keys/store";
+import { idTokenEncryption } from "./encrypt";
+import { sectorIdentifier, subjectFor } from "./subject";
 
 export interface PreparedIssuance {
   issuance: Issuance;
   iat: number;
   opaqueSecret: string | undefined;
   refreshSecret: string | undefined;
+}
+
+/**
+ * Resolves what a token response needs that does not depend on the grant (signing keys, the HS256 secret, the
+ * client's encryption key, its sector), before a code or refresh token is spent: a failure here (an unreachable
+ * jwks_uri, say) leaves them unspent, so the client's retry is not mistaken for reuse and revokes nothing.
+ * The keys land in isolate caches, so this adds no work to the response itself.
+ */
+export async function readyToIssue(env: Env, client: Client): Promise<void> {
+  const idTokenAlg = client.id_token_signed_response_alg;
+  const encryption = idTokenEncryption(client);
+  if (client.subject_type === "pairwise") sectorIdentifier(client);
+  await Promise.all([
+    client.access_token_format === "jwt" ? signingKey(env, config.accessTokenSigningAlg) : undefined,
+    signsWithProviderKey(idTokenAlg) ? signingKey(env, idTokenAlg) : requireSecret(env, client),
+    encryption ? clientEncryptionKey(client, encryption.alg) : undefined,
+  ]);
+}
+
+async function requireSecret(env: Env, client: Client): Promise<void> {
+  if (!(await recoverClientSecret(env, client))) throw new Error(`client ${client.client_id} has no recoverable secret for HS256`);
 }
 
 /** A refresh token goes to clients allowed the grant that asked for offline_access or always receive one. */

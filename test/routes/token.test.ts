@@ -258,3 +258,30 @@ describe("token endpoint: concurrency", () => {
     expect(new Set(errors.map((e) => e.error))).toEqual(new Set(["invalid_grant"]));
   });
 });
+
+describe("token endpoint: a failure before issuing spends nothing", () => {
+  it("a misconfigured client (HS256 without a recoverable secret) gets server_error, and the code stays redeemable", async () => {
+    const { saveClient } = await import("../../src/clients/registry");
+    const { secretFields } = await import("../../src/clients/secrets");
+    const base = {
+      v: 1 as const,
+      client_id: "hs-broken",
+      token_endpoint_auth_method: "client_secret_basic" as const,
+      redirect_uris: [DEMO_REDIRECT],
+      grant_types: ["authorization_code" as const],
+      response_types: ["code" as const],
+      scope: "openid",
+      skip_consent: true,
+      id_token_signed_response_alg: "HS256" as const,
+    };
+    const fields = await secretFields(env, base, "a-secret-of-enough-length-for-hs256-000");
+    await saveClient(env, { ...base, client_secret_hash: fields.client_secret_hash });
+    const auth = basic("hs-broken", "a-secret-of-enough-length-for-hs256-000");
+    const code = await codeFor(new Browser(), { client_id: "hs-broken", scope: "openid" });
+    const broken = await redeem(code, {}, auth);
+    expect(broken.status).toBe(500);
+    expect((await broken.json<{ error: string }>()).error).toBe("server_error");
+    await saveClient(env, { ...base, ...fields });
+    expect((await redeem(code, {}, auth)).status).toBe(200);
+  });
+});
