@@ -1,6 +1,7 @@
 // A pending authorization request between /authorize and the login/consent pages, kept in a signed value
 // (no storage round trip): it carries the validated request and when the interaction began.
 import * as v from "valibot";
+import { nowSeconds } from "../clock";
 import { config } from "../config";
 import type { Env } from "../env";
 import { OAuthError } from "../errors";
@@ -19,10 +20,9 @@ export type Interaction = v.InferOutput<typeof InteractionClaims> & { token: str
 
 export async function beginInteraction(env: Env, request: AuthorizationRequest): Promise<Interaction> {
   const jti = randomToken(16);
+  const iat = nowSeconds();
   const token = await signInternal(env, TYP, { jti, req: request }, config.lifetimes.interaction);
-  const claims = await verifyInternal(env, TYP, token);
-  const parsed = v.parse(InteractionClaims, claims);
-  return { ...parsed, token };
+  return { jti, iat, req: request, token };
 }
 
 /** The interaction, or an error page when it is missing, forged or expired. */

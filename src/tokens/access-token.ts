@@ -133,7 +133,8 @@ async function resolveOpaque(env: Env, token: string): Promise<ActiveAccessToken
   };
 }
 
-function grantIdFrom(env: Env, hex: string): DurableObjectId | null {
+/** The Grant object id of a jti's first part, or null when it is not one. */
+export function grantIdFrom(env: Env, hex: string): DurableObjectId | null {
   if (!/^[0-9a-f]{64}$/.test(hex)) return null;
   try {
     return env.GRANT.idFromString(hex);

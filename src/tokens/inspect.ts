@@ -5,7 +5,7 @@ import { config } from "../config";
 import type { GrantView } from "../durable/grant-state";
 import type { Env } from "../env";
 import { ownKeyResolver } from "../keys/store";
-import { audienceFor, looksLikeJwt, resolveAccessToken } from "./access-token";
+import { ACCESS_TOKEN_TYP, audienceFor, grantIdFrom, looksLikeJwt, resolveAccessToken } from "./access-token";
 import { hashSecret, parseHandle } from "./grant-token";
 import { grantSubject } from "./subject";
 
@@ -44,9 +44,9 @@ export type Revocation = "revoked" | "not_found" | "wrong_client";
 export async function revokeToken(env: Env, token: string, clientId: string): Promise<Revocation> {
   if (looksLikeJwt(token)) {
     const jti = await verifiedJti(env, token);
-    const grantHex = jti?.split(".")[0];
-    if (!jti || !grantHex || !/^[0-9a-f]{64}$/.test(grantHex)) return "not_found";
-    return env.GRANT.get(env.GRANT.idFromString(grantHex)).revokeJwt(jti, clientId);
+    const grantId = jti ? grantIdFrom(env, jti.split(".")[0] ?? "") : null;
+    if (!jti || !grantId) return "not_found";
+    return env.GRANT.get(grantId).revokeJwt(jti, clientId);
   }
   const handle = parseHandle(env, token);
   if (!handle) return "not_found";
@@ -58,6 +58,7 @@ async function verifiedJti(env: Env, token: string): Promise<string | undefined>
   try {
     await jwtVerify(token, await ownKeyResolver(env), {
       issuer: env.ISSUER,
+      typ: ACCESS_TOKEN_TYP,
       algorithms: [...config.signingAlgorithms],
       clockTolerance: Number.MAX_SAFE_INTEGER,
     });

@@ -3,7 +3,7 @@
 // The claims are kept in the user store (source "external", no password) so that userinfo can answer.
 import * as v from "valibot";
 import type { Env } from "../env";
-import { saveUser, type User } from "./store";
+import { findUserBySub, saveUser, type User } from "./store";
 
 const TIMEOUT_MS = 5_000;
 
@@ -29,6 +29,8 @@ export function authenticationUrl(env: Env): URL {
 
 /** The user when the backend accepts the credentials, null when it refuses them (401/403). */
 export async function authenticateExternally(env: Env, username: string, password: string): Promise<User | null> {
+  // RFC 7617 §2: "a user-id containing a colon character is invalid" (and control characters are refused too).
+  if (/[:\u0000-\u001f\u007f]/.test(username)) return null;
   const basic = btoa(String.fromCharCode(...new TextEncoder().encode(`${username}:${password}`)));
   const res = await fetch(authenticationUrl(env), {
     headers: { authorization: `Basic ${basic}`, accept: "application/json" },
@@ -40,5 +42,8 @@ export async function authenticateExternally(env: Env, username: string, passwor
   const parsed = v.safeParse(AuthAnswer, await res.json().catch(() => null));
   if (!parsed.success) throw new AuthenticationBackendError("authentication URL answered without a sub");
   const { sub, ...claims } = parsed.output;
-  return saveUser(env, { v: 1, sub, username, source: "external", claims });
+  const known = await findUserBySub(env, sub);
+  // KV allows about one write per second per key: write only when something changed.
+  const unchanged = known?.source === "external" && known.username === username && JSON.stringify(known.claims) === JSON.stringify(claims);
+  return unchanged ? known : saveUser(env, { v: 1, sub, username, source: "external", claims });
 }

@@ -48,3 +48,10 @@ describe("external authentication backend (the gateway's authentication URL)", (
     expect(res.status).toBe(400);
   });
 });
+
+describe("external backend: input hygiene", () => {
+  it("refuses usernames with a colon (RFC 7617 §2) without calling the backend", async () => {
+    const result = await passwordLogin(external(), "ext-user:ext-pass", "x");
+    expect(result).toEqual({ ok: false, throttled: false });
+  });
+});
