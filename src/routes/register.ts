@@ -2,6 +2,7 @@
 // bearer: open registration is not offered), and client management (RFC 7592) at GET/PUT/DELETE
 // /register/:client_id with the registration access token issued at registration. Only the SHA-256 of that
 // token is stored. Every response is Cache-Control: no-store (it carries secrets or tokens).
+import { bearerFromHeader } from "../lib/bearer";
 import { Hono } from "hono";
 import { asJsonObject, clientFromMetadata, invalidClientMetadata, registeredMetadata } from "../clients/metadata";
 import { deleteClient, findClient, saveClient } from "../clients/registry";
@@ -68,14 +69,9 @@ function clientInformation(env: Env, client: Client, registrationAccessToken: st
   };
 }
 
-function bearerToken(authorization: string | undefined): string | undefined {
-  const token = authorization && /^bearer /i.test(authorization) ? authorization.slice(7).trim() : undefined;
-  return token === "" ? undefined : token;
-}
-
 /** RFC 7591 §3: the initial access token is an OAuth 2.0 bearer token (RFC 6750); here the ADMIN_TOKEN. */
 async function requireInitialAccessToken(env: Env, authorization: string | undefined): Promise<void> {
-  const token = bearerToken(authorization);
+  const token = bearerFromHeader(authorization);
   // Without a configured ADMIN_TOKEN registration is closed.
   if (token === undefined || !env.ADMIN_TOKEN || !(await timingSafeEqualStrings(token, env.ADMIN_TOKEN))) {
     throw invalidToken("a valid initial access token is required");
@@ -88,7 +84,7 @@ async function requireInitialAccessToken(env: Env, authorization: string | undef
  * whether a client exists ("If the client does not exist on this server, the server MUST respond with HTTP 401").
  */
 async function managedClient(env: Env, authorization: string | undefined, clientId: string): Promise<{ client: Client; token: string }> {
-  const token = bearerToken(authorization);
+  const token = bearerFromHeader(authorization);
   const client = token === undefined ? null : await findClient(env, clientId, { fresh: true });
   const presentedHash = await sha256Base64url(token ?? "");
   const expected = client?.registration_access_token_hash ?? "";

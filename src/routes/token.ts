@@ -16,7 +16,7 @@ token.post("/", async (c) => {
   const handler = grants.get(grantType);
   if (!handler) throw new OAuthError("unsupported_grant_type", `grant_type ${grantType} is not supported`);
   // RFC 6749 §5.2 unauthorized_client: "not authorized to use this authorization grant type".
-  if (!(client.grant_types as readonly string[]).includes(grantType)) {
+  if (!client.grant_types.some((allowed) => allowed === grantType)) {
     throw unauthorizedClient(`the client may not use grant_type ${grantType}`);
   }
   const body = await handler.handle({ env: c.env, client, params });

@@ -3,7 +3,8 @@
 // registered, a signed and/or encrypted JWT (src/tokens/userinfo-response.ts).
 import { Hono, type Context } from "hono";
 import type { AppEnv } from "../env";
-import { MissingBearerToken, OAuthError, invalidRequest, invalidToken } from "../errors";
+import { MissingBearerToken, OAuthError, invalidToken } from "../errors";
+import { bearerFromHeader } from "../lib/bearer";
 import { paramsFrom } from "../lib/params";
 import { resolveAccessToken } from "../tokens/access-token";
 import { pickClaims, requestedClaimNames, scopeClaimNames } from "../tokens/claims";
@@ -38,11 +39,15 @@ userinfo.on(["GET", "POST"], "/", async (c) => {
 
 /** RFC 6750 §2.1 (header) and §2.2 (form body); "Clients MUST NOT use more than one method" (§2). */
 async function bearerToken(c: Context<AppEnv>): Promise<string> {
-  const header = c.req.header("authorization");
-  const fromHeader = header && /^bearer /i.test(header) ? header.slice(7).trim() : undefined;
+  const fromHeader = bearerFromHeader(c.req.header("authorization"));
   const isForm = c.req.method === "POST" && (c.req.header("content-type") ?? "").startsWith("application/x-www-form-urlencoded");
   const fromBody = isForm ? paramsFrom(new URLSearchParams(await c.req.text())).access_token : undefined;
-  if (fromHeader && fromBody) throw invalidRequest("the access token was sent in more than one way");
+  if (fromHeader && fromBody) {
+    // RFC 6750 §3.1: invalid_request, 400, with the Bearer challenge.
+    throw new OAuthError("invalid_request", "the access token was sent in more than one way", {
+      wwwAuthenticate: 'Bearer error="invalid_request"',
+    });
+  }
   const token = fromHeader ?? fromBody;
   if (!token) throw new MissingBearerToken();
   return token;

@@ -2,12 +2,12 @@
 import type { MiddlewareHandler } from "hono";
 import type { AppEnv } from "../../env";
 import { MissingBearerToken, invalidToken } from "../../errors";
+import { bearerFromHeader } from "../../lib/bearer";
 import { timingSafeEqualStrings } from "../../lib/crypto";
 
 export function requireAdminToken(): MiddlewareHandler<AppEnv> {
   return async function requireAdminToken(c, next) {
-    const header = c.req.header("authorization");
-    const token = header && /^bearer /i.test(header) ? header.slice(7).trim() : undefined;
+    const token = bearerFromHeader(c.req.header("authorization"));
     if (!token) throw new MissingBearerToken();
     const expected = c.env.ADMIN_TOKEN;
     // Without a configured token the admin API is closed.
