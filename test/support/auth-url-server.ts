@@ -1,5 +1,6 @@
-// Global setup for the workers tests: a real HTTP server on a free loopback port playing the external
-// "authentication URL" of the seed's gateway (HTTP Basic in, JSON with the subject and claims out).
+// Global setup for the workers tests: a real HTTP server on a free loopback port playing the outside world:
+// the external "authentication URL" of the seed's gateway (HTTP Basic in, JSON with the subject and claims out),
+// and clients' `jwks_uri` documents (a test PUTs a key set to /jwks/<name>, the provider GETs it).
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { TestProject } from "vitest/node";
@@ -7,6 +8,8 @@ import type { TestProject } from "vitest/node";
 declare module "vitest" {
   export interface ProvidedContext {
     authUrl: string;
+    /** Base URL for client key sets: PUT and GET `${jwksBase}/<name>`. */
+    jwksBase: string;
   }
 }
 
@@ -18,7 +21,25 @@ function credentials(req: IncomingMessage): [string, string] | null {
   return colon < 0 ? null : [decoded.slice(0, colon), decoded.slice(colon + 1)];
 }
 
+const keySets = new Map<string, string>();
+
+function serveJwks(req: IncomingMessage, res: ServerResponse): void {
+  const name = (req.url ?? "").slice("/jwks/".length);
+  if (req.method === "PUT") {
+    let body = "";
+    req.on("data", (chunk: Buffer) => (body += chunk.toString("utf8")));
+    req.on("end", () => {
+      keySets.set(name, body);
+      res.writeHead(204).end();
+    });
+    return;
+  }
+  const set = keySets.get(name);
+  res.writeHead(set ? 200 : 404, { "content-type": "application/jwk-set+json" }).end(set ?? "");
+}
+
 function answer(req: IncomingMessage, res: ServerResponse): void {
+  if ((req.url ?? "").startsWith("/jwks/")) return serveJwks(req, res);
   const creds = credentials(req);
   const send = (status: number, body?: unknown) => {
     res.writeHead(status, { "content-type": "application/json" });
@@ -39,5 +60,6 @@ export default async function setup(project: TestProject): Promise<() => Promise
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
   project.provide("authUrl", `http://127.0.0.1:${port}/basic-auth`);
+  project.provide("jwksBase", `http://127.0.0.1:${port}/jwks`);
   return () => new Promise<void>((resolve) => server.close(() => resolve()));
 }
