@@ -15,11 +15,14 @@ export async function idTokenHintSubject(env: Env, client: Client, hint: string)
     issuer: env.ISSUER,
     audience: client.client_id,
     currentDate: new Date(nowSeconds() * 1000),
-    // "the ID Token ... MAY have expired": only the signature, issuer and audience count.
+    // "the ID Token ... MAY have expired": only the signature, issuer, audience and kind count.
     clockTolerance: Number.MAX_SAFE_INTEGER,
+    // Our ID tokens are typ JWT with azp; a signed userinfo response or an access token (at+jwt) is no hint.
+    typ: "JWT",
+    requiredClaims: ["azp", "iat", "exp"],
   };
   const payload = (await verifiedWithClientSecret(env, client, hint, options)) ?? (await verifiedWithProviderKeys(env, hint, options));
-  if (typeof payload.sub !== "string") throw new Error("the hint has no sub");
+  if (typeof payload.sub !== "string" || payload.azp !== client.client_id) throw new Error("the hint is not an ID token for this client");
   return payload.sub;
 }
 

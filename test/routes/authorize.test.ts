@@ -200,6 +200,13 @@ describe("authorization endpoint: login, consent, sessions", () => {
     expect(got.get("error")).toBe("login_required");
   });
 
+  it("an access token is no id_token_hint", async () => {
+    const browser = new Browser();
+    const { access_token: hint } = await (await redeem(await codeFor(browser))).json<{ access_token: string }>();
+    const got = redirectParams(await browser.fetch(authorizeUrl({ id_token_hint: hint })));
+    expect(got.get("error")).toBe("invalid_request");
+  });
+
   it("an id_token_hint issued to another client is refused", async () => {
     const browser = new Browser();
     const { id_token: hint } = await (await redeem(await codeFor(browser))).json<{ id_token: string }>();
