@@ -1,6 +1,6 @@
 // The SSO session: a signed cookie (HttpOnly, SameSite=Lax, Secure on https) so a second authorization is silent.
 import type { Context } from "hono";
-import { getCookie, setCookie } from "hono/cookie";
+import { readCookie, writeCookie } from "./cookies";
 import * as v from "valibot";
 import { config } from "../config";
 import type { AppEnv } from "../env";
@@ -20,7 +20,7 @@ const SessionClaims = v.object({
 export type Session = v.InferOutput<typeof SessionClaims>;
 
 export async function readSession(c: Context<AppEnv>): Promise<Session | null> {
-  const token = getCookie(c, SESSION_COOKIE);
+  const token = readCookie(c, SESSION_COOKIE);
   if (!token) return null;
   const payload = await verifyInternal(c.env, TYP, token);
   const parsed = v.safeParse(SessionClaims, payload);
@@ -29,11 +29,5 @@ export async function readSession(c: Context<AppEnv>): Promise<Session | null> {
 
 export async function startSession(c: Context<AppEnv>, session: Session): Promise<void> {
   const token = await signInternal(c.env, TYP, { ...session }, config.lifetimes.session);
-  setCookie(c, SESSION_COOKIE, token, {
-    httpOnly: true,
-    sameSite: "Lax",
-    secure: new URL(c.req.url).protocol === "https:",
-    path: "/",
-    maxAge: config.lifetimes.session,
-  });
+  writeCookie(c, SESSION_COOKIE, token, config.lifetimes.session);
 }

@@ -342,3 +342,23 @@ describe("authorization endpoint: no shortcut around a demanded login", () => {
     expect(res.headers.get("location")).toBeNull();
   });
 });
+
+describe("cookies on https", () => {
+  it("the session and CSRF cookies get Secure and the __Host- prefix, and are read back under it", async () => {
+    const { SELF } = await import("cloudflare:test");
+    const https = (path: string, init: RequestInit = {}) => SELF.fetch(`https://auth.example.com${path}`, { ...init, redirect: "manual" });
+    const first = await https(authorizeUrl());
+    const loginPage = await https(first.headers.get("location") ?? "");
+    const csrfCookie = loginPage.headers.getSetCookie().find((c) => c.startsWith("__Host-eo_csrf="));
+    expect(csrfCookie).toMatch(/; Secure/);
+    expect(csrfCookie).toMatch(/Path=\//);
+    const fields = hiddenFields(await loginPage.text());
+    const res = await https("/login", {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded", cookie: (csrfCookie ?? "").split(";")[0] ?? "" },
+      body: new URLSearchParams({ ...fields, username: "spoon", password: "spoon" }).toString(),
+    });
+    expect(res.status).toBe(303);
+    expect(res.headers.getSetCookie().find((c) => c.startsWith("__Host-eo_session="))).toMatch(/HttpOnly.*Secure|Secure.*HttpOnly/);
+  });
+});
