@@ -12,7 +12,7 @@ export interface ClientEncryptionKey {
 }
 
 /** One table entry per key-management algorithm: which keys it can use, and their public members. */
-const keyTypes: Record<KeyManagementAlgorithm, { fits: (jwk: PublicJwk) => boolean; members: readonly string[] }> = {
+const keyTypes: Record<KeyManagementAlgorithm, { fits: (jwk: PublicJwk) => boolean; members: readonly (keyof PublicJwk)[] }> = {
   "RSA-OAEP-256": { fits: (jwk) => jwk.kty === "RSA", members: ["kty", "n", "e"] },
   "ECDH-ES+A256KW": {
     fits: (jwk) => (jwk.kty === "EC" && ["P-256", "P-384", "P-521"].includes(jwk.crv ?? "")) || (jwk.kty === "OKP" && jwk.crv === "X25519"),

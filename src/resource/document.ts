@@ -64,7 +64,9 @@ export class CachedDocument<T> {
     const now = opts.now();
     this.lastNetworkFetch = now;
     // The Cache API copy (if any) is stale or suspect: ask the origin, not an HTTP cache in between.
-    const { body, response } = await getJson(this.url, opts, source === "network" ? { cache: "no-store" } : {});
+    // Workers honour `cache: "no-store"` (compatibility date 2024-11-11 and later); the bundled types lag behind.
+    const init: RequestInit & { cache?: "no-store" } = source === "network" ? { cache: "no-store" } : {};
+    const { body, response } = await getJson(this.url, opts, init);
     const value = this.parse(body);
     const fresh = freshness(response.headers);
     if (cache && fresh.shareable) await writeShared(cache, this.url, body, now, fresh.seconds);
@@ -74,7 +76,7 @@ export class CachedDocument<T> {
   }
 }
 
-const registries = new Set<Map<string, unknown>>();
+const registries = new Set<Map<string, CachedDocument<unknown>>>();
 
 /** Isolate-wide documents of one kind, one per URL. */
 export class DocumentRegistry<T> {
@@ -84,11 +86,12 @@ export class DocumentRegistry<T> {
     registries.add(this.documents);
   }
 
-  get(url: string, parse: (body: unknown) => T): CachedDocument<T> {
-    let doc = this.documents.get(url);
+  /** The document at `url`, parsed by `parse`; `key` tells documents apart when one URL serves several. */
+  get(url: string, parse: (body: unknown) => T, key = url): CachedDocument<T> {
+    let doc = this.documents.get(key);
     if (!doc) {
       doc = new CachedDocument(url, parse);
-      this.documents.set(url, doc);
+      this.documents.set(key, doc);
     }
     return doc;
   }
@@ -96,5 +99,9 @@ export class DocumentRegistry<T> {
 
 /** Test hook: forget every document held in isolate memory (the Cache API keeps its copies). */
 export function clearIsolateDocuments(): void {
-  for (const documents of registries) documents.clear();
+  for (const documents of registries) {
+    // Whoever still holds a document (a key resolver does) must not find it fresh either.
+    for (const doc of documents.values()) doc.current = undefined;
+    documents.clear();
+  }
 }

@@ -60,6 +60,8 @@ export interface VerifyAccessTokenOptions {
 
 export interface ResolvedOptions {
   issuer: string;
+  /** Names where this issuer's keys come from (issuer and JWKS URL), for the isolate-wide key cache. */
+  keysId: string;
   issuerOrigin: string;
   audience: string;
   scopes: readonly string[];
@@ -119,6 +121,7 @@ function resolve(options: VerifyAccessTokenOptions): ResolvedOptions {
   const intro = options.introspection;
   return {
     issuer,
+    keysId: `${issuer} ${options.jwksUri ?? ""}`,
     issuerOrigin: new URL(issuer).origin,
     audience,
     scopes: [...(options.scopes ?? [])],

@@ -1,7 +1,10 @@
 // End-to-end tier setup: start the provider with `wrangler dev --env dev` on a free loopback port, with
 // local KV and Durable Objects persisted to a fresh temporary directory (so every run starts from the
-// seeded demo data of DESIGN.md §2 and nothing else), wait until discovery answers, and hand the issuer
-// to the tests through vitest's provide/inject. Teardown stops the whole wrangler process group.
+// seeded demo data of DESIGN.md §2 and nothing else), and the weather example API (examples/weather) on
+// another free port, pointed at that provider through its service binding. Both use a private dev registry
+// (so a developer's own `npm start` cannot answer for them) and their own devtools ports. Wait until
+// discovery answers and the weather API reaches the provider, and hand the issuer and the weather API's URL
+// to the tests through vitest's provide/inject. Teardown stops both wrangler process groups.
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { createServer } from "node:net";
@@ -14,6 +17,8 @@ declare module "vitest" {
   export interface ProvidedContext {
     /** The running provider's issuer identifier, e.g. http://127.0.0.1:41234 (no trailing slash). */
     issuer: string;
+    /** The running weather API's origin, e.g. http://127.0.0.1:41235. */
+    weatherUrl: string;
   }
 }
 
@@ -70,35 +75,23 @@ async function stop(child: ChildProcess): Promise<void> {
   if (!stopped) await Promise.race([done, sleep(1_000)]);
 }
 
-export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  const port = await freePort();
-  const issuer = `http://127.0.0.1:${port}`;
-  const persistDir = await mkdtemp(join(tmpdir(), "edge-oidc-e2e-"));
+interface Wrangler {
+  child: ChildProcess;
+  name: string;
+  output: () => string;
+  spawnError: () => Error | undefined;
+}
 
+/** Spawn `wrangler dev` with these arguments in its own process group, keeping the tail of its output. */
+function startWrangler(name: string, args: string[], extraEnv: Record<string, string>): Wrangler {
   let output = "";
   const capture = (chunk: Buffer) => {
     output += chunk.toString("utf8");
     if (output.length > OUTPUT_LIMIT) output = output.slice(-OUTPUT_LIMIT);
   };
-
   const child = spawn(
     "npx",
-    [
-      "wrangler",
-      "dev",
-      "--env",
-      "dev",
-      "--ip",
-      "127.0.0.1",
-      "--port",
-      String(port),
-      "--var",
-      `ISSUER:${issuer}`,
-      "--persist-to",
-      persistDir,
-      "--show-interactive-dev-session=false",
-      "--live-reload=false",
-    ],
+    ["wrangler", "dev", ...args, "--show-interactive-dev-session=false", "--live-reload=false"],
     {
       cwd: REPO_ROOT,
       detached: true,
@@ -112,6 +105,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
         NO_UPDATE_NOTIFIER: "1",
         FORCE_COLOR: "0",
         NO_COLOR: "1",
+        ...extraEnv,
       },
     },
   );
@@ -121,45 +115,99 @@ export default async function setup(project: TestProject): Promise<() => Promise
   child.on("error", (err) => {
     spawnError = err;
   });
+  return { child, name, output: () => output, spawnError: () => spawnError };
+}
+
+/** Poll until `ready` says yes, failing early if wrangler dies, and late after STARTUP_TIMEOUT_MS. */
+async function waitUntil(wrangler: Wrangler, what: string, ready: () => Promise<string | true>): Promise<void> {
+  const deadline = Date.now() + STARTUP_TIMEOUT_MS;
+  let lastProblem = "no answer yet";
+  for (;;) {
+    const spawnError = wrangler.spawnError();
+    if (spawnError) throw new Error(`could not start ${wrangler.name}: ${spawnError.message}`);
+    if (exited(wrangler.child)) {
+      throw new Error(`${wrangler.name} exited early (code ${wrangler.child.exitCode}, signal ${wrangler.child.signalCode})`);
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`${what} within ${STARTUP_TIMEOUT_MS / 1000} s failed (last: ${lastProblem})`);
+    }
+    try {
+      const outcome = await ready();
+      if (outcome === true) return;
+      lastProblem = outcome;
+    } catch (err) {
+      lastProblem = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+    }
+    await sleep(300);
+  }
+}
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const [port, weatherPort, inspectorPort, weatherInspectorPort] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
+  const issuer = `http://127.0.0.1:${port}`;
+  const weatherUrl = `http://127.0.0.1:${weatherPort}`;
+  const persistDir = await mkdtemp(join(tmpdir(), "edge-oidc-e2e-"));
+  const weatherPersistDir = await mkdtemp(join(tmpdir(), "edge-oidc-e2e-weather-"));
+  // Service bindings between two `wrangler dev` processes are resolved through this registry directory.
+  const registryDir = await mkdtemp(join(tmpdir(), "edge-oidc-e2e-registry-"));
+  const env = { WRANGLER_REGISTRY_PATH: registryDir };
+
+  const provider = startWrangler(
+    "provider",
+    ["--env", "dev", "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(inspectorPort),
+      "--var", `ISSUER:${issuer}`, "--persist-to", persistDir],
+    env,
+  );
+  // The weather API (its [env.dev] binds PROVIDER to the service "edge-oidc-dev", which is the provider above).
+  const weather = startWrangler(
+    "weather API",
+    ["--config", "examples/weather/wrangler.toml", "--env", "dev", "--ip", "127.0.0.1", "--port", String(weatherPort),
+      "--inspector-port", String(weatherInspectorPort), "--var", `ISSUER:${issuer}`, "--persist-to", weatherPersistDir],
+    env,
+  );
+  const running = [provider, weather];
 
   // If the test process dies without running teardown, do not leave wrangler/workerd behind.
-  const onExit = () => signalGroup(child, "SIGKILL");
+  const onExit = () => {
+    for (const w of running) signalGroup(w.child, "SIGKILL");
+  };
   process.once("exit", onExit);
 
   const teardown = async () => {
     process.removeListener("exit", onExit);
-    await stop(child);
+    await Promise.all(running.map((w) => stop(w.child)));
     await rm(persistDir, { recursive: true, force: true });
+    await rm(weatherPersistDir, { recursive: true, force: true });
+    await rm(registryDir, { recursive: true, force: true });
   };
 
   const discovery = `${issuer}/.well-known/openid-configuration`;
-  const deadline = Date.now() + STARTUP_TIMEOUT_MS;
-  let lastProblem = "no answer yet";
   try {
-    for (;;) {
-      if (spawnError) throw new Error(`could not start wrangler: ${spawnError.message}`);
-      if (exited(child)) {
-        throw new Error(`wrangler exited early (code ${child.exitCode}, signal ${child.signalCode})`);
-      }
-      if (Date.now() > deadline) {
-        throw new Error(`${discovery} did not answer 200 within ${STARTUP_TIMEOUT_MS / 1000} s (last: ${lastProblem})`);
-      }
-      try {
-        const res = await fetch(discovery, { signal: AbortSignal.timeout(5_000), redirect: "manual" });
-        const body = await res.text();
-        if (res.status === 200) break;
-        lastProblem = `HTTP ${res.status}: ${body.slice(0, 300)}`;
-      } catch (err) {
-        lastProblem = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
-      }
-      await sleep(300);
-    }
+    await waitUntil(provider, `${discovery} answering 200`, async () => {
+      const res = await fetch(discovery, { signal: AbortSignal.timeout(5_000), redirect: "manual" });
+      const body = await res.text();
+      return res.status === 200 || `HTTP ${res.status}: ${body.slice(0, 300)}`;
+    });
+    // An opaque token the provider does not know: the weather API must introspect it through the service
+    // binding, so 401 (inactive) means the binding is connected; 503 means it is not yet.
+    await waitUntil(weather, `${weatherUrl} reaching the provider`, async () => {
+      const res = await fetch(`${weatherUrl}/current?zipcode=90210`, {
+        headers: { authorization: "Bearer e2e-readiness-probe" },
+        signal: AbortSignal.timeout(5_000),
+        redirect: "manual",
+      });
+      const body = await res.text();
+      return res.status === 401 || `HTTP ${res.status}: ${body.slice(0, 300)}`;
+    });
   } catch (err) {
     await teardown();
-    process.stderr.write(`\n----- wrangler dev output -----\n${output}\n----- end of wrangler dev output -----\n`);
+    for (const w of running) {
+      process.stderr.write(`\n----- wrangler dev output (${w.name}) -----\n${w.output()}\n----- end of ${w.name} output -----\n`);
+    }
     throw err;
   }
 
   project.provide("issuer", issuer);
+  project.provide("weatherUrl", weatherUrl);
   return teardown;
 }

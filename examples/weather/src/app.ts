@@ -1,0 +1,49 @@
+// The weather API: /current and /today for a ZIP code, open only to access tokens with the `weather` scope.
+import { Hono, type Context } from "hono";
+import { requireAccessToken, type RequireAccessTokenOptions } from "edge-oidc/resource";
+import type { WeatherBindings, WeatherEnv } from "./env";
+import { current, findPlace, today, type Place } from "./forecasts";
+
+export const app = new Hono<WeatherEnv>();
+
+// One options object per env, so the verifier validates it once (its caches are per issuer anyway).
+const optionsFor = new WeakMap<WeatherBindings, RequireAccessTokenOptions>();
+
+function verifierOptions(env: WeatherBindings): RequireAccessTokenOptions {
+  let options = optionsFor.get(env);
+  if (!options) {
+    const { INTROSPECTION_CLIENT_ID: clientId, INTROSPECTION_CLIENT_SECRET: clientSecret } = env;
+    options = {
+      issuer: env.ISSUER,
+      audience: env.AUDIENCE,
+      scopes: ["weather"],
+      realm: "weather",
+      fetcher: env.PROVIDER,
+      introspection: clientId && clientSecret ? { clientId, clientSecret } : undefined,
+    };
+    optionsFor.set(env, options);
+  }
+  return options;
+}
+
+app.use(requireAccessToken<WeatherEnv>((c) => verifierOptions(c.env)));
+
+app.get("/current", (c) => answer(c, current));
+app.get("/today", (c) => answer(c, today));
+
+app.notFound((c) => c.json({ error: "not_found", error_description: "no such endpoint" }, 404));
+
+function answer(c: Context<WeatherEnv>, view: (place: Place) => object): Response {
+  c.header("Cache-Control", "no-store");
+  const zips = c.req.queries("zipcode") ?? [];
+  if (zips.length !== 1) {
+    return c.json({ error: "invalid_request", error_description: "exactly one zipcode parameter is required" }, 400);
+  }
+  const [zip = ""] = zips;
+  if (!/^\d{5}$/.test(zip)) {
+    return c.json({ error: "invalid_request", error_description: "zipcode must be five digits" }, 400);
+  }
+  const place = findPlace(zip);
+  if (!place) return c.json({ error: "not_found", error_description: `no weather data for ${zip}` }, 404);
+  return c.json(view(place));
+}

@@ -1,0 +1,100 @@
+// The issuer's signing keys for jose: the JWK Set (RFC 7517 §5) found through discovery, cached as a document,
+// wrapped in a key resolver. A `kid` the cached set does not know may be a freshly rotated key: it triggers a
+// refetch from the network, at most one at a time (concurrent misses wait for the same fetch) and at most one
+// per cool-down (a stream of tokens with made-up kids cannot turn into a stream of fetches).
+import {
+  createLocalJWKSet,
+  errors,
+  type FlattenedJWSInput,
+  type JSONWebKeySet,
+  type JWTHeaderParameters,
+  type JWTVerifyGetKey,
+} from "jose";
+import * as v from "valibot";
+import type { CachedDocument } from "./document";
+import { DocumentRegistry } from "./document";
+import { metadata } from "./discovery";
+import { unavailable } from "./http";
+import type { ResolvedOptions } from "./options";
+
+export interface KeySet {
+  getKey: JWTVerifyGetKey;
+  kids: ReadonlySet<string>;
+  /** Keys jose has already resolved and imported, by alg and kid: the hot path returns these directly. */
+  resolved: Map<string, CryptoKey>;
+}
+
+const registry = new DocumentRegistry<KeySet>();
+
+const JwkSet = v.object({ keys: v.array(v.looseObject({ kty: v.string(), kid: v.optional(v.string()) })) });
+
+function parseKeySet(body: unknown): KeySet {
+  const parsed = v.safeParse(JwkSet, body);
+  if (!parsed.success) throw unavailable("the issuer's JWKS is malformed");
+  let getKey: JWTVerifyGetKey;
+  try {
+    // jose checks every member further (public keys only, usable for the token's alg) when it is used.
+    getKey = createLocalJWKSet(parsed.output as JSONWebKeySet);
+  } catch (err) {
+    throw unavailable("the issuer's JWKS is malformed", err);
+  }
+  const kids = new Set<string>();
+  for (const key of parsed.output.keys) if (key.kid !== undefined) kids.add(key.kid);
+  return { getKey, kids, resolved: new Map() };
+}
+
+async function keySetDocument(opts: ResolvedOptions): Promise<CachedDocument<KeySet>> {
+  let url = opts.jwksUri;
+  if (!url) {
+    url = (await metadata(opts)).jwks_uri;
+    // OIDC Discovery §3: jwks_uri is REQUIRED; without it there is nothing to verify a signature with.
+    if (!url) throw unavailable("the provider metadata has no jwks_uri");
+  }
+  return registry.get(url, parseKeySet);
+}
+
+/** Which document holds each issuer's keys, once known: the hot path's only lookup. */
+const documentOf = new Map<string, CachedDocument<KeySet>>();
+
+/** A jose key resolver over the issuer's cached JWKS. */
+export function issuerKeys(opts: ResolvedOptions): JWTVerifyGetKey {
+  // The hot path: a fresh key set that has resolved this alg and kid before answers without any await.
+  return function issuerKey(header, token) {
+    const hit = documentOf.get(opts.keysId)?.fresh(opts.now())?.resolved.get(`${header.alg} ${header.kid}`);
+    return hit ?? resolve(opts, header, token);
+  };
+}
+
+async function resolve(opts: ResolvedOptions, header: JWTHeaderParameters, token: FlattenedJWSInput): Promise<CryptoKey> {
+  const doc = await keySetDocument(opts);
+  documentOf.set(opts.keysId, doc);
+  const keys = doc.fresh(opts.now()) ?? (await doc.refresh(opts, "any")).value;
+  try {
+    return remember(keys, header, await keys.getKey(header, token));
+  } catch (err) {
+    if (!(err instanceof errors.JWKSNoMatchingKey)) throw err;
+    // A kid we already hold, with a mismatching alg, is not a rotation: no refetch.
+    if (typeof header.kid === "string" && keys.kids.has(header.kid)) throw err;
+    const newer = await keysAfterMiss(doc, keys, opts);
+    if (!newer || newer === keys) throw err;
+    return remember(newer, header, await newer.getKey(header, token));
+  }
+}
+
+function remember(keys: KeySet, header: JWTHeaderParameters, key: unknown): CryptoKey {
+  // createLocalJWKSet imports JWKs as CryptoKeys (Web Crypto); anything else is not a key we can verify with.
+  if (!(key instanceof CryptoKey)) throw unavailable("the issuer's JWKS holds a key that cannot be used");
+  // Only tokens naming a kid are remembered: without one, jose picks the key by alg each time.
+  if (typeof header.kid === "string") keys.resolved.set(`${header.alg} ${header.kid}`, key);
+  return key;
+}
+
+/** The key set to retry with after a kid miss, or undefined when the cool-down forbids asking again. */
+async function keysAfterMiss(doc: CachedDocument<KeySet>, seen: KeySet, opts: ResolvedOptions): Promise<KeySet | undefined> {
+  // Someone is already fetching: wait for that one fetch rather than starting another.
+  if (doc.loading) return (await doc.loading).value;
+  // Someone refreshed the set since we looked at it.
+  if (doc.current && doc.current.value !== seen) return doc.current.value;
+  if (opts.now() - doc.lastNetworkFetch < opts.cooldown) return undefined;
+  return (await doc.refresh(opts, "network")).value;
+}

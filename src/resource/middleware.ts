@@ -1,0 +1,46 @@
+// requireAccessToken: Hono middleware that lets a request through only with a valid access token carrying
+// the required scopes, and puts the verified claims on the context as `accessToken`.
+import type { Context, Env, MiddlewareHandler } from "hono";
+import { bearerToken } from "./bearer";
+import { errorResponse } from "./challenge";
+import type { AccessTokenClaims } from "./claims";
+import { AccessTokenError } from "./errors";
+import type { VerifyAccessTokenOptions } from "./options";
+import { verifyAccessToken } from "./verify";
+
+export interface RequireAccessTokenOptions extends VerifyAccessTokenOptions {
+  /** The realm in WWW-Authenticate challenges (RFC 6750 §3), e.g. the API's name. */
+  realm?: string;
+}
+
+/** Add to your app's Variables: `new Hono<{ Bindings: ...; Variables: AccessTokenVariables }>()`. */
+export interface AccessTokenVariables {
+  accessToken: AccessTokenClaims;
+}
+
+/** Your app's Hono environment, plus the verified claims on the context. */
+export type WithAccessToken<E extends Env> = E & { Variables: AccessTokenVariables };
+
+/**
+ * Options are an object, or a function of the request context for values that live in `c.env` (the issuer,
+ * a service binding, the introspection secret). Return the same object for the same env where you can: a
+ * new object per request works, but is validated on every request.
+ */
+export function requireAccessToken<E extends Env = Env>(
+  options: RequireAccessTokenOptions | ((c: Context<WithAccessToken<E>>) => RequireAccessTokenOptions),
+): MiddlewareHandler<WithAccessToken<E>> {
+  return async function requireAccessToken(c, next) {
+    const opts = typeof options === "function" ? options(c) : options;
+    let claims: AccessTokenClaims;
+    try {
+      claims = await verifyAccessToken(bearerToken(c.req.header("authorization")), opts);
+    } catch (err) {
+      if (!(err instanceof AccessTokenError)) throw err;
+      if (err.status === 503) console.error("edge-oidc/resource:", err.message, err.cause);
+      return errorResponse(err, opts.realm);
+    }
+    c.set("accessToken", claims);
+    await next();
+    return undefined;
+  };
+}

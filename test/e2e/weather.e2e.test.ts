@@ -1,0 +1,75 @@
+// End-to-end: the weather example API (examples/weather) under `wrangler dev`, protected by edge-oidc/resource
+// and reaching the provider through its service binding. Clients get tokens from the provider with a certified
+// relying-party library (openid-client v6) and call the API over real HTTP.
+import * as client from "openid-client";
+import { describe, expect, inject, it } from "vitest";
+
+const issuer = inject("issuer");
+const weatherUrl = inject("weatherUrl");
+
+async function configure(clientId: string, secret: string): Promise<client.Configuration> {
+  return client.discovery(new URL(issuer), clientId, undefined, client.ClientSecretBasic(secret), {
+    execute: [client.allowInsecureRequests],
+  });
+}
+
+async function serviceToken(clientId: string, secret: string, scope: string): Promise<{ token: string; config: client.Configuration }> {
+  const config = await configure(clientId, secret);
+  const tokens = await client.clientCredentialsGrant(config, { scope });
+  return { token: tokens.access_token, config };
+}
+
+const weather = (path: string, token?: string) =>
+  fetch(`${weatherUrl}${path}`, token === undefined ? {} : { headers: { authorization: `Bearer ${token}` } });
+
+describe("weather API end to end", () => {
+  it("no token: 401 with a bare Bearer challenge", async () => {
+    const res = await weather("/current?zipcode=90210");
+    expect(res.status).toBe(401);
+    expect(res.headers.get("www-authenticate")).toBe('Bearer realm="weather"');
+  });
+
+  it("demo-service gets a token by client credentials and reads the weather (200)", async () => {
+    const { token } = await serviceToken("demo-service", "demo-service-secret", "weather");
+    const current = await weather("/current?zipcode=90210", token);
+    expect(current.status).toBe(200);
+    expect(await current.json()).toEqual({ zip: "90210", temperature: 72, humidity: 45, city: "Beverly Hills", state: "CA" });
+    const today = await weather("/today?zipcode=90210", token);
+    expect(today.status).toBe(200);
+    expect(await today.json()).toMatchObject({ zip: "90210", city: "Beverly Hills", state: "CA", high: 78, low: 60 });
+    const unknown = await weather("/current?zipcode=12345", token);
+    expect(unknown.status).toBe(404);
+  });
+
+  it("a token of the wrong scope is refused: it is not for the weather API either, so 401 invalid_token", async () => {
+    // The provider puts the weather API in `aud` only for tokens with the weather scope, and RFC 9068 §4 makes
+    // an audience mismatch invalid_token. (403 insufficient_scope, for a weather-audience token lacking the
+    // scope, is covered in test/resource/middleware.test.ts and weather.test.ts.)
+    const { token } = await serviceToken("demo", "demo-secret", "profile");
+    const res = await weather("/current?zipcode=90210", token);
+    expect(res.status).toBe(401);
+    expect(res.headers.get("www-authenticate")).toBe(
+      'Bearer realm="weather", error="invalid_token", error_description="the access token is not meant for this API"',
+    );
+  });
+
+  it("an opaque token (demo-service-ref) is introspected: 200; once revoked: 401", async () => {
+    const used = await serviceToken("demo-service-ref", "demo-service-secret", "weather");
+    expect(used.token).toMatch(/^[0-9a-f]{64}\.[A-Za-z0-9_-]{43}$/);
+    expect((await weather("/current?zipcode=10001", used.token)).status).toBe(200);
+
+    const revoked = await serviceToken("demo-service-ref", "demo-service-secret", "weather");
+    await client.tokenRevocation(revoked.config, revoked.token);
+    const res = await weather("/current?zipcode=10001", revoked.token);
+    expect(res.status).toBe(401);
+    expect(res.headers.get("www-authenticate")).toBe(
+      'Bearer realm="weather", error="invalid_token", error_description="the access token is not active"',
+    );
+  });
+
+  it("a garbage token: 401 invalid_token", async () => {
+    const res = await weather("/current?zipcode=90210", "not-a-token.at-all.really");
+    expect(res.status).toBe(401);
+    expect(res.headers.get("www-authenticate")).toMatch(/^Bearer realm="weather", error="invalid_token"/);
+  });
+});
