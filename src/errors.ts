@@ -19,6 +19,7 @@ export type OAuthErrorCode =
   | "invalid_token"
   | "insufficient_scope"
   | "temporarily_unavailable"
+  | "invalid_target"
   | "server_error"
   // RFC 7591 §3.2.2: dynamic client registration errors.
   | "invalid_redirect_uri"

@@ -27,7 +27,14 @@ const RefreshState = v.object({
   retired: v.array(Hash),
 });
 
-const OpaqueToken = v.object({ hash: Hash, iat: v.number(), expiresAt: v.number(), scope: v.array(v.string()) });
+const OpaqueToken = v.object({
+  hash: Hash,
+  iat: v.number(),
+  expiresAt: v.number(),
+  scope: v.array(v.string()),
+  /** RFC 8707 audience requested for this token; absent means the one derived from its scope. */
+  aud: v.optional(v.array(v.string())),
+});
 
 export const GrantState = v.object({
   v: v.literal(1),
@@ -64,6 +71,8 @@ export interface Issuance {
   accessTokenExpiresAt: number;
   /** Hash of an opaque access token's secret, for clients with access tokens by reference. */
   opaqueHash?: string | undefined;
+  /** RFC 8707: the audience requested with `resource`; undefined means the one derived from the scope. */
+  audience?: string[] | undefined;
   /** The scope of this access token: narrower than the grant's on a refresh; undefined means the grant's. */
   accessScope?: string[] | undefined;
   /** Hash of a new refresh token when the grant is to have one (or its rotation). */
@@ -122,4 +131,6 @@ export interface TokenInfo {
   scope: string[];
   iat: number | undefined;
   exp: number;
+  /** The audience an opaque access token was issued for with RFC 8707 `resource`. */
+  aud?: string[] | undefined;
 }

@@ -111,7 +111,7 @@ export class Grant extends DurableObject<Env> {
     const now = nowSeconds();
     const opaque = state.opaque.find((t) => t.hash === hash && now < t.expiresAt);
     if (opaque) {
-      return { kind: "access_token", grant: view(state), scope: opaque.scope, iat: opaque.iat, exp: opaque.expiresAt };
+      return { kind: "access_token", grant: view(state), scope: opaque.scope, iat: opaque.iat, exp: opaque.expiresAt, aud: opaque.aud };
     }
     const family = state.refresh;
     if (family && family.hash === hash && now < family.expiresAt) {
@@ -194,7 +194,8 @@ function withIssuance(state: GrantState, issuance: Issuance, now: number): Grant
   const opaque = state.opaque.filter((t) => t.expiresAt > now);
   if (issuance.opaqueHash) {
     const scope = issuance.accessScope ?? state.scope;
-    opaque.push({ hash: issuance.opaqueHash, iat: now, expiresAt: issuance.accessTokenExpiresAt, scope });
+    const aud = issuance.audience ? { aud: issuance.audience } : {};
+    opaque.push({ hash: issuance.opaqueHash, iat: now, expiresAt: issuance.accessTokenExpiresAt, scope, ...aud });
   }
   let refresh = state.refresh;
   if (issuance.refresh && !refresh) {

@@ -4,6 +4,7 @@ import { OAuthError, invalidGrant, invalidRequest } from "../errors";
 import { sha256 } from "../lib/crypto";
 import { hashSecret, parseHandle } from "../tokens/grant-token";
 import { prepareIssuance, readyToIssue, tokenResponse } from "../tokens/issue";
+import { requestedAudience } from "./resource";
 import type { GrantContext, GrantHandler, TokenResponse } from "./types";
 
 // RFC 7636 §4.1: code_verifier = 43*128unreserved.
@@ -23,7 +24,12 @@ export const authorizationCode: GrantHandler = {
     await readyToIssue(env, client);
     // Whether this grant gets a refresh token was decided at authorization; a secret is prepared for the
     // case it does, and the Grant object registers it only then.
-    const prepared = await prepareIssuance(client, undefined, client.grant_types.includes("refresh_token"));
+    const prepared = await prepareIssuance(
+      client,
+      undefined,
+      client.grant_types.includes("refresh_token"),
+      requestedAudience(params),
+    );
     const result = await env.GRANT.get(handle.id).redeemCode({
       codeHash: await hashSecret(handle.secret),
       clientId: client.client_id,

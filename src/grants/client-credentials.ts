@@ -4,6 +4,7 @@ import { allowedScopes, isPublicClient } from "../clients/schema";
 import { unauthorizedClient } from "../errors";
 import { prepareIssuance, tokenResponse } from "../tokens/issue";
 import { parseScope, requireAllowed } from "./scope";
+import { requestedAudience } from "./resource";
 import type { GrantContext, GrantHandler, TokenResponse } from "./types";
 
 /** Scopes that only make sense with a user. */
@@ -20,7 +21,7 @@ export const clientCredentials: GrantHandler = {
     const scope = requireAllowed(requested, allowed);
 
     const grantId = env.GRANT.newUniqueId();
-    const prepared = await prepareIssuance(client, scope, false);
+    const prepared = await prepareIssuance(client, scope, false, requestedAudience(params));
     const init = { clientId: client.client_id, sub: client.client_id, scope, offline: false };
     await env.GRANT.get(grantId).createIssued(init, prepared.issuance);
     return tokenResponse(env, client, grantId, init, prepared, { refreshSecret: undefined, idToken: false, includeNonce: false });

@@ -7,6 +7,7 @@ import { invalidGrant, invalidRequest, invalidScope } from "../errors";
 import { prepareIssuance, tokenResponse, wantsRefreshToken } from "../tokens/issue";
 import { passwordLogin } from "../users/login";
 import { parseScope, requireAllowed } from "./scope";
+import { requestedAudience } from "./resource";
 import type { GrantContext, GrantHandler, TokenResponse } from "./types";
 
 export const password: GrantHandler = {
@@ -21,7 +22,7 @@ export const password: GrantHandler = {
     if (!login.ok) throw invalidGrant(login.throttled ? "too many failed attempts; try again later" : "wrong username or password");
 
     const grantId = env.GRANT.newUniqueId();
-    const prepared = await prepareIssuance(client, scope, wantsRefreshToken(client, scope));
+    const prepared = await prepareIssuance(client, scope, wantsRefreshToken(client, scope), requestedAudience(params));
     const init = {
       clientId: client.client_id,
       sub: login.user.sub,

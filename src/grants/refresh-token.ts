@@ -4,6 +4,7 @@ import { hashSecret, parseHandle } from "../tokens/grant-token";
 import { prepareIssuance, readyToIssue, tokenResponse } from "../tokens/issue";
 import { openSuccessor, sealSuccessor } from "../tokens/refresh-retry";
 import { parseScope } from "./scope";
+import { requestedAudience } from "./resource";
 import type { GrantContext, GrantHandler, TokenResponse } from "./types";
 
 export const refreshToken: GrantHandler = {
@@ -16,7 +17,7 @@ export const refreshToken: GrantHandler = {
     if (requestedScope?.length === 0) throw invalidScope("scope is empty");
 
     await readyToIssue(env, client);
-    const prepared = await prepareIssuance(client, requestedScope, true);
+    const prepared = await prepareIssuance(client, requestedScope, true, requestedAudience(params));
     const successor = prepared.refreshSecret;
     const refresh = prepared.issuance.refresh;
     if (!successor || !refresh) throw new Error("refresh secret not prepared");

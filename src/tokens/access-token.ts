@@ -24,12 +24,18 @@ export interface JwtAccessTokenInput {
   scope: string[];
   iat: number;
   exp: number;
+  /** RFC 8707 requested audience; otherwise derived from the scope. */
+  audience?: string[] | undefined;
 }
 
 /** RFC 9068 §3: aud names the APIs the scopes are for, plus this issuer when userinfo may be called. */
 export function audienceFor(issuer: string, scope: readonly string[]): string | string[] {
   const apis = config.resourceServers.filter((rs) => rs.scopes.some((s) => scope.includes(s))).map((rs) => rs.audience);
-  const audience = scope.includes("openid") || apis.length === 0 ? [issuer, ...apis] : apis;
+  return oneOrMany(scope.includes("openid") || apis.length === 0 ? [issuer, ...apis] : apis);
+}
+
+/** RFC 7519 §4.1.3: aud is a string when there is one audience. */
+export function oneOrMany(audience: string[]): string | string[] {
   return audience.length === 1 && audience[0] !== undefined ? audience[0] : audience;
 }
 
@@ -37,7 +43,7 @@ export async function signJwtAccessToken(env: Env, input: JwtAccessTokenInput): 
   return signJwt(env, config.accessTokenSigningAlg, ACCESS_TOKEN_TYP, {
     iss: env.ISSUER,
     sub: input.subject,
-    aud: audienceFor(env.ISSUER, input.scope),
+    aud: input.audience ? oneOrMany(input.audience) : audienceFor(env.ISSUER, input.scope),
     iat: input.iat,
     exp: input.exp,
     jti: `${input.grantId}.${randomToken(16)}`,
@@ -127,7 +133,7 @@ async function resolveOpaque(env: Env, token: string): Promise<ActiveAccessToken
     scope: info.scope,
     iat: info.iat,
     exp: info.exp,
-    aud: audienceFor(env.ISSUER, info.scope),
+    aud: info.aud ? oneOrMany(info.aud) : audienceFor(env.ISSUER, info.scope),
     reference: hash,
     grantId: handle.id,
   };

@@ -5,7 +5,7 @@ import { config } from "../config";
 import type { GrantView } from "../durable/grant-state";
 import type { Env } from "../env";
 import { ownKeyResolver } from "../keys/store";
-import { ACCESS_TOKEN_TYP, audienceFor, grantIdFrom, looksLikeJwt, resolveAccessToken } from "./access-token";
+import { ACCESS_TOKEN_TYP, audienceFor, grantIdFrom, looksLikeJwt, oneOrMany, resolveAccessToken } from "./access-token";
 import { hashSecret, parseHandle } from "./grant-token";
 import { grantSubject } from "./subject";
 
@@ -34,7 +34,7 @@ export async function activeToken(env: Env, token: string): Promise<ActiveToken 
   if (!info) return null;
   const issuedTo = await grantSubject(env, info.grant);
   if (!issuedTo) return null;
-  const aud = info.kind === "access_token" ? audienceFor(env.ISSUER, info.scope) : undefined;
+  const aud = info.kind !== "access_token" ? undefined : info.aud ? oneOrMany(info.aud) : audienceFor(env.ISSUER, info.scope);
   return { kind: info.kind, grant: info.grant, subject: issuedTo.subject, scope: info.scope, iat: info.iat, exp: info.exp, aud };
 }
 

@@ -54,11 +54,15 @@ export function wantsRefreshToken(client: Client, scope: readonly string[]): boo
   return scope.includes("offline_access") || client.always_issue_refresh_token;
 }
 
-/** Secrets and hashes for one response; accessScope undefined means "the grant's scope" (code redemption). */
+/**
+ * Secrets and hashes for one response; accessScope undefined means "the grant's scope" (code redemption);
+ * audience is the RFC 8707 resource, when the request named one.
+ */
 export async function prepareIssuance(
   client: Client,
   accessScope: string[] | undefined,
   withRefresh: boolean,
+  audience: string[] | undefined,
 ): Promise<PreparedIssuance> {
   const iat = nowSeconds();
   const opaqueSecret = client.access_token_format === "opaque" ? randomToken() : undefined;
@@ -70,6 +74,7 @@ export async function prepareIssuance(
     issuance: {
       accessTokenExpiresAt: iat + lifetime(client, "accessToken"),
       accessScope,
+      audience,
       opaqueHash: opaqueSecret === undefined ? undefined : await hashSecret(opaqueSecret),
       refresh:
         refreshSecret === undefined
@@ -114,6 +119,7 @@ export async function tokenResponse(
         scope,
         iat: prepared.iat,
         exp: issuance.accessTokenExpiresAt,
+        audience: issuance.audience,
       });
   const response: TokenResponse = {
     access_token: accessToken,

@@ -41,10 +41,18 @@ describe("weather API end to end", () => {
     expect(unknown.status).toBe(404);
   });
 
-  it("a token of the wrong scope is refused: it is not for the weather API either, so 401 invalid_token", async () => {
-    // The provider puts the weather API in `aud` only for tokens with the weather scope, and RFC 9068 §4 makes
-    // an audience mismatch invalid_token. (403 insufficient_scope, for a weather-audience token lacking the
-    // scope, is covered in test/resource/middleware.test.ts and weather.test.ts.)
+  it("a token for the weather API without the weather scope: 403 insufficient_scope naming the scope", async () => {
+    // RFC 8707: the client asks for the weather API as audience, with a scope that does not allow reading it.
+    const config = await configure("demo", "demo-secret");
+    const tokens = await client.clientCredentialsGrant(config, { scope: "profile", resource: "urn:edge-oidc:api:weather" });
+    const res = await weather("/current?zipcode=90210", tokens.access_token);
+    expect(res.status).toBe(403);
+    expect(res.headers.get("www-authenticate")).toContain('error="insufficient_scope"');
+    expect(res.headers.get("www-authenticate")).toContain('scope="weather"');
+  });
+
+  it("a token meant for another audience is refused: 401 invalid_token", async () => {
+    // Without the weather scope or resource, the provider does not put the weather API in `aud` (RFC 9068 §4).
     const { token } = await serviceToken("demo", "demo-secret", "profile");
     const res = await weather("/current?zipcode=90210", token);
     expect(res.status).toBe(401);
