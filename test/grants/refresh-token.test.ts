@@ -1,12 +1,8 @@
-import { env } from "cloudflare:test";
 import { decodeJwt } from "jose";
 import { describe, expect, it } from "vitest";
-import { saveClient } from "../../src/clients/registry";
 import { setClockOffset } from "../../src/clock";
-import { sha256Base64url } from "../../src/lib/crypto";
 import {
   Browser,
-  DEMO_REDIRECT,
   basic,
   codeFor,
   expectOAuthError,
@@ -17,6 +13,7 @@ import {
   verifyWithJwks,
   type Tokens,
 } from "../helpers";
+import { SECRET, registerClient } from "../tokens/fixtures";
 
 async function withClock<T>(seconds: number, run: () => Promise<T>): Promise<T> {
   setClockOffset(seconds);
@@ -35,20 +32,9 @@ describe("refresh tokens: issuance", () => {
   });
 
   it("are issued without offline_access to a client configured to always receive one", async () => {
-    await saveClient(env, {
-      v: 1,
-      client_id: "always-refresh",
-      client_secret_hash: await sha256Base64url("s3cret"),
-      token_endpoint_auth_method: "client_secret_basic",
-      redirect_uris: [DEMO_REDIRECT],
-      grant_types: ["authorization_code", "refresh_token"],
-      response_types: ["code"],
-      scope: "openid profile",
-      skip_consent: true,
-      always_issue_refresh_token: true,
-    });
+    await registerClient({ client_id: "always-refresh", scope: "openid profile", always_issue_refresh_token: true });
     const code = await codeFor(new Browser(), { client_id: "always-refresh", scope: "openid" });
-    expect((await (await redeem(code, {}, basic("always-refresh", "s3cret"))).json<Tokens>()).refresh_token).toBeTruthy();
+    expect((await (await redeem(code, {}, basic("always-refresh", SECRET))).json<Tokens>()).refresh_token).toBeTruthy();
   });
 });
 
@@ -108,19 +94,8 @@ describe("refresh tokens: rotation", () => {
   });
 
   it("honours the sliding (idle) lifetime and the absolute lifetime", async () => {
-    await saveClient(env, {
-      v: 1,
-      client_id: "short-refresh",
-      client_secret_hash: await sha256Base64url("s3cret"),
-      token_endpoint_auth_method: "client_secret_basic",
-      redirect_uris: [DEMO_REDIRECT],
-      grant_types: ["authorization_code", "refresh_token"],
-      response_types: ["code"],
-      scope: "openid offline_access",
-      skip_consent: true,
-      lifetimes: { refreshTokenIdle: 100, refreshTokenAbsolute: 250 },
-    });
-    const auth = basic("short-refresh", "s3cret");
+    await registerClient({ client_id: "short-refresh", scope: "openid offline_access", lifetimes: { refreshTokenIdle: 100, refreshTokenAbsolute: 250 } });
+    const auth = basic("short-refresh", SECRET);
     const code = await codeFor(new Browser(), { client_id: "short-refresh", scope: "openid offline_access" });
     const t0 = await (await redeem(code, {}, auth)).json<Tokens>();
     // Idle for longer than 100 s: expired.
@@ -169,19 +144,8 @@ describe("refresh tokens: reuse detection and the grace window", () => {
   });
 
   it("20 concurrent uses with no grace window: one 200, nineteen invalid_grant, and the grant revoked", async () => {
-    await saveClient(env, {
-      v: 1,
-      client_id: "no-grace",
-      client_secret_hash: await sha256Base64url("s3cret"),
-      token_endpoint_auth_method: "client_secret_basic",
-      redirect_uris: [DEMO_REDIRECT],
-      grant_types: ["authorization_code", "refresh_token"],
-      response_types: ["code"],
-      scope: "openid offline_access",
-      skip_consent: true,
-      lifetimes: { refreshGrace: 0 },
-    });
-    const auth = basic("no-grace", "s3cret");
+    await registerClient({ client_id: "no-grace", scope: "openid offline_access", lifetimes: { refreshGrace: 0 } });
+    const auth = basic("no-grace", SECRET);
     const code = await codeFor(new Browser(), { client_id: "no-grace", scope: "openid offline_access" });
     const tokens = await (await redeem(code, {}, auth)).json<Tokens>();
     const responses = await Promise.all(Array.from({ length: 20 }, () => refresh(tokens.refresh_token ?? "", {}, auth)));
