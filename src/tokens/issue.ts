@@ -18,7 +18,7 @@ import { signsWithProviderKey } from "../keys/algorithms";
 import { clientEncryptionKey } from "../keys/client-keys";
 import { signingKey } from "../keys/store";
 import { idTokenEncryption } from "./encrypt";
-import { sectorIdentifier, subjectFor } from "./subject";
+import { grantSubjectFor, sectorIdentifier } from "./subject";
 
 export interface PreparedIssuance {
   issuance: Issuance;
@@ -108,7 +108,7 @@ export async function tokenResponse(
   const { issuance } = prepared;
   const scope = issuance.accessScope ?? grant.scope;
   // OIDC Core §8: the same sub in the access token, the ID token, userinfo and introspection for this client.
-  const subject = await subjectFor(env, client, grant.sub);
+  const subject = await grantSubjectFor(env, client, grant);
   const accessToken = prepared.opaqueSecret
     ? `${grantId.toString()}.${prepared.opaqueSecret}`
     : await signJwtAccessToken(env, {

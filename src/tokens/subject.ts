@@ -56,17 +56,23 @@ export async function pairwiseSubject(env: Env, sector: string, localSub: string
   return base64url.encode(new Uint8Array(await crypto.subtle.digest("SHA-256", input)));
 }
 
-/**
- * The sub this client sees for a local sub. A grant without a user (client_credentials, where sub is the
- * client itself, RFC 9068 §2.2) keeps the client_id.
- */
+/** The sub this client sees for a user's local sub: itself, or pairwise (OIDC Core §8). */
 export async function subjectFor(env: Env, client: Client, localSub: string): Promise<string> {
-  if (client.subject_type !== "pairwise" || localSub === client.client_id) return localSub;
+  if (client.subject_type !== "pairwise") return localSub;
   return pairwiseSubject(env, sectorIdentifier(client), localSub);
+}
+
+/**
+ * The sub of a grant as its client sees it. A grant without a user (client_credentials: no auth_time, and sub
+ * is the client itself, RFC 9068 §2.2) keeps the client_id; a user's sub is mapped even if it happens to equal
+ * a client_id.
+ */
+export function grantSubjectFor(env: Env, client: Client, grant: GrantView): Promise<string> {
+  return grant.authTime === undefined ? Promise.resolve(grant.sub) : subjectFor(env, client, grant.sub);
 }
 
 /** The client a grant was issued to and the sub it sees, or null when the client no longer exists. */
 export async function grantSubject(env: Env, grant: GrantView): Promise<{ client: Client; subject: string } | null> {
   const client = await findClient(env, grant.clientId);
-  return client && { client, subject: await subjectFor(env, client, grant.sub) };
+  return client && { client, subject: await grantSubjectFor(env, client, grant) };
 }
