@@ -68,6 +68,8 @@ export const config = {
   passwordAmr: ["pwd"],
   /** PBKDF2 iterations for user passwords: 100,000 is the most Workers allows. */
   pbkdf2Iterations: 100_000,
+  /** Largest request body any endpoint accepts (registration metadata is the largest legitimate one). */
+  maxRequestBodyBytes: 64 * 1024,
   /** Bound on how long isolate-memory caches of KV data live (DESIGN.md §1). */
   isolateCacheSeconds: 60,
   /**

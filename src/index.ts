@@ -1,5 +1,7 @@
 // App assembly: routes, the one error handler, and the Worker's exports (fetch handler + Durable Objects).
 import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { config } from "./config";
 import { demoSeed } from "./demo/seed";
 import { keyManager } from "./durable/key-manager";
 import type { AppEnv, Env } from "./env";
@@ -23,6 +25,13 @@ export { Limiter } from "./durable/limiter";
 
 export const app = new Hono<AppEnv>();
 
+// No endpoint needs more than a few KiB; the limit is counted while streaming, Content-Length or not.
+app.use(
+  bodyLimit({
+    maxSize: config.maxRequestBodyBytes,
+    onError: (c) => handleError(new OAuthError("invalid_request", "the request body is too large", { status: 413 }), c),
+  }),
+);
 app.use(demoSeed());
 app.route("/.well-known", discovery);
 app.route("/jwks", jwks);

@@ -14,7 +14,6 @@ import { randomToken, sha256Base64url, timingSafeEqualStrings } from "../lib/cry
 export const register = new Hono<AppEnv>();
 
 /** Registration requests are small; anything larger is refused before parsing. */
-const MAX_BODY_BYTES = 64 * 1024;
 /** RFC 7592 §2.2: "The client MUST NOT include" these (they are the server's, in its responses). */
 const SERVER_ONLY_FIELDS = ["registration_access_token", "registration_client_uri", "client_secret_expires_at", "client_id_issued_at"];
 
@@ -108,8 +107,8 @@ function updateRequest(body: Record<string, unknown>): Record<string, unknown> {
 async function jsonBody(request: Request): Promise<Record<string, unknown>> {
   const type = request.headers.get("content-type") ?? "";
   if (!/^application\/json\s*(;|$)/i.test(type)) throw invalidClientMetadata("the request body must be application/json");
+  // The app-wide body limit (src/index.ts) already bounds the size.
   const text = await request.text();
-  if (new TextEncoder().encode(text).byteLength > MAX_BODY_BYTES) throw invalidClientMetadata("the request body is too large");
   let json: unknown;
   try {
     json = JSON.parse(text);

@@ -285,3 +285,24 @@ describe("token endpoint: a failure before issuing spends nothing", () => {
     expect((await redeem(code, {}, auth)).status).toBe(200);
   });
 });
+
+describe("request size", () => {
+  it("a body over 64 KiB is refused with 413 invalid_request, streamed or not", async () => {
+    const big = `grant_type=client_credentials&pad=${"a".repeat(70 * 1024)}`;
+    const res = await tokenRequest({ grant_type: "client_credentials", pad: "a".repeat(70 * 1024) }, basic("demo-service", "demo-service-secret"));
+    expect(res.status).toBe(413);
+    expect((await res.json<{ error: string }>()).error).toBe("invalid_request");
+    const stream = new ReadableStream({
+      start(controller) {
+        controller.enqueue(new TextEncoder().encode(big));
+        controller.close();
+      },
+    });
+    const streamed = await SELF.fetch(`${ISSUER}/token`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded", authorization: basic("demo-service", "demo-service-secret") },
+      body: stream,
+    });
+    expect(streamed.status).toBe(413);
+  });
+});
