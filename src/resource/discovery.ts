@@ -25,6 +25,21 @@ export function metadata(opts: ResolvedOptions): Promise<ProviderMetadata> {
   return registry.get(discoveryUrl(opts.issuer), (body) => parseMetadata(body, opts.issuer), opts.issuer).get(opts);
 }
 
+/**
+ * An endpoint the metadata names, which must be on the issuer's own origin. Metadata is fetched without
+ * authentication; RFC 7662 §4 has the protected resource send its client credentials and callers' tokens to
+ * the introspection endpoint, and the JWKS decides which signatures are trusted, so neither is taken from
+ * anywhere but the issuer's origin unless the API configures it explicitly (`jwksUri`, `introspection.endpoint`).
+ */
+export async function discoveredEndpoint(opts: ResolvedOptions, name: "jwks_uri" | "introspection_endpoint"): Promise<string> {
+  const url = (await metadata(opts))[name];
+  if (!url) throw unavailable(`the provider metadata has no ${name}`);
+  if (new URL(url).origin !== opts.issuerOrigin) {
+    throw unavailable(`the provider metadata's ${name} ${url} is not on the issuer's origin ${opts.issuerOrigin}`);
+  }
+  return url;
+}
+
 function parseMetadata(body: unknown, issuer: string): ProviderMetadata {
   const parsed = v.safeParse(Metadata, body);
   if (!parsed.success) throw unavailable("the provider metadata is malformed");

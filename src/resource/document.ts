@@ -1,28 +1,48 @@
 // One remote JSON document (provider metadata, a JWK Set), parsed once and cached in isolate memory for as
 // long as its Cache-Control allows, and in the Workers Cache API across isolates. Refreshes are single-flight:
-// however many requests find it stale at once, one fetch goes out and they all wait for it.
+// however many requests find it stale at once, one fetch goes out and they all wait for it. When a refresh
+// fails, the last copy is served stale for a bounded time (RFC 9111 §4.2.4, RFC 5861 stale-if-error); with
+// nothing to serve, the failure itself is remembered for the cool-down, so an issuer that is down is not asked
+// again by every request.
 import { freshness } from "./cache-control";
-import { getJson } from "./http";
+import { getJson, type SendInit } from "./http";
 import type { ResolvedOptions } from "./options";
-import { openCache, readShared, writeShared } from "./shared-cache";
+import { deleteShared, openCache, readShared, writeShared } from "./shared-cache";
 
 export interface Loaded<T> {
   value: T;
   freshUntil: number;
+  /** When the document was last fetched from the origin: it is served stale for at most maxStale from then. */
+  fetchedAt: number;
+  /** RFC 9111 §5.2.2.2: a must-revalidate document is never served stale. */
+  mustRevalidate: boolean;
 }
 
 export type Source = "any" | "network";
+
+interface Failure {
+  until: number;
+  error: unknown;
+}
 
 export class CachedDocument<T> {
   current: Loaded<T> | undefined;
   loading: Promise<Loaded<T>> | undefined;
   /** When this isolate last fetched the document from the network (not from a cache). */
   lastNetworkFetch = Number.NEGATIVE_INFINITY;
+  /** A load that failed with nothing to fall back on: until `until`, callers get its error without a fetch. */
+  private failure: Failure | undefined;
 
   constructor(
     readonly url: string,
     private readonly parse: (body: unknown) => T,
   ) {}
+
+  /** Test hook (clearIsolateDocuments): as if this isolate had never loaded the document. */
+  forget(): void {
+    this.current = undefined;
+    this.failure = undefined;
+  }
 
   /** The parsed document if it is still fresh: the hot path, no I/O. */
   fresh(now: number): T | undefined {
@@ -37,6 +57,7 @@ export class CachedDocument<T> {
 
   /** Starts a refresh unless one is running; "network" skips the Cache API (the cached copy is known stale). */
   refresh(opts: ResolvedOptions, source: Source): Promise<Loaded<T>> {
+    if (!this.loading && this.failure && opts.now() < this.failure.until) return Promise.reject(this.failure.error);
     this.loading ??= this.load(opts, source).finally(() => {
       this.loading = undefined;
     });
@@ -46,34 +67,61 @@ export class CachedDocument<T> {
   private async load(opts: ResolvedOptions, source: Source): Promise<Loaded<T>> {
     try {
       this.current = await this.fetchFresh(opts, source);
+      this.failure = undefined;
+      return this.current;
     } catch (err) {
-      // Stale-if-error: keep verifying with what we had, and try again after the cool-down.
-      if (!this.current) throw err;
+      const now = opts.now();
+      const stale = this.current;
+      if (!stale || !servableStale(stale, now, opts.maxStale)) {
+        // Nothing usable: answer 503 at once until the cool-down has passed, then try again.
+        this.current = undefined;
+        this.failure = { until: now + opts.cooldown, error: err };
+        throw err;
+      }
       console.warn("edge-oidc/resource: refresh failed, keeping the cached copy", this.url, String(err));
-      this.current = { value: this.current.value, freshUntil: opts.now() + opts.cooldown };
+      // Stale-if-error: keep verifying with what we had, and try again after the cool-down (never past maxStale).
+      this.current = { ...stale, freshUntil: Math.min(now + opts.cooldown, stale.fetchedAt + opts.maxStale) };
+      return this.current;
     }
-    return this.current;
   }
 
   private async fetchFresh(opts: ResolvedOptions, source: Source): Promise<Loaded<T>> {
     const cache = await openCache(opts.cache);
     if (cache && source === "any") {
-      const shared = await readShared(cache, this.url, opts.now());
-      if (shared) return { value: this.parse(shared.body), freshUntil: shared.freshUntil };
+      const shared = await this.fromShared(cache, opts.now());
+      if (shared) return shared;
     }
     const now = opts.now();
     this.lastNetworkFetch = now;
     // The Cache API copy (if any) is stale or suspect: ask the origin, not an HTTP cache in between.
-    // Workers honour `cache: "no-store"` (compatibility date 2024-11-11 and later); the bundled types lag behind.
-    const init: RequestInit & { cache?: "no-store" } = source === "network" ? { cache: "no-store" } : {};
+    const init: SendInit = source === "network" ? { cache: "no-store" } : {};
     const { body, response } = await getJson(this.url, opts, init);
     const value = this.parse(body);
     const fresh = freshness(response.headers);
-    if (cache && fresh.shareable) await writeShared(cache, this.url, body, now, fresh.seconds);
+    if (cache && fresh.shareable) await writeShared(cache, this.url, body, now, fresh);
     // A document that forbids caching is still kept for the refetch cool-down, so that a burst of requests
     // cannot turn into a burst of fetches.
-    return { value, freshUntil: now + Math.max(fresh.seconds, opts.cooldown) };
+    return { value, freshUntil: now + Math.max(fresh.seconds, opts.cooldown), fetchedAt: now, mustRevalidate: fresh.mustRevalidate };
   }
+
+  /** The Cache API's copy, if fresh and usable; an entry that does not parse is deleted (the network decides). */
+  private async fromShared(cache: Cache, now: number): Promise<Loaded<T> | undefined> {
+    const shared = await readShared(cache, this.url, now);
+    if (!shared) return undefined;
+    try {
+      const { freshUntil, fetchedAt, mustRevalidate } = shared;
+      return { value: this.parse(shared.body), freshUntil, fetchedAt, mustRevalidate };
+    } catch (err) {
+      console.warn("edge-oidc/resource: dropping an unusable Cache API entry", this.url, String(err));
+      await deleteShared(cache, this.url);
+      return undefined;
+    }
+  }
+}
+
+/** Whether a copy that could not be refreshed may still be used. */
+function servableStale(stale: Loaded<unknown>, now: number, maxStale: number): boolean {
+  return !stale.mustRevalidate && now < stale.fetchedAt + maxStale;
 }
 
 const registries = new Set<Map<string, CachedDocument<unknown>>>();
@@ -101,7 +149,7 @@ export class DocumentRegistry<T> {
 export function clearIsolateDocuments(): void {
   for (const documents of registries) {
     // Whoever still holds a document (a key resolver does) must not find it fresh either.
-    for (const doc of documents.values()) doc.current = undefined;
+    for (const doc of documents.values()) doc.forget();
     documents.clear();
   }
 }

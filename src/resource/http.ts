@@ -6,18 +6,40 @@ import type { ResolvedOptions } from "./options";
 /** Metadata, key sets and introspection answers are small; anything larger is not what we asked for. */
 const MAX_BODY_BYTES = 256 * 1024;
 
-export async function send(url: string, init: RequestInit, opts: ResolvedOptions): Promise<Response> {
-  const viaBinding = opts.fetcher !== undefined && new URL(url).origin === opts.issuerOrigin;
-  const request: RequestInit = { ...init, redirect: "manual", signal: AbortSignal.timeout(opts.timeoutMs) };
+/** RequestInit with the Fetch `cache` mode, which the bundled Workers types do not declare yet. */
+export type SendInit = RequestInit & { cache?: "no-store" };
+
+export async function send(url: string, init: SendInit, opts: ResolvedOptions): Promise<Response> {
   try {
-    return viaBinding && opts.fetcher ? await opts.fetcher.fetch(url, request) : await fetch(url, request);
+    return await sendWithCacheFallback(url, init, opts);
   } catch (err) {
     throw unavailable(`${url} could not be reached`, err);
   }
 }
 
+/**
+ * Workers honour `cache: "no-store"` from compatibility date 2024-11-11; before it, fetch() throws a TypeError
+ * for the option itself. The option only keeps HTTP caches out of the way, so the request is then sent without it.
+ */
+async function sendWithCacheFallback(url: string, init: SendInit, opts: ResolvedOptions): Promise<Response> {
+  if (init.cache === undefined) return dispatch(url, init, opts);
+  try {
+    return await dispatch(url, init, opts);
+  } catch (err) {
+    if (!(err instanceof TypeError)) throw err;
+    const { cache: _refused, ...withoutCache } = init;
+    return dispatch(url, withoutCache, opts);
+  }
+}
+
+function dispatch(url: string, init: SendInit, opts: ResolvedOptions): Promise<Response> {
+  const viaBinding = opts.fetcher !== undefined && new URL(url).origin === opts.issuerOrigin;
+  const request: SendInit = { ...init, redirect: "manual", signal: AbortSignal.timeout(opts.timeoutMs) };
+  return viaBinding && opts.fetcher ? opts.fetcher.fetch(url, request) : fetch(url, request);
+}
+
 /** GET a JSON document (RFC 8414 §3.2, RFC 7517 §5: both are JSON objects answered with 200). */
-export async function getJson(url: string, opts: ResolvedOptions, init: RequestInit = {}): Promise<{ body: unknown; response: Response }> {
+export async function getJson(url: string, opts: ResolvedOptions, init: SendInit = {}): Promise<{ body: unknown; response: Response }> {
   const response = await send(url, { ...init, headers: { accept: "application/json" } }, opts);
   if (response.status !== 200) {
     await response.body?.cancel();
@@ -27,18 +49,43 @@ export async function getJson(url: string, opts: ResolvedOptions, init: RequestI
 }
 
 export async function readJson(response: Response, url: string): Promise<unknown> {
-  const declared = Number(response.headers.get("content-length") ?? "0");
-  if (declared > MAX_BODY_BYTES) {
-    await response.body?.cancel();
-    throw unavailable(`${url} answered more than ${MAX_BODY_BYTES} bytes`);
-  }
-  const text = await response.text();
-  if (text.length > MAX_BODY_BYTES) throw unavailable(`${url} answered more than ${MAX_BODY_BYTES} bytes`);
+  const text = await readLimited(response, url);
   try {
     return JSON.parse(text);
   } catch (err) {
     throw unavailable(`${url} did not answer JSON`, err);
   }
+}
+
+/** The body as text, read chunk by chunk and abandoned as soon as it passes MAX_BODY_BYTES. */
+async function readLimited(response: Response, url: string): Promise<string> {
+  const declared = Number(response.headers.get("content-length") ?? "0");
+  if (declared > MAX_BODY_BYTES) {
+    await response.body?.cancel();
+    throw tooLarge(url);
+  }
+  if (!response.body) return "";
+  const reader = response.body.getReader();
+  const decoder = new TextDecoder();
+  let size = 0;
+  let text = "";
+  try {
+    for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) {
+      size += chunk.value.byteLength;
+      if (size > MAX_BODY_BYTES) {
+        await reader.cancel();
+        throw tooLarge(url);
+      }
+      text += decoder.decode(chunk.value, { stream: true });
+    }
+  } catch (err) {
+    throw err instanceof AccessTokenError ? err : unavailable(`${url} could not be read`, err);
+  }
+  return text + decoder.decode();
+}
+
+function tooLarge(url: string): AccessTokenError {
+  return unavailable(`${url} answered more than ${MAX_BODY_BYTES} bytes`);
 }
 
 export function unavailable(message: string, cause?: unknown): AccessTokenError {

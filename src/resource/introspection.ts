@@ -2,11 +2,13 @@
 // a short isolate-memory cache of the answers (token-cache.ts). Only the answer is cached, never a decision:
 // the checks below run on every request, with the verifier's current options and clock.
 import * as v from "valibot";
-import { toClaims, type AccessTokenClaims } from "./claims";
-import { metadata } from "./discovery";
+import { audiences, toClaims, type AccessTokenClaims } from "./claims";
+import { discoveredEndpoint } from "./discovery";
 import { AccessTokenError } from "./errors";
 import { readJson, send, unavailable } from "./http";
 import type { ResolvedOptions } from "./options";
+
+type IntrospectionConfig = NonNullable<ResolvedOptions["introspection"]>;
 import { AnswerCache } from "./token-cache";
 
 /** RFC 7662 §2.2: `active` is REQUIRED; everything else is optional. */
@@ -32,20 +34,17 @@ export async function introspect(token: string, opts: ResolvedOptions): Promise<
   if (!config) {
     throw new AccessTokenError("ERR_TOKEN_OPAQUE_NOT_ACCEPTED", "the access token is not a JWT");
   }
-  const endpoint = config.endpoint ?? (await metadata(opts)).introspection_endpoint;
-  if (!endpoint) throw unavailable("the provider metadata has no introspection_endpoint");
+  const endpoint = config.endpoint ?? (await discoveredEndpoint(opts, "introspection_endpoint"));
   const answer = await answers.get(
     { endpoint, clientId: config.clientId, token, now: opts.now() },
     { positive: config.cacheSeconds, negative: config.negativeCacheSeconds },
-    () => ask(endpoint, token, opts),
+    () => ask(endpoint, token, config, opts),
   );
   return check(answer, opts);
 }
 
 /** One introspection request (RFC 7662 §2.1), authenticated as a client with client_secret_basic. */
-async function ask(endpoint: string, token: string, opts: ResolvedOptions): Promise<IntrospectionAnswer> {
-  const config = opts.introspection;
-  if (!config) throw new Error("introspection is not configured");
+async function ask(endpoint: string, token: string, config: IntrospectionConfig, opts: ResolvedOptions): Promise<IntrospectionAnswer> {
   const response = await send(
     endpoint,
     {
@@ -92,8 +91,7 @@ function check(answer: IntrospectionAnswer, opts: ResolvedOptions): AccessTokenC
   }
   // RFC 7662 §4: the resource must make sure the token was meant for it. An answer without aud cannot show
   // that, so it is refused, exactly as RFC 9068 §4 refuses a JWT whose aud does not name this API.
-  const aud = answer.aud === undefined ? [] : typeof answer.aud === "string" ? [answer.aud] : answer.aud;
-  if (!aud.includes(opts.audience)) {
+  if (!audiences(answer.aud).includes(opts.audience)) {
     throw new AccessTokenError("ERR_TOKEN_WRONG_AUDIENCE", "the access token is not meant for this API");
   }
   return toClaims("opaque", answer.iss ?? opts.issuer, answer);

@@ -6,14 +6,14 @@ import {
   createLocalJWKSet,
   errors,
   type FlattenedJWSInput,
-  type JSONWebKeySet,
   type JWTHeaderParameters,
   type JWTVerifyGetKey,
 } from "jose";
 import * as v from "valibot";
 import type { CachedDocument } from "./document";
 import { DocumentRegistry } from "./document";
-import { metadata } from "./discovery";
+import { discoveredEndpoint } from "./discovery";
+import { AccessTokenError } from "./errors";
 import { unavailable } from "./http";
 import type { ResolvedOptions } from "./options";
 
@@ -26,7 +26,28 @@ export interface KeySet {
 
 const registry = new DocumentRegistry<KeySet>();
 
-const JwkSet = v.object({ keys: v.array(v.looseObject({ kty: v.string(), kid: v.optional(v.string()) })) });
+const optionalString = v.optional(v.string());
+
+/**
+ * RFC 7517 §4 / RFC 7518 §6: the members of a public JWK that jose needs to import it. Other members are
+ * dropped, so that the output is a jose JWK as it stands (no cast) and nothing private is kept.
+ */
+const Jwk = v.object({
+  kty: v.string(),
+  kid: optionalString,
+  alg: optionalString,
+  use: optionalString,
+  key_ops: v.optional(v.array(v.string())),
+  ext: v.optional(v.boolean()),
+  crv: optionalString,
+  x: optionalString,
+  y: optionalString,
+  n: optionalString,
+  e: optionalString,
+  pub: optionalString,
+});
+
+const JwkSet = v.object({ keys: v.array(Jwk) });
 
 function parseKeySet(body: unknown): KeySet {
   const parsed = v.safeParse(JwkSet, body);
@@ -34,7 +55,7 @@ function parseKeySet(body: unknown): KeySet {
   let getKey: JWTVerifyGetKey;
   try {
     // jose checks every member further (public keys only, usable for the token's alg) when it is used.
-    getKey = createLocalJWKSet(parsed.output as JSONWebKeySet);
+    getKey = createLocalJWKSet(parsed.output);
   } catch (err) {
     throw unavailable("the issuer's JWKS is malformed", err);
   }
@@ -44,12 +65,8 @@ function parseKeySet(body: unknown): KeySet {
 }
 
 async function keySetDocument(opts: ResolvedOptions): Promise<CachedDocument<KeySet>> {
-  let url = opts.jwksUri;
-  if (!url) {
-    url = (await metadata(opts)).jwks_uri;
-    // OIDC Discovery §3: jwks_uri is REQUIRED; without it there is nothing to verify a signature with.
-    if (!url) throw unavailable("the provider metadata has no jwks_uri");
-  }
+  // OIDC Discovery §3: jwks_uri is REQUIRED; without it there is nothing to verify a signature with.
+  const url = opts.jwksUri ?? (await discoveredEndpoint(opts, "jwks_uri"));
   return registry.get(url, parseKeySet);
 }
 
@@ -60,9 +77,23 @@ const documentOf = new Map<string, CachedDocument<KeySet>>();
 export function issuerKeys(opts: ResolvedOptions): JWTVerifyGetKey {
   // The hot path: a fresh key set that has resolved this alg and kid before answers without any await.
   return function issuerKey(header, token) {
+    // jose hands the header over without checking the type of kid, so it is checked before any use.
+    requireStringKid(header);
     const hit = documentOf.get(opts.keysId)?.fresh(opts.now())?.resolved.get(`${header.alg} ${header.kid}`);
     return hit ?? resolve(opts, header, token);
   };
+}
+
+/**
+ * RFC 7515 §4.1.4: "The kid value is a case-sensitive string." A header with any other kid (an object, an
+ * array, a number) is malformed: it must not reach a template string (an object may not convert) nor match
+ * a cached key by its string form (`["k1"]` reads as `k1`).
+ */
+function requireStringKid(header: JWTHeaderParameters): void {
+  const kid: unknown = header.kid;
+  if (kid !== undefined && typeof kid !== "string") {
+    throw new AccessTokenError("ERR_TOKEN_MALFORMED", "the access token's kid is not a string");
+  }
 }
 
 async function resolve(opts: ResolvedOptions, header: JWTHeaderParameters, token: FlattenedJWSInput): Promise<CryptoKey> {

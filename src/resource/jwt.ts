@@ -42,14 +42,18 @@ export async function verifyJwt(token: string, opts: ResolvedOptions): Promise<A
   return toClaims("jwt", opts.issuer, payload);
 }
 
-/** Every jose failure becomes one of our codes; RFC 9068 §4 answers all of them with invalid_token. */
-function fromJose(err: unknown): unknown {
+/**
+ * Every failure while verifying becomes one of our codes; RFC 9068 §4 answers all of them with invalid_token.
+ * Anything that is not a JOSE error (a TypeError from a header jose did not type-check, say) was still caused
+ * by the token, so it is a malformed token (RFC 6750 §3.1 invalid_token), never a 500.
+ */
+export function fromJose(err: unknown): AccessTokenError {
   if (err instanceof AccessTokenError) return err;
   const [code, message] = classify(err);
-  return code ? new AccessTokenError(code, message, [], { cause: err }) : err;
+  return new AccessTokenError(code, message, [], { cause: err });
 }
 
-function classify(err: unknown): [AccessTokenErrorCode | undefined, string] {
+function classify(err: unknown): [AccessTokenErrorCode, string] {
   if (err instanceof errors.JWTExpired) return ["ERR_TOKEN_EXPIRED", "the access token expired"];
   if (err instanceof errors.JWTClaimValidationFailed) {
     switch (err.claim) {
@@ -69,6 +73,5 @@ function classify(err: unknown): [AccessTokenErrorCode | undefined, string] {
   if (err instanceof errors.JWKSNoMatchingKey) return ["ERR_TOKEN_UNKNOWN_KEY", "the access token was signed with an unknown key"];
   if (err instanceof errors.JWKSMultipleMatchingKeys) return ["ERR_TOKEN_UNKNOWN_KEY", "the access token's key is ambiguous"];
   if (err instanceof errors.JWSSignatureVerificationFailed) return ["ERR_TOKEN_BAD_SIGNATURE", "the access token's signature is invalid"];
-  if (err instanceof errors.JOSEError) return ["ERR_TOKEN_MALFORMED", "the access token is malformed"];
-  return [undefined, ""];
+  return ["ERR_TOKEN_MALFORMED", "the access token is malformed"];
 }

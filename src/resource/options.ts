@@ -22,9 +22,9 @@ export interface IntrospectionOptions {
   clientSecret: string;
   /** Defaults to `introspection_endpoint` from the issuer's metadata (RFC 8414 §2). */
   endpoint?: string;
-  /** How long an active answer is reused, in seconds (never past the token's exp). Default 30. */
+  /** How long an active answer is reused, in seconds (never past the token's exp). Default 30, at most 300. */
   cacheSeconds?: number;
-  /** How long an inactive answer is reused, in seconds. Default 10. */
+  /** How long an inactive answer is reused, in seconds. Default 10, at most 300. */
   negativeCacheSeconds?: number;
 }
 
@@ -48,11 +48,19 @@ export interface VerifyAccessTokenOptions {
   jwksUri?: string;
   /** Credentials for introspecting opaque tokens (RFC 7662). Without them only JWT access tokens are accepted. */
   introspection?: IntrospectionOptions;
-  /** After an unknown `kid` caused a JWKS refetch, the next one waits at least this long, in seconds. Default 30. */
+  /**
+   * After an unknown `kid` caused a JWKS refetch, the next one waits at least this long, in seconds; also how long
+   * a failed fetch is not retried. Default 30, at least 1, at most 86400.
+   */
   jwksRefetchCooldownSeconds?: number;
+  /**
+   * When refreshing the metadata or JWKS fails, the last copy is still used for up to this long after it was
+   * fetched, in seconds (never for a `must-revalidate` response); after it, 503. Default 3600, at most 86400.
+   */
+  maxStaleSeconds?: number;
   /** The Workers Cache API cache to share metadata and JWKS across isolates; `false` for isolate memory only. */
   cache?: Cache | false;
-  /** Timeout for each request to the authorization server, in milliseconds. Default 5000. */
+  /** Timeout for each request to the authorization server, in milliseconds. Default 5000, 1 to 30000. */
   timeoutMs?: number;
   /** The clock in seconds since the epoch (tests move it). Default: Date.now(). */
   now?: () => number;
@@ -71,6 +79,7 @@ export interface ResolvedOptions {
   jwksUri: string | undefined;
   introspection: Required<Omit<IntrospectionOptions, "endpoint">> & { endpoint: string | undefined } | undefined;
   cooldown: number;
+  maxStale: number;
   cache: Cache | false | undefined;
   timeoutMs: number;
   now: () => number;
@@ -81,10 +90,18 @@ export const defaults = {
   clockToleranceSeconds: 30,
   maxClockToleranceSeconds: 300,
   jwksRefetchCooldownSeconds: 30,
+  maxStaleSeconds: 3600,
   introspectionCacheSeconds: 30,
   introspectionNegativeCacheSeconds: 10,
+  maxIntrospectionCacheSeconds: 300,
   timeoutMs: 5000,
+  maxTimeoutMs: 30_000,
+  /** The longest cool-down and stale period: as long as any document is ever kept fresh (cache-control.ts). */
+  maxSeconds: 24 * 3600,
 } as const;
+
+/** RFC 8252 §8.3 loopback hosts: the only ones an issuer or endpoint may be reached at over plain http. */
+const LOOPBACK: ReadonlySet<string> = new Set(["localhost", "127.0.0.1", "[::1]"]);
 
 const systemNow = () => Math.floor(Date.now() / 1000);
 const resolved = new WeakMap<VerifyAccessTokenOptions, ResolvedOptions>();
@@ -101,7 +118,7 @@ export function resolveOptions(options: VerifyAccessTokenOptions): ResolvedOptio
 
 function resolve(options: VerifyAccessTokenOptions): ResolvedOptions {
   const { issuer, audience } = options;
-  if (typeof issuer !== "string" || !URL.canParse(issuer)) throw new TypeError("issuer must be a URL");
+  const issuerOrigin = issuerUrl(issuer).origin;
   if (typeof audience !== "string" || audience.length === 0) throw new TypeError("audience is required");
   const algorithms = [...(options.algorithms ?? defaults.algorithms)];
   // RFC 9068 §4: "The resource server MUST reject any JWT in which the value of "alg" is "none""; a symmetric
@@ -110,35 +127,77 @@ function resolve(options: VerifyAccessTokenOptions): ResolvedOptions {
     if (!ASYMMETRIC.has(alg)) throw new TypeError(`algorithm ${String(alg)} is not an asymmetric JWS algorithm`);
   }
   if (algorithms.length === 0) throw new TypeError("algorithms must not be empty");
-  const clockTolerance = options.clockToleranceSeconds ?? defaults.clockToleranceSeconds;
-  if (!(clockTolerance >= 0 && clockTolerance <= defaults.maxClockToleranceSeconds)) {
-    throw new TypeError(`clockToleranceSeconds must be between 0 and ${defaults.maxClockToleranceSeconds}`);
-  }
   for (const scope of options.scopes ?? []) {
     // RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E )
     if (!/^[\x21\x23-\x5B\x5D-\x7E]+$/.test(scope)) throw new TypeError(`invalid scope ${JSON.stringify(scope)}`);
   }
-  const intro = options.introspection;
+  if (options.jwksUri !== undefined) endpointUrl("jwksUri", options.jwksUri);
   return {
     issuer,
     keysId: `${issuer} ${options.jwksUri ?? ""}`,
-    issuerOrigin: new URL(issuer).origin,
+    issuerOrigin,
     audience,
     scopes: [...(options.scopes ?? [])],
     algorithms,
-    clockTolerance,
+    // RFC 9068 §4 (6): leeway of "no more than a few minutes".
+    clockTolerance: bounded("clockToleranceSeconds", options.clockToleranceSeconds ?? defaults.clockToleranceSeconds, 0, defaults.maxClockToleranceSeconds),
     fetcher: options.fetcher,
     jwksUri: options.jwksUri,
-    introspection: intro && {
-      clientId: intro.clientId,
-      clientSecret: intro.clientSecret,
-      endpoint: intro.endpoint,
-      cacheSeconds: intro.cacheSeconds ?? defaults.introspectionCacheSeconds,
-      negativeCacheSeconds: intro.negativeCacheSeconds ?? defaults.introspectionNegativeCacheSeconds,
-    },
-    cooldown: options.jwksRefetchCooldownSeconds ?? defaults.jwksRefetchCooldownSeconds,
+    introspection: options.introspection && resolveIntrospection(options.introspection),
+    cooldown: bounded("jwksRefetchCooldownSeconds", options.jwksRefetchCooldownSeconds ?? defaults.jwksRefetchCooldownSeconds, 1, defaults.maxSeconds),
+    maxStale: bounded("maxStaleSeconds", options.maxStaleSeconds ?? defaults.maxStaleSeconds, 0, defaults.maxSeconds),
     cache: options.cache,
-    timeoutMs: options.timeoutMs ?? defaults.timeoutMs,
+    timeoutMs: bounded("timeoutMs", options.timeoutMs ?? defaults.timeoutMs, 1, defaults.maxTimeoutMs),
     now: options.now ?? systemNow,
   };
+}
+
+function resolveIntrospection(intro: IntrospectionOptions): NonNullable<ResolvedOptions["introspection"]> {
+  // RFC 7662 §2.1: the request carries this API's client secret; it goes only where https protects it.
+  if (intro.endpoint !== undefined) endpointUrl("introspection.endpoint", intro.endpoint);
+  const max = defaults.maxIntrospectionCacheSeconds;
+  return {
+    clientId: intro.clientId,
+    clientSecret: intro.clientSecret,
+    endpoint: intro.endpoint,
+    cacheSeconds: bounded("introspection.cacheSeconds", intro.cacheSeconds ?? defaults.introspectionCacheSeconds, 0, max),
+    negativeCacheSeconds: bounded(
+      "introspection.negativeCacheSeconds",
+      intro.negativeCacheSeconds ?? defaults.introspectionNegativeCacheSeconds,
+      0,
+      max,
+    ),
+  };
+}
+
+/**
+ * RFC 8414 §2: the issuer identifier "is a URL that uses the "https" scheme and has no query or fragment
+ * components" (plain http only on a loopback host, for local development).
+ */
+function issuerUrl(issuer: unknown): URL {
+  if (typeof issuer !== "string" || !URL.canParse(issuer)) throw new TypeError("issuer must be a URL");
+  // The raw string, not URL.search/hash: those are empty for a bare "?" or "#".
+  if (/[?#]/.test(issuer)) throw new TypeError("issuer must not have a query or fragment (RFC 8414 §2)");
+  return secureUrl("issuer", issuer);
+}
+
+/** A configured endpoint: a URL, https unless on a loopback host. */
+function endpointUrl(name: string, value: unknown): URL {
+  if (typeof value !== "string" || !URL.canParse(value)) throw new TypeError(`${name} must be a URL`);
+  return secureUrl(name, value);
+}
+
+function secureUrl(name: string, value: string): URL {
+  const url = new URL(value);
+  const secure = url.protocol === "https:" || (url.protocol === "http:" && LOOPBACK.has(url.hostname));
+  if (!secure) throw new TypeError(`${name} must use https (http only for localhost, 127.0.0.1 or [::1])`);
+  return url;
+}
+
+/** A numeric option within its documented bounds (NaN and non-numbers fail too). */
+function bounded(name: string, value: unknown, min: number, max: number): number {
+  if (typeof value !== "number" || !(value >= min && value <= max)) {
+    throw new TypeError(`${name} must be a number between ${min} and ${max}`);
+  }
+  return value;
 }

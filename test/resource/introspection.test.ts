@@ -1,5 +1,5 @@
 // Opaque access tokens through RFC 7662 introspection, and the short positive/negative cache of answers.
-import { beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it, vi } from "vitest";
 import { verifyAccessToken, type VerifyAccessTokenOptions } from "../../src/resource";
 import { FakeIssuer, testClock } from "./fake-issuer";
 
@@ -121,6 +121,19 @@ describe("opaque tokens through introspection (RFC 7662)", () => {
     await expect(verify(token)).rejects.toMatchObject({ code: "ERR_ISSUER_UNAVAILABLE", status: 503 });
     issuer.failWith = undefined;
     await expect(verify(token)).resolves.toBeTruthy();
+  });
+
+  it("a discovered introspection_endpoint on another origin is refused: the client secret never goes there (RFC 7662 §4)", async () => {
+    issuer.metadataOverrides = { introspection_endpoint: "https://introspect.elsewhere.example/introspect" };
+    const fetchSpy = vi.spyOn(globalThis, "fetch").mockImplementation(async () =>
+      Response.json({ active: true, aud: issuer.audience, iss: issuer.issuer, token_type: "Bearer", scope: "weather" }),
+    );
+    try {
+      await expect(verify(issuer.opaqueToken())).rejects.toMatchObject({ code: "ERR_ISSUER_UNAVAILABLE", status: 503 });
+      expect(fetchSpy).not.toHaveBeenCalled();
+    } finally {
+      fetchSpy.mockRestore();
+    }
   });
 
   it("uses a configured endpoint without discovery", async () => {

@@ -1,7 +1,8 @@
 // The JWKS and metadata caches: isolate memory and the Workers Cache API, Cache-Control, rotation with an
 // unknown kid, single-flight refetch and its cool-down, stale-if-error. The FakeIssuer counts every request.
-import { beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { clearIsolateDocuments } from "../../src/resource/document";
+import { readShared, sharedKey, writeShared } from "../../src/resource/shared-cache";
 import { verifyAccessToken, type VerifyAccessTokenOptions } from "../../src/resource";
 import { FakeIssuer, testClock, type IssuedKey } from "./fake-issuer";
 
@@ -227,5 +228,143 @@ describe("Workers Cache API", () => {
     clearIsolateDocuments();
     await verify(rotated, shared);
     expect(issuer.calls.jwks).toBe(2);
+  });
+});
+
+describe("when the issuer is down", () => {
+  it("with no keys ever loaded, N requests cause one fetch, and the next only after the cool-down", async () => {
+    issuer.failWith = 502;
+    const token = await issuer.token(key);
+    const fetches = () => issuer.calls.discovery + issuer.calls.jwks;
+    for (let i = 0; i < 10; i++) {
+      await expect(verify(token)).rejects.toMatchObject({ code: "ERR_ISSUER_UNAVAILABLE", status: 503 });
+    }
+    const outcomes = await Promise.allSettled(Array.from({ length: 10 }, () => verify(token)));
+    expect(outcomes.every((o) => o.status === "rejected")).toBe(true);
+    expect(fetches()).toBe(1);
+    clock.now += 29;
+    await expect(verify(token)).rejects.toMatchObject({ code: "ERR_ISSUER_UNAVAILABLE" });
+    expect(fetches()).toBe(1);
+    // Past the cool-down it is asked again, and once it is back, verification works.
+    issuer.failWith = undefined;
+    clock.now += 1;
+    await expect(verify(token)).resolves.toMatchObject({ sub: "user-1" });
+  });
+
+  it("stale keys are used for at most maxStaleSeconds (default 3600) after the last successful fetch", async () => {
+    issuer.cacheControl = "max-age=60";
+    const fetchedAt = clock.now;
+    const token = await issuer.token(key, { exp: fetchedAt + 7200 });
+    await verify(token);
+    issuer.failWith = 500;
+    clock.now = fetchedAt + 61;
+    await expect(verify(token)).resolves.toBeTruthy();
+    clock.now = fetchedAt + 3599;
+    await expect(verify(token)).resolves.toBeTruthy();
+    clock.now = fetchedAt + 3600;
+    await expect(verify(token)).rejects.toMatchObject({ code: "ERR_ISSUER_UNAVAILABLE", status: 503 });
+  });
+
+  it("maxStaleSeconds is configurable; 0 never serves stale keys", async () => {
+    issuer.cacheControl = "max-age=60";
+    const token = await issuer.token(key, { exp: clock.now + 7200 });
+    const strict = { ...options, maxStaleSeconds: 0 };
+    await verify(token, strict);
+    issuer.failWith = 500;
+    clock.now += 61;
+    await expect(verify(token, strict)).rejects.toMatchObject({ code: "ERR_ISSUER_UNAVAILABLE" });
+  });
+
+  it("a must-revalidate JWKS is never served stale (RFC 9111 §5.2.2.2)", async () => {
+    issuer.cacheControl = "max-age=60, must-revalidate";
+    const token = await issuer.token(key, { exp: clock.now + 7200 });
+    await verify(token);
+    issuer.failWith = 500;
+    clock.now += 61;
+    await expect(verify(token)).rejects.toMatchObject({ code: "ERR_ISSUER_UNAVAILABLE", status: 503 });
+  });
+
+  it("fetch() refusing the cache option (compatibility dates before 2024-11-11): the refetch goes out without it", async () => {
+    const original = issuer.fetch.bind(issuer);
+    issuer.fetch = async (input, init) => {
+      // What workerd throws for `cache` before the cache_option_enabled compatibility flag.
+      if ((init as { cache?: string } | undefined)?.cache !== undefined) {
+        throw new TypeError("The 'cache' field on 'RequestInitializerDict' is not implemented.");
+      }
+      return original(input, init);
+    };
+    await verify(await issuer.token(key));
+    const next = await issuer.addKey("RS256");
+    issuer.publish(key.kid, next.kid);
+    clock.now += 30;
+    await expect(verify(await issuer.token(next))).resolves.toMatchObject({ sub: "user-1" });
+    expect(issuer.calls.jwks).toBe(2);
+  });
+});
+
+describe("response size", () => {
+  it("a body past the limit is abandoned while streaming, not read whole first", async () => {
+    const original = issuer.fetch.bind(issuer);
+    let pulls = 0;
+    let cancelled = false;
+    issuer.fetch = async (input, init) => {
+      if (!new URL(new Request(input).url).pathname.endsWith("/jwks")) return original(input, init);
+      issuer.calls.jwks++;
+      const chunk = new TextEncoder().encode(" ".repeat(64 * 1024));
+      // 16 MiB of whitespace, no Content-Length: only counting while reading can stop it early.
+      const body = new ReadableStream<Uint8Array>({
+        pull(controller) {
+          if (++pulls > 256) controller.close();
+          else controller.enqueue(chunk);
+        },
+        cancel() {
+          cancelled = true;
+        },
+      });
+      return new Response(body, { headers: { "content-type": "application/json" } });
+    };
+    await expect(verify(await issuer.token(key))).rejects.toMatchObject({ code: "ERR_ISSUER_UNAVAILABLE" });
+    expect(cancelled).toBe(true);
+    expect(pulls).toBeLessThan(16);
+  });
+});
+
+describe("discovered endpoints", () => {
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
+  it("a discovered jwks_uri on another origin is refused without a request (only an explicit jwksUri may be elsewhere)", async () => {
+    const elsewhere = "https://keys.elsewhere.example/jwks";
+    issuer.metadataOverrides = { jwks_uri: elsewhere };
+    const keys = () => Response.json({ keys: [key.publicJwk] });
+    const fetchSpy = vi.spyOn(globalThis, "fetch").mockImplementation(async () => keys());
+    await expect(verify(await issuer.token(key))).rejects.toMatchObject({ code: "ERR_ISSUER_UNAVAILABLE", status: 503 });
+    expect(fetchSpy).not.toHaveBeenCalled();
+    // Configured explicitly, the same URL is used.
+    await expect(verify(await issuer.token(key), { ...options, jwksUri: elsewhere })).resolves.toBeTruthy();
+    expect(fetchSpy).toHaveBeenCalledTimes(1);
+  });
+});
+
+describe("Workers Cache API entries", () => {
+  it("an entry that does not parse is deleted and the network asked, instead of a 503", async () => {
+    const cache = await caches.open(`test-${crypto.randomUUID()}`);
+    const jwksUrl = `${issuer.issuer}/jwks`;
+    await writeShared(cache, jwksUrl, { keys: "not a list" }, clock.now, { seconds: 300, mustRevalidate: false });
+    await expect(verify(await issuer.token(key), { ...options, cache })).resolves.toBeTruthy();
+    expect(issuer.calls.jwks).toBe(1);
+    // The entry now holds what the network answered.
+    expect(await readShared(cache, jwksUrl, clock.now)).toMatchObject({ body: { keys: [{ kid: key.kid }] } });
+  });
+
+  it("entries are keyed by format version: an entry at the bare URL (an older format) is never read", async () => {
+    const cache = await caches.open(`test-${crypto.randomUUID()}`);
+    const jwksUrl = `${issuer.issuer}/jwks`;
+    const headers = { "x-edge-oidc-fetched-at": String(clock.now), "x-edge-oidc-fresh-for": "300", "cache-control": "max-age=300" };
+    await cache.put(jwksUrl, Response.json({ keys: [key.publicJwk] }, { headers }));
+    await verify(await issuer.token(key), { ...options, cache });
+    expect(issuer.calls.jwks).toBe(1);
+    expect(sharedKey(jwksUrl)).not.toBe(jwksUrl);
   });
 });

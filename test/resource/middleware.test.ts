@@ -65,6 +65,14 @@ describe("requireAccessToken", () => {
     await expectInvalidToken(await get("Bearer a.b.c"), "the access token is malformed");
   });
 
+  it("a token whose header kid is an object: 401 invalid_token, not a 500", async () => {
+    await get(`Bearer ${await issuer.token(key)}`); // the key cache is warm: the hot path reads the kid first
+    const enc = (o: object) => btoa(JSON.stringify(o)).replace(/=+$/, "").replace(/\+/g, "-").replace(/\//g, "_");
+    const header = enc({ alg: "RS256", typ: "at+jwt", kid: { toString: 0 } });
+    const payload = enc({ iss: issuer.issuer, sub: "u", aud: issuer.audience, exp: clock.now + 60, iat: clock.now, jti: "j", client_id: "c" });
+    await expectInvalidToken(await get(`Bearer ${header}.${payload}.AAAA`), "the access token's kid is not a string");
+  });
+
   it("an expired token: 401 invalid_token", async () => {
     await expectInvalidToken(await get(`Bearer ${await issuer.token(key, { exp: clock.now - 60 })}`), "the access token expired");
   });

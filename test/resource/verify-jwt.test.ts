@@ -3,6 +3,7 @@
 import { SignJWT, base64url, exportSPKI } from "jose";
 import { beforeEach, describe, expect, it } from "vitest";
 import { verifyAccessToken, type VerifyAccessTokenOptions } from "../../src/resource";
+import { fromJose } from "../../src/resource/jwt";
 import { FakeIssuer, testClock, type IssuedKey } from "./fake-issuer";
 
 let clock: { now: number };
@@ -153,5 +154,51 @@ describe("verifyAccessToken: JWT access tokens (RFC 9068 §4)", () => {
     // Scope values are case-sensitive (RFC 6749 §3.3).
     await expect(verifyAccessToken(await issuer.token(key, { scope: "Weather" }), { ...options, scopes: ["weather"] })).rejects.toMatchObject({ code: "ERR_INSUFFICIENT_SCOPE" });
     await expect(verifyAccessToken(await issuer.token(key), { ...options, scopes: ["weather"] })).resolves.toBeTruthy();
+  });
+});
+
+/** A JWT signed with `key` (RS256) whose header is exactly `header`: for headers jose's SignJWT would not build. */
+async function signedWithHeader(signer: IssuedKey, header: Record<string, unknown>, payload: Record<string, unknown>): Promise<string> {
+  const enc = (o: Record<string, unknown>) => base64url.encode(JSON.stringify(o));
+  const input = `${enc(header)}.${enc(payload)}`;
+  const signature = await crypto.subtle.sign("RSASSA-PKCS1-v1_5", signer.privateKey, new TextEncoder().encode(input));
+  return `${input}.${base64url.encode(new Uint8Array(signature))}`;
+}
+
+describe("verifyAccessToken: headers jose does not type-check", () => {
+  const payload = () => ({
+    iss: issuer.issuer,
+    sub: "user-1",
+    aud: issuer.audience,
+    exp: clock.now + 600,
+    iat: clock.now,
+    jti: crypto.randomUUID(),
+    client_id: "client-1",
+    scope: "weather",
+  });
+
+  it("a kid that is an object (which no template string can convert) is malformed, not a TypeError", async () => {
+    // Warm the key cache first: the hot path is where the kid met a template string.
+    await verifyAccessToken(await issuer.token(key), options);
+    const token = await signedWithHeader(key, { alg: "RS256", typ: "at+jwt", kid: { toString: 0 } }, payload());
+    await rejects(token, "ERR_TOKEN_MALFORMED");
+  });
+
+  it("a kid that is an array is malformed, even when its string form names a published key and the signature is valid", async () => {
+    await verifyAccessToken(await issuer.token(key), options);
+    // RFC 7515 §4.1.4: kid is a string. `["<kid>"]` reads as "<kid>" in a template, and jose ignores a non-string kid.
+    const token = await signedWithHeader(key, { alg: "RS256", typ: "at+jwt", kid: [key.kid] }, payload());
+    await rejects(token, "ERR_TOKEN_MALFORMED");
+    // The same token with a string kid verifies: only the kid's type was wrong.
+    await expect(verifyAccessToken(await signedWithHeader(key, { alg: "RS256", typ: "at+jwt", kid: key.kid }, payload()), options)).resolves.toBeTruthy();
+  });
+
+  it("any error that is not a JOSE error, thrown while verifying, becomes a malformed token (401), never a 500", () => {
+    expect(fromJose(new TypeError("Cannot convert object to primitive value"))).toMatchObject({
+      name: "AccessTokenError",
+      code: "ERR_TOKEN_MALFORMED",
+      status: 401,
+      error: "invalid_token",
+    });
   });
 });
