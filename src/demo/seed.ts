@@ -46,31 +46,9 @@ export async function seedDemoData(env: Env): Promise<void> {
       id_token_signed_response_alg: "RS256",
       skip_consent: false,
     },
-    {
-      v: 1,
-      client_id: "demo-service",
-      client_name: "Demo service",
-      client_secret_hash: await sha256Base64url("demo-service-secret"),
-      token_endpoint_auth_method: "client_secret_basic",
-      redirect_uris: [],
-      grant_types: ["client_credentials"],
-      response_types: [],
-      scope: "weather",
-      skip_consent: true,
-    },
-    {
-      // The same service, with access tokens by reference (opaque; APIs resolve them through introspection).
-      v: 1,
-      client_id: "demo-service-ref",
-      client_name: "Demo service (opaque tokens)",
-      client_secret_hash: await sha256Base64url("demo-service-secret"),
-      token_endpoint_auth_method: "client_secret_basic",
-      redirect_uris: [],
-      grant_types: ["client_credentials"],
-      response_types: [],
-      scope: "weather",
-      access_token_format: "opaque",
-    },
+    serviceClient("demo-service", "Demo service", await sha256Base64url("demo-service-secret"), "jwt"),
+    // The same service, with access tokens by reference (opaque; APIs resolve them through introspection).
+    serviceClient("demo-service-ref", "Demo service (opaque tokens)", await sha256Base64url("demo-service-secret"), "opaque"),
     {
       // The weather API as a resource server: it authenticates to introspect tokens and obtains none.
       v: 1,
@@ -89,6 +67,21 @@ export async function seedDemoData(env: Env): Promise<void> {
   await saveUser(env, await demoUser("spoon", "8a6f1c2e-5b7d-4e0a-9c3f-0d1e2f3a4b5c", spoonClaims));
   await saveUser(env, await demoUser("fork", "3c9e7a1b-2d4f-4a6b-8c0d-1e2f3a4b5c6d", forkClaims));
   await env.USERS.put(MARKER, new Date().toISOString());
+}
+
+function serviceClient(id: string, name: string, secretHash: string, format: "jwt" | "opaque"): ClientInput {
+  return {
+    v: 1,
+    client_id: id,
+    client_name: name,
+    client_secret_hash: secretHash,
+    token_endpoint_auth_method: "client_secret_basic",
+    redirect_uris: [],
+    grant_types: ["client_credentials"],
+    response_types: [],
+    scope: "weather",
+    access_token_format: format,
+  };
 }
 
 function webClient(id: string, name: string, method: ClientInput["token_endpoint_auth_method"], secretHash: string): ClientInput {

@@ -1,10 +1,9 @@
 import { SELF, env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { saveClient } from "../../src/clients/registry";
-import { sha256Base64url } from "../../src/lib/crypto";
 import { hashPassword } from "../../src/users/password";
 import { saveUser } from "../../src/users/store";
-import { Browser, DEMO_REDIRECT, ISSUER, authorize, authorizeUrl, basic, codeFor, hiddenFields, redeem, verifyWithJwks, type Tokens } from "../helpers";
+import { Browser, ISSUER, authorize, authorizeUrl, basic, codeFor, hiddenFields, redeem, verifyWithJwks, type Tokens } from "../helpers";
+import { SECRET, registerClient } from "./fixtures";
 
 const userinfo = async (token: string) =>
   (await SELF.fetch(`${ISSUER}/userinfo`, { headers: { authorization: `Bearer ${token}` } })).json<Record<string, unknown>>();
@@ -65,21 +64,9 @@ describe("scopes, claims and the claims parameter (OIDC Core §5.4, §5.5)", () 
 
 describe("per-client token format and lifetimes", () => {
   it("a code-flow client with opaque access tokens and its own lifetimes", async () => {
-    await saveClient(env, {
-      v: 1,
-      client_id: "opaque-web",
-      client_secret_hash: await sha256Base64url("s3cret"),
-      token_endpoint_auth_method: "client_secret_basic",
-      redirect_uris: [DEMO_REDIRECT],
-      grant_types: ["authorization_code"],
-      response_types: ["code"],
-      scope: "openid profile",
-      skip_consent: true,
-      access_token_format: "opaque",
-      lifetimes: { accessToken: 300, idToken: 120 },
-    });
+    await registerClient({ client_id: "opaque-web", scope: "openid profile", access_token_format: "opaque", lifetimes: { accessToken: 300, idToken: 120 } });
     const code = await codeFor(new Browser(), { client_id: "opaque-web", scope: "openid profile" });
-    const tokens = await (await redeem(code, {}, basic("opaque-web", "s3cret"))).json<Tokens>();
+    const tokens = await (await redeem(code, {}, basic("opaque-web", SECRET))).json<Tokens>();
     expect(tokens.access_token).toMatch(/^[0-9a-f]{64}\.[A-Za-z0-9_-]{43}$/);
     expect(tokens.expires_in).toBe(300);
     const id = await verifyWithJwks(tokens.id_token ?? "", "opaque-web");
