@@ -2,7 +2,7 @@
 // serves metadata, a JWKS we control and an introspection endpoint, and counts every request. Keys are real
 // (jose + Web Crypto), so nothing cryptographic is mocked.
 import { SignJWT, base64url, exportJWK, generateKeyPair, type JWK, type JWTPayload } from "jose";
-import type { FetcherLike } from "../../src/resource";
+import type { FetcherLike, VerifyAccessTokenOptions } from "../../src/resource";
 
 export type Alg = "RS256" | "ES256" | "PS256" | "EdDSA";
 
@@ -171,4 +171,19 @@ export class FakeIssuer implements FetcherLike {
 /** A test clock in seconds, shared by the issuer and the verifier. */
 export function testClock(): { now: number } {
   return { now: Math.floor(Date.now() / 1000) };
+}
+
+export interface FakeIssuerSetup {
+  clock: { now: number };
+  issuer: FakeIssuer;
+  key: IssuedKey;
+  options: VerifyAccessTokenOptions;
+}
+
+/** A fresh issuer, its first key, a test clock, and verifier options pointing at it (no shared cache). */
+export async function fakeIssuerSetup(): Promise<FakeIssuerSetup> {
+  const clock = testClock();
+  const { issuer, key } = await FakeIssuer.create(clock);
+  const options: VerifyAccessTokenOptions = { issuer: issuer.issuer, audience: issuer.audience, fetcher: issuer, cache: false, now: () => clock.now };
+  return { clock, issuer, key, options };
 }

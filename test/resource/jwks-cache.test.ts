@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { clearIsolateDocuments } from "../../src/resource/document";
 import { readShared, sharedKey, writeShared } from "../../src/resource/shared-cache";
 import { verifyAccessToken, type VerifyAccessTokenOptions } from "../../src/resource";
-import { FakeIssuer, testClock, type IssuedKey } from "./fake-issuer";
+import { FakeIssuer, fakeIssuerSetup, type IssuedKey } from "./fake-issuer";
 
 let clock: { now: number };
 let issuer: FakeIssuer;
@@ -12,9 +12,7 @@ let key: IssuedKey;
 let options: VerifyAccessTokenOptions;
 
 beforeEach(async () => {
-  clock = testClock();
-  ({ issuer, key } = await FakeIssuer.create(clock));
-  options = { issuer: issuer.issuer, audience: issuer.audience, fetcher: issuer, cache: false, now: () => clock.now };
+  ({ clock, issuer, key, options } = await fakeIssuerSetup());
 });
 
 const verify = async (token: string, opts = options) => verifyAccessToken(token, opts);

@@ -4,7 +4,7 @@ import { SignJWT, base64url, exportSPKI } from "jose";
 import { beforeEach, describe, expect, it } from "vitest";
 import { verifyAccessToken, type VerifyAccessTokenOptions } from "../../src/resource";
 import { fromJose } from "../../src/resource/jwt";
-import { FakeIssuer, testClock, type IssuedKey } from "./fake-issuer";
+import { FakeIssuer, fakeIssuerSetup, type IssuedKey } from "./fake-issuer";
 
 let clock: { now: number };
 let issuer: FakeIssuer;
@@ -12,9 +12,7 @@ let key: IssuedKey;
 let options: VerifyAccessTokenOptions;
 
 beforeEach(async () => {
-  clock = testClock();
-  ({ issuer, key } = await FakeIssuer.create(clock));
-  options = { issuer: issuer.issuer, audience: issuer.audience, fetcher: issuer, cache: false, now: () => clock.now };
+  ({ clock, issuer, key, options } = await fakeIssuerSetup());
 });
 
 const rejects = (token: string, code: string, opts: VerifyAccessTokenOptions = options) =>
