@@ -1,5 +1,7 @@
 // Typed Worker bindings and Hono context variables.
+import type { Account } from "./durable/account";
 import type { AssertionReplay } from "./durable/assertion-replay";
+import type { ClientState } from "./durable/client-state";
 import type { Grant } from "./durable/grant";
 import type { KeyManager } from "./durable/key-manager";
 import type { Limiter } from "./durable/limiter";
@@ -11,8 +13,12 @@ export interface Env {
   KEYS: KVNamespace;
   /** Built-in user store and remembered consents. */
   USERS: KVNamespace;
-  /** One Durable Object per authorization grant. */
+  /** One Durable Object per authorization grant with a user. */
   GRANT: DurableObjectNamespace<Grant>;
+  /** Per user: sessions, consents and the user's grants (src/durable/account.ts). */
+  ACCOUNT: DurableObjectNamespace<Account>;
+  /** Per client, sharded: opaque client_credentials tokens, revoked JWTs, the client's grants. */
+  CLIENT_STATE: DurableObjectNamespace<ClientState>;
   /** Failed-login throttle, one object per username. */
   LIMITER: DurableObjectNamespace<Limiter>;
   /** Singleton that serialises key generation and rotation. */

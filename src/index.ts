@@ -3,7 +3,6 @@ import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { config } from "./config";
 import { demoSeed } from "./demo/seed";
-import { keyManager } from "./durable/key-manager";
 import type { AppEnv, Env } from "./env";
 import { OAuthError, handleError } from "./errors";
 import { admin } from "./routes/admin";
@@ -15,10 +14,13 @@ import { introspect } from "./routes/introspect";
 import { login } from "./routes/login";
 import { register } from "./routes/register";
 import { revoke } from "./routes/revoke";
+import { objects } from "./storage";
 import { token } from "./routes/token";
 import { userinfo } from "./routes/userinfo";
 
+export { Account } from "./durable/account";
 export { AssertionReplay } from "./durable/assertion-replay";
+export { ClientState } from "./durable/client-state";
 export { Grant } from "./durable/grant";
 export { KeyManager } from "./durable/key-manager";
 export { Limiter } from "./durable/limiter";
@@ -52,7 +54,7 @@ export default {
   fetch: app.fetch,
   /** The cron trigger (wrangler.toml): the KeyManager rotates signing keys when due (config.keys). */
   async scheduled(_controller, env) {
-    const { rotated, removed } = await keyManager(env).rotateIfDue();
+    const { rotated, removed } = await objects.keyManager(env).rotateIfDue();
     if (rotated.length > 0 || removed.length > 0) console.log("signing keys", { rotated, removed });
   },
 } satisfies ExportedHandler<Env>;

@@ -7,11 +7,12 @@ import { config } from "../config";
 import type { AppEnv, Env } from "../env";
 import { OAuthError } from "../errors";
 import { readSession, type Session } from "../session/session";
-import { consentedScopes, findUserBySub } from "../users/store";
-import { hashSecret, mintHandle } from "../tokens/grant-token";
+import { objects } from "../storage";
+import { sealCode } from "./code";
 import { consentItems } from "../tokens/claims";
 import { wantsRefreshToken } from "../tokens/issue";
 import { subjectFor } from "../tokens/subject";
+import type { AuthorizeOutcome } from "../durable/account";
 import type { Interaction } from "./interaction";
 import { authorizationResponse } from "./response";
 import type { AuthorizationRequest } from "./request";
@@ -25,24 +26,39 @@ export async function continueAuthorization(
 ): Promise<Response> {
   const { req } = interaction;
   const target = { redirectUri: req.redirect_uri, responseMode: req.response_mode, state: req.state };
-  const session = freshSession ?? (await liveSession(c));
-  if (!session || !(await loginSatisfied(c.env, client, interaction, session))) {
+  // The cookie's signed claims decide prompt=login and max_age without a round trip; the Account then says, in
+  // one call, whether the session is still live (not signed out, user not deleted) and consent is on record.
+  const toLogin = () => {
     // OIDC Core §3.1.2.1 prompt=none: "The Authorization Server MUST NOT display any authentication or consent
     // user interface pages"; login_required when the user is not authenticated.
     if (req.prompt.includes("none")) throw new OAuthError("login_required", "the user is not signed in").redirectTo(target);
     return c.redirect(`/login?interaction=${encodeURIComponent(interaction.token)}`, 303);
-  }
-  if (await needsConsent(c, client, req, session)) {
+  };
+  const session = freshSession ?? (await readSession(c));
+  if (!session || !(await loginSatisfied(c.env, client, interaction, session))) return toLogin();
+  const outcome = await authorizeInSession(c.env, client, req, session);
+  if (outcome === "login_required") return toLogin();
+  if (outcome === "consent_required") {
     if (req.prompt.includes("none")) throw new OAuthError("consent_required", "consent is required").redirectTo(target);
     return c.redirect(`/consent?interaction=${encodeURIComponent(interaction.token)}`, 303);
   }
   return issueCode(c, client, req, session);
 }
 
-/** The browser's session, unless its user has been deleted meanwhile (then the user must sign in again). */
+function authorizeInSession(env: Env, client: Client, req: AuthorizationRequest, session: Session): Promise<AuthorizeOutcome> {
+  const consent = req.prompt.includes("consent") ? "force" : client.skip_consent ? "skip" : "check";
+  return objects.account(env, session.sub).authorize({
+    sid: session.sid,
+    clientId: client.client_id,
+    items: consentItems(req.scope, req.claims),
+    consent,
+  });
+}
+
+/** The browser's session, if the cookie is valid and its Account still holds it (not signed out or deleted). */
 export async function liveSession(c: Context<AppEnv>): Promise<Session | null> {
   const session = await readSession(c);
-  return session && (await findUserBySub(c.env, session.sub)) ? session : null;
+  return session && (await objects.account(c.env, session.sub).sessionLive(session.sid)) ? session : null;
 }
 
 /**
@@ -64,18 +80,11 @@ async function needsLogin(env: Env, client: Client, req: AuthorizationRequest, s
   return req.hint_sub !== undefined && req.hint_sub !== (await subjectFor(env, client, session.sub));
 }
 
-async function needsConsent(c: Context<AppEnv>, client: Client, req: AuthorizationRequest, session: Session) {
-  if (req.prompt.includes("consent")) return true;
-  if (client.skip_consent) return false;
-  const granted = await consentedScopes(c.env, session.sub, client.client_id);
-  return consentItems(req.scope, req.claims).some((item) => !granted.has(item));
-}
-
-/** Creates the Grant object and sends the code (`<grant-id>.<secret>`) to the client. */
+/** Sends the client a code that seals the grant (src/authorization/code.ts); nothing is stored until it is redeemed. */
 export async function issueCode(c: Context<AppEnv>, client: Client, req: AuthorizationRequest, session: Session): Promise<Response> {
-  const handle = mintHandle(c.env.GRANT.newUniqueId());
-  await c.env.GRANT.get(handle.id).createWithCode(
-    {
+  const code = await sealCode(c.env, {
+    v: 1,
+    init: {
       clientId: req.client_id,
       sub: session.sub,
       scope: req.scope,
@@ -84,16 +93,14 @@ export async function issueCode(c: Context<AppEnv>, client: Client, req: Authori
       nonce: req.nonce,
       claims: req.claims,
       offline: wantsRefreshToken(client, req.scope),
+      sid: session.sid,
     },
-    {
-      hash: await hashSecret(handle.secret),
-      expiresAt: nowSeconds() + config.lifetimes.authorizationCode,
-      redirectUri: req.redirect_uri,
-      challenge: req.code_challenge,
-    },
-  );
+    expiresAt: nowSeconds() + config.lifetimes.authorizationCode,
+    redirectUri: req.redirect_uri,
+    challenge: req.code_challenge,
+  });
   const target = { redirectUri: req.redirect_uri, responseMode: req.response_mode, state: req.state };
-  return authorizationResponse(c, target, { code: handle.value });
+  return authorizationResponse(c, target, { code });
 }
 
 /**

@@ -2,7 +2,8 @@
 import * as v from "valibot";
 import { config } from "../config";
 import type { Env } from "../env";
-import { ClientRecord, clientKey, type Client, type ClientInput } from "./schema";
+import { kv, objects } from "../storage";
+import { ClientRecord, type Client, type ClientInput } from "./schema";
 
 interface CacheEntry {
   client: Client | null;
@@ -18,7 +19,7 @@ const cache = new Map<string, CacheEntry>();
 export async function findClient(env: Env, clientId: string, options: { fresh?: boolean } = {}): Promise<Client | null> {
   const hit = options.fresh ? undefined : cache.get(clientId);
   if (hit && hit.expiresAt > Date.now()) return hit.client;
-  const raw = await env.CLIENTS.get(clientKey(clientId), "json");
+  const raw = await env.CLIENTS.get(kv.client(clientId), "json");
   const client = raw === null ? null : parseClient(raw, clientId);
   cache.set(clientId, { client, expiresAt: Date.now() + config.isolateCacheSeconds * 1000 });
   return client;
@@ -36,12 +37,17 @@ function parseClient(raw: unknown, clientId: string): Client | null {
 /** Validates (filling defaults) and stores a client record. */
 export async function saveClient(env: Env, input: ClientInput): Promise<Client> {
   const client = v.parse(ClientRecord, input);
-  await env.CLIENTS.put(clientKey(client.client_id), JSON.stringify(client));
+  await env.CLIENTS.put(kv.client(client.client_id), JSON.stringify(client));
   cache.delete(client.client_id);
   return client;
 }
 
+/**
+ * Deletes the client: first every token and grant issued to it is revoked (its ClientState objects, RFC 7592
+ * §2.3), then the record goes.
+ */
 export async function deleteClient(env: Env, clientId: string): Promise<void> {
-  await env.CLIENTS.delete(clientKey(clientId));
+  await objects.clientState(env, clientId).revokeEverything(clientId, config.clientStateShards);
+  await env.CLIENTS.delete(kv.client(clientId));
   cache.delete(clientId);
 }

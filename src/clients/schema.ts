@@ -104,8 +104,6 @@ export const ClientRecord = v.object({
 export type Client = v.InferOutput<typeof ClientRecord>;
 export type ClientInput = v.InferInput<typeof ClientRecord>;
 
-export const clientKey = (clientId: string) => `client:${clientId}`;
-
 export function isPublicClient(client: Client): boolean {
   return client.token_endpoint_auth_method === "none";
 }

@@ -5,10 +5,11 @@ import { saveClient } from "../clients/registry";
 import type { ClientInput } from "../clients/schema";
 import type { AppEnv, Env } from "../env";
 import { sha256Base64url } from "../lib/crypto";
+import { kv } from "../storage";
 import { hashPassword } from "../users/password";
 import { saveUser, type UserInput } from "../users/store";
 
-const MARKER = "seed:demo:v3";
+const MARKER = kv.demoSeedMarker;
 const ALL_SCOPES = "openid profile email address phone offline_access weather";
 const REDIRECTS = ["http://localhost:3000/callback", "http://127.0.0.1:3000/callback"];
 const WEB_GRANTS: ClientInput["grant_types"] = ["authorization_code", "refresh_token", "client_credentials", "password"];

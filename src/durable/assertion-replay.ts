@@ -7,8 +7,9 @@ import { DurableObject } from "cloudflare:workers";
 import * as v from "valibot";
 import { nowSeconds } from "../clock";
 import type { Env } from "../env";
+import { doKeys, objects } from "../storage";
 
-const SEEN_KEY = "seen";
+const SEEN_KEY = doKeys.assertionReplay.seen;
 /** When the assertion stops being acceptable (its exp plus the allowed clock skew), in epoch seconds. */
 const Seen = v.object({ v: v.literal(1), until: v.number() });
 
@@ -35,7 +36,5 @@ export class AssertionReplay extends DurableObject<Env> {
 
 /** Marks `jti` of `clientId` used; false when it was used before. */
 export function useAssertion(env: Env, clientId: string, jti: string, until: number): Promise<boolean> {
-  // encodeURIComponent escapes ':' so that no (client_id, jti) pair can collide with another.
-  const name = `${encodeURIComponent(clientId)}:${jti}`;
-  return env.ASSERTION_REPLAY.get(env.ASSERTION_REPLAY.idFromName(name)).use(until);
+  return objects.assertionReplay(env, clientId, jti).use(until);
 }

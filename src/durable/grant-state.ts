@@ -36,8 +36,8 @@ const OpaqueToken = v.object({
   aud: v.optional(v.array(v.string())),
 });
 
-export const GrantState = v.object({
-  v: v.literal(1),
+/** What a grant is about, fixed when it is created: sealed inside its authorization code until then. */
+export const GrantInit = v.object({
   clientId: v.string(),
   /** The user, or the client itself for client_credentials. */
   sub: v.string(),
@@ -50,6 +50,19 @@ export const GrantState = v.object({
   claims: v.optional(v.string()),
   /** Decided at authorization: the code's redemption also starts a refresh-token family. */
   offline: v.boolean(),
+  /** The browser session the grant came from (OIDC Back-Channel Logout `sid`); absent for the password grant. */
+  sid: v.optional(v.string()),
+});
+export type GrantInit = v.InferOutput<typeof GrantInit>;
+
+/** Fields added to version 1 compatibly: a record without them is a grant registered before they existed. */
+export const GrantState = v.object({
+  v: v.literal(1),
+  ...GrantInit.entries,
+  /** When the grant was created (its code redeemed, or its tokens issued at once). */
+  createdAt: v.optional(v.number()),
+  /** The grant has still to announce itself to its user's Account and its client's ClientState (its alarm does). */
+  unregistered: v.optional(v.boolean()),
   code: v.optional(CodeState),
   refresh: v.optional(RefreshState),
   /** Live opaque access tokens (by reference). */
@@ -64,7 +77,7 @@ export type GrantState = v.InferOutput<typeof GrantState>;
 export type RefreshState = v.InferOutput<typeof RefreshState>;
 
 /** What the Worker needs to know about a grant to issue tokens, answer userinfo or introspect. */
-export type GrantView = Pick<GrantState, "clientId" | "sub" | "scope" | "nonce" | "authTime" | "amr" | "acr" | "claims">;
+export type GrantView = Pick<GrantState, "clientId" | "sub" | "scope" | "nonce" | "authTime" | "amr" | "acr" | "claims" | "sid">;
 
 /** Tokens about to be issued, registered in the same atomic step that authorises them. */
 export interface Issuance {
@@ -79,27 +92,21 @@ export interface Issuance {
   refresh?: { hash: string; idleLifetime: number; absoluteLifetime: number; graceSeconds: number } | undefined;
 }
 
-export interface GrantInit {
-  clientId: string;
-  sub: string;
-  scope: string[];
-  authTime?: number | undefined;
-  amr?: string[] | undefined;
-  acr?: string | undefined;
-  nonce?: string | undefined;
-  claims?: string | undefined;
-  offline: boolean;
-}
-
-export interface CodeInit {
-  hash: string;
-  expiresAt: number;
-  redirectUri: string;
-  challenge: string | undefined;
-}
+/** What an authorization code seals (src/authorization/code.ts): the grant and the code's bindings. */
+export const SealedCode = v.object({
+  v: v.literal(1),
+  init: GrantInit,
+  expiresAt: v.number(),
+  redirectUri: v.string(),
+  /** S256 code challenge (RFC 7636 §4.2), when the client sent one. */
+  challenge: v.optional(v.string()),
+});
+export type SealedCode = v.InferOutput<typeof SealedCode>;
 
 export interface RedeemCodeInput {
   codeHash: string;
+  /** The opened code: the Grant object is created from it on first redemption. */
+  sealed: SealedCode;
   clientId: string;
   redirectUri: string;
   /** BASE64URL(SHA256(code_verifier)) computed by the Worker, or undefined when no verifier was sent. */

@@ -6,10 +6,11 @@
 import { DurableObject } from "cloudflare:workers";
 import * as v from "valibot";
 import { nowSeconds } from "../clock";
+import { config } from "../config";
 import type { Env } from "../env";
+import { doKeys, objects } from "../storage";
 import {
   GrantState,
-  type CodeInit,
   type GrantInit,
   type GrantView,
   type Issuance,
@@ -21,7 +22,9 @@ import {
   type TokenInfo,
 } from "./grant-state";
 
-const STATE_KEY = "grant";
+const STATE_KEY = doKeys.grant.state;
+/** Seconds before registering with the grant's owners is tried again after a failure. */
+const REGISTER_RETRY_SECONDS = 15;
 /** How many rotated-out refresh token hashes are remembered for reuse detection. */
 const RETIRED_LIMIT = 50;
 const REVOKED_JTI_LIMIT = 1000;
@@ -29,38 +32,47 @@ const REVOKED_JTI_LIMIT = 1000;
 export type RevokeOutcome = "revoked" | "not_found" | "wrong_client";
 
 export class Grant extends DurableObject<Env> {
-  /** A grant that starts with an authorization code (the code flow). */
-  async createWithCode(init: GrantInit, code: CodeInit): Promise<void> {
-    this.write({ ...emptyState(init), code, expiresAt: code.expiresAt });
-  }
-
-  /** A grant whose tokens are issued at once (password, client_credentials). */
+  /** A grant whose tokens are issued at once (the password grant). */
   async createIssued(init: GrantInit, issuance: Issuance): Promise<void> {
-    this.write(withIssuance(emptyState(init), issuance, nowSeconds()));
+    const now = nowSeconds();
+    this.write(withIssuance(newState(init, now), issuance, now));
   }
 
-  /** Redeem the authorization code: validate, mark it used and register the tokens, in one step. */
+  /**
+   * Redeem an authorization code: validate, mark it used and register the tokens, in one step. The code seals
+   * the grant (src/authorization/code.ts), so the object comes to exist at its first redemption: /authorize
+   * writes nothing, and a second redemption finds the first.
+   */
   async redeemCode(input: RedeemCodeInput): Promise<RedeemResult> {
-    const state = this.read();
-    const code = state?.code;
-    if (!state || !code || code.hash !== input.codeHash) return fail("unknown authorization code");
-    if (state.revoked) return fail("the grant has been revoked");
-    if (code.redeemedAt !== undefined) {
+    const existing = this.read();
+    if (existing) {
+      if (existing.code?.hash !== input.codeHash) return fail("unknown authorization code");
+      if (existing.revoked) return fail("the grant has been revoked");
       // RFC 6749 §4.1.2: "If an authorization code is used more than once, the authorization server MUST deny
       // the request and SHOULD revoke (when possible) all tokens previously issued based on that authorization code."
-      this.write({ ...state, revoked: true });
+      this.write({ ...existing, revoked: true });
       return fail("authorization code already used; the grant is revoked");
     }
+    const { sealed } = input;
     const now = nowSeconds();
-    if (now >= code.expiresAt) return fail("authorization code expired");
+    if (now >= sealed.expiresAt) return fail("authorization code expired");
     // RFC 6749 §4.1.3: the code is bound to its client and to the redirect_uri of the authorization request.
-    if (state.clientId !== input.clientId) return fail("authorization code was issued to another client");
-    if (code.redirectUri !== input.redirectUri) return fail("redirect_uri does not match");
-    const pkceFailure = checkPkce(code.challenge, input.verifierChallenge);
+    if (sealed.init.clientId !== input.clientId) return fail("authorization code was issued to another client");
+    if (sealed.redirectUri !== input.redirectUri) return fail("redirect_uri does not match");
+    const pkceFailure = checkPkce(sealed.challenge, input.verifierChallenge);
     if (pkceFailure) return fail(pkceFailure);
-    const issuance = { ...input.issuance, refresh: state.offline ? input.issuance.refresh : undefined };
-    this.write(withIssuance({ ...state, code: { ...code, redeemedAt: now } }, issuance, now));
+    const { init } = sealed;
+    const code = { hash: input.codeHash, expiresAt: sealed.expiresAt, redirectUri: sealed.redirectUri, challenge: sealed.challenge, redeemedAt: now };
+    const issuance = { ...input.issuance, refresh: init.offline ? input.issuance.refresh : undefined };
+    const state = { ...newState(init, now), code };
+    this.write(withIssuance(state, issuance, now));
     return { ok: true, grant: view(state), refreshIssued: issuance.refresh !== undefined };
+  }
+
+  /** Revoke the whole grant: its owner (user or client) revoked everything, or its refresh token was revoked. */
+  async revokeAll(): Promise<void> {
+    const state = this.read();
+    if (state && !state.revoked) this.write({ ...state, revoked: true });
   }
 
   /** Refresh with rotation and reuse detection (RFC 6749 §6, RFC 9700 §4.14.2). */
@@ -152,13 +164,50 @@ export class Grant extends DurableObject<Env> {
   }
 
   override async alarm(): Promise<void> {
-    const state = this.read();
+    let state = this.read();
+    if (state?.unregistered && !state.revoked) {
+      state = await this.registerWithOwners(state);
+      if (state.unregistered) {
+        await this.ctx.storage.setAlarm((nowSeconds() + REGISTER_RETRY_SECONDS) * 1000);
+        return;
+      }
+    }
     if (state && nowSeconds() < state.expiresAt) {
       await this.ctx.storage.setAlarm(state.expiresAt * 1000);
       return;
     }
     await this.ctx.storage.deleteAlarm();
     await this.ctx.storage.deleteAll();
+  }
+
+  /**
+   * Announces the grant to its user's Account and its client's ClientState, which revoke it when the user or
+   * the client is. Either may answer that it is revoked already (the user was deleted meanwhile, say).
+   */
+  private async registerWithOwners(state: GrantState): Promise<GrantState> {
+    const registration = {
+      grantId: this.ctx.id.toString(),
+      clientId: state.clientId,
+      sid: state.sid,
+      createdAt: state.authTime ?? state.createdAt ?? nowSeconds(),
+      // The longest the grant can live: refreshes extend it, never past the family's absolute expiry plus the
+      // lifetime of the last access token issued from it.
+      exp: Math.max(state.expiresAt, (state.refresh?.absoluteExpiresAt ?? 0) + config.keys.maxTokenLifetimeSeconds),
+    };
+    try {
+      const [user, client] = await Promise.all([
+        objects.account(this.env, state.sub).registerGrant(registration),
+        objects.clientState(this.env, state.clientId).registerGrant(registration),
+      ]);
+      // Re-read: a redemption or refresh may have changed the state while the owners answered.
+      const current = this.read() ?? state;
+      const next = { ...current, unregistered: false, revoked: current.revoked || user.revoked || client.revoked };
+      this.ctx.storage.kv.put(STATE_KEY, next);
+      return next;
+    } catch (err) {
+      console.error("grant registration failed; retrying", err instanceof Error ? err.message : "unknown");
+      return state;
+    }
   }
 
   private liveState(): GrantState | null {
@@ -179,14 +228,14 @@ export class Grant extends DurableObject<Env> {
 
   private write(state: GrantState): void {
     this.ctx.storage.kv.put(STATE_KEY, state);
-    // The alarm deletes the state once everything issued from the grant has expired; the output gate orders
-    // this write with the put above.
-    void this.ctx.storage.setAlarm(state.expiresAt * 1000);
+    // The alarm registers a new grant with its owners at once, then deletes the state once everything issued
+    // from the grant has expired; the output gate orders this write with the put above.
+    void this.ctx.storage.setAlarm(state.unregistered ? Date.now() : state.expiresAt * 1000);
   }
 }
 
-function emptyState(init: GrantInit): GrantState {
-  return { v: 1, ...init, opaque: [], revokedJti: [], revoked: false, expiresAt: 0 };
+function newState(init: GrantInit, now: number): GrantState {
+  return { v: 1, ...init, createdAt: now, unregistered: true, opaque: [], revokedJti: [], revoked: false, expiresAt: 0 };
 }
 
 /** Registers the tokens of one issuance and extends the grant's life to cover them. */
@@ -227,6 +276,6 @@ function fail(reason: string, error: Failure["error"] = "invalid_grant"): Failur
 }
 
 function view(state: GrantState): GrantView {
-  const { clientId, sub, scope, nonce, authTime, amr, acr, claims } = state;
-  return { clientId, sub, scope, nonce, authTime, amr, acr, claims };
+  const { clientId, sub, scope, nonce, authTime, amr, acr, claims, sid } = state;
+  return { clientId, sub, scope, nonce, authTime, amr, acr, claims, sid };
 }

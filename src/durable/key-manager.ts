@@ -16,9 +16,10 @@ import {
   withoutExpiredKeys,
   type KeyInfo,
 } from "../keys/schedule";
-import { KEYSET_KV_KEY, KeySet } from "../keys/schema";
+import { KeySet } from "../keys/schema";
+import { doKeys, kv } from "../storage";
 
-const STORAGE_KEY = "keyset";
+const STORAGE_KEY = doKeys.keyManager.keySet;
 const EMPTY: KeySet = { v: 2, keys: [] };
 
 /** What the cron run did. */
@@ -94,13 +95,10 @@ export class KeyManager extends DurableObject<Env> {
       const current = this.stored() ?? EMPTY;
       const next = await change(current, nowSeconds());
       if (!next) return current;
-      await this.env.KEYS.put(KEYSET_KV_KEY, JSON.stringify(next));
+      await this.env.KEYS.put(kv.keySet, JSON.stringify(next));
       this.ctx.storage.kv.put(STORAGE_KEY, next);
       return next;
     });
   }
 }
 
-export function keyManager(env: Env): DurableObjectStub<KeyManager> {
-  return env.KEY_MANAGER.get(env.KEY_MANAGER.idFromName("keys"));
-}

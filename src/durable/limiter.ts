@@ -7,8 +7,9 @@ import * as v from "valibot";
 import { nowSeconds } from "../clock";
 import { config } from "../config";
 import type { Env } from "../env";
+import { doKeys } from "../storage";
 
-const ATTEMPTS_KEY = "attempts";
+const ATTEMPTS_KEY = doKeys.limiter.attempts;
 const Attempts = v.array(v.object({ id: v.string(), at: v.number() }));
 
 export type AttemptResult = { allowed: true; attemptId: string } | { allowed: false; retryAfter: number };

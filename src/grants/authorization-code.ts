@@ -2,7 +2,9 @@
 import { base64url } from "jose";
 import { OAuthError, invalidGrant, invalidRequest } from "../errors";
 import { sha256 } from "../lib/crypto";
-import { hashSecret, parseHandle } from "../tokens/grant-token";
+import { openCode } from "../authorization/code";
+import { objects } from "../storage";
+import { hashSecret } from "../tokens/grant-token";
 import { prepareIssuance, readyToIssue, tokenResponse } from "../tokens/issue";
 import { requestedAudience } from "./resource";
 import type { GrantContext, GrantHandler, TokenResponse } from "./types";
@@ -18,8 +20,8 @@ export const authorizationCode: GrantHandler = {
     // RFC 6749 §4.1.3: redirect_uri is required when it was in the authorization request (always, here).
     if (!redirectUri) throw invalidRequest("redirect_uri is required");
     if (verifier !== undefined && !CODE_VERIFIER.test(verifier)) throw invalidRequest("code_verifier is malformed");
-    const handle = parseHandle(env, code);
-    if (!handle) throw invalidGrant("invalid authorization code");
+    const opened = await openCode(env, code);
+    if (!opened) throw invalidGrant("invalid authorization code");
 
     await readyToIssue(env, client);
     // Whether this grant gets a refresh token was decided at authorization; a secret is prepared for the
@@ -30,15 +32,16 @@ export const authorizationCode: GrantHandler = {
       client.grant_types.includes("refresh_token"),
       requestedAudience(params),
     );
-    const result = await env.GRANT.get(handle.id).redeemCode({
-      codeHash: await hashSecret(handle.secret),
+    const result = await objects.grant(env, opened.grantId).redeemCode({
+      codeHash: await hashSecret(code),
+      sealed: opened.code,
       clientId: client.client_id,
       redirectUri,
       verifierChallenge: verifier === undefined ? undefined : base64url.encode(await sha256(verifier)),
       issuance: prepared.issuance,
     });
     if (!result.ok) throw new OAuthError(result.error, result.reason);
-    return tokenResponse(env, client, handle.id, result.grant, prepared, {
+    return tokenResponse(env, client, opened.grantId, result.grant, prepared, {
       refreshSecret: result.refreshIssued ? prepared.refreshSecret : undefined,
       idToken: true,
       includeNonce: true,

@@ -1,8 +1,13 @@
 // grant_type=client_credentials (RFC 6749 §4.4): the client acts for itself. No ID token, no refresh token
-// (§4.4.3). Each issuance is a Grant object, so its access token can be revoked and introspected.
-import { allowedScopes, isPublicClient } from "../clients/schema";
+// (§4.4.3), and no Grant object: a JWT access token is signed and nothing is stored (its revocation is recorded
+// in the client's ClientState only if it happens); an opaque token's hash goes to one of the client's
+// ClientState shards. A warm isolate issues a JWT with no KV read and no Durable Object call.
+import { allowedScopes, isPublicClient, lifetime } from "../clients/schema";
+import { nowSeconds } from "../clock";
 import { unauthorizedClient } from "../errors";
-import { prepareIssuance, tokenResponse } from "../tokens/issue";
+import { objects } from "../storage";
+import { mintClientOpaque, signJwtAccessToken } from "../tokens/access-token";
+import { hashSecret } from "../tokens/grant-token";
 import { parseScope, requireAllowed } from "./scope";
 import { requestedAudience } from "./resource";
 import type { GrantContext, GrantHandler, TokenResponse } from "./types";
@@ -17,13 +22,21 @@ export const clientCredentials: GrantHandler = {
     if (isPublicClient(client)) throw unauthorizedClient("public clients cannot use client_credentials");
     const allowed = new Set([...allowedScopes(client)].filter((s) => !USER_SCOPES.has(s)));
     // RFC 6749 §3.3: without a scope, the client's registered scopes are the default.
-    const requested = params.scope === undefined ? [...allowed] : parseScope(params.scope);
-    const scope = requireAllowed(requested, allowed);
-
-    const grantId = env.GRANT.newUniqueId();
-    const prepared = await prepareIssuance(client, scope, false, requestedAudience(params));
-    const init = { clientId: client.client_id, sub: client.client_id, scope, offline: false };
-    await env.GRANT.get(grantId).createIssued(init, prepared.issuance);
-    return tokenResponse(env, client, grantId, init, prepared, { refreshSecret: undefined, idToken: false, includeNonce: false });
+    const scope = requireAllowed(params.scope === undefined ? [...allowed] : parseScope(params.scope), allowed);
+    const audience = requestedAudience(params);
+    const clientId = client.client_id;
+    const iat = nowSeconds();
+    const exp = iat + lifetime(client, "accessToken");
+    let accessToken: string;
+    if (client.access_token_format === "opaque") {
+      const minted = mintClientOpaque(env, clientId);
+      const record = { v: 1 as const, clientId, scope, ...(audience ? { aud: audience } : {}), iat, exp };
+      await objects.clientState(env, clientId, minted.shard).storeOpaque(await hashSecret(minted.secret), record);
+      accessToken = minted.value;
+    } else {
+      // RFC 9068 §2.2: for a client acting for itself, sub is its client_id.
+      accessToken = await signJwtAccessToken(env, { grantId: undefined, clientId, subject: clientId, scope, iat, exp, authTime: undefined, audience });
+    }
+    return { access_token: accessToken, token_type: "Bearer", expires_in: exp - iat, scope: scope.join(" ") };
   },
 };

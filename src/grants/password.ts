@@ -5,6 +5,7 @@ import { allowedScopes } from "../clients/schema";
 import { nowSeconds } from "../clock";
 import { invalidGrant, invalidRequest, invalidScope } from "../errors";
 import { prepareIssuance, tokenResponse, wantsRefreshToken } from "../tokens/issue";
+import { objects } from "../storage";
 import { passwordLogin } from "../users/login";
 import { parseScope, requireAllowed } from "./scope";
 import { requestedAudience } from "./resource";
@@ -21,7 +22,7 @@ export const password: GrantHandler = {
     // RFC 6749 §5.2: invalid resource owner credentials are invalid_grant.
     if (!login.ok) throw invalidGrant(login.throttled ? "too many failed attempts; try again later" : "wrong username or password");
 
-    const grantId = env.GRANT.newUniqueId();
+    const grantId = objects.newGrantId(env);
     const prepared = await prepareIssuance(client, scope, wantsRefreshToken(client, scope), requestedAudience(params));
     const init = {
       clientId: client.client_id,
@@ -31,7 +32,8 @@ export const password: GrantHandler = {
       amr: [...config.passwordAmr],
       offline: prepared.refreshSecret !== undefined,
     };
-    await env.GRANT.get(grantId).createIssued(init, prepared.issuance);
+    // The Grant object then announces itself to the user's Account and the client's ClientState (its alarm).
+    await objects.grant(env, grantId).createIssued(init, prepared.issuance);
     return tokenResponse(env, client, grantId, init, prepared, {
       refreshSecret: prepared.refreshSecret,
       idToken: true,

@@ -1,5 +1,6 @@
 // grant_type=refresh_token (RFC 6749 §6) with rotation on every use and reuse detection (RFC 9700 §4.14.2).
 import { OAuthError, invalidGrant, invalidRequest, invalidScope } from "../errors";
+import { objects } from "../storage";
 import { hashSecret, parseHandle } from "../tokens/grant-token";
 import { prepareIssuance, readyToIssue, tokenResponse } from "../tokens/issue";
 import { openSuccessor, sealSuccessor } from "../tokens/refresh-retry";
@@ -21,7 +22,7 @@ export const refreshToken: GrantHandler = {
     const successor = prepared.refreshSecret;
     const refresh = prepared.issuance.refresh;
     if (!successor || !refresh) throw new Error("refresh secret not prepared");
-    const result = await env.GRANT.get(handle.id).refresh({
+    const result = await objects.grant(env, handle.id).refresh({
       presentedHash: await hashSecret(handle.secret),
       clientId: client.client_id,
       encryptedNext: await sealSuccessor(handle.secret, successor),

@@ -5,11 +5,11 @@ import { createLocalJWKSet, importJWK, type JSONWebKeySet, type JWTVerifyGetKey 
 import * as v from "valibot";
 import { nowSeconds } from "../clock";
 import { config, type SigningAlgorithm } from "../config";
-import { keyManager } from "../durable/key-manager";
 import type { Env } from "../env";
 import { decryptPrivateJwk } from "./at-rest";
 import { publishedKeys, signingKeyFor } from "./schedule";
-import { KEYSET_KV_KEY, KeySet, type StoredKey } from "./schema";
+import { kv, objects } from "../storage";
+import { KeySet, type StoredKey } from "./schema";
 
 export interface SigningKey {
   kid: string;
@@ -43,9 +43,9 @@ async function loadKeySet(env: Env): Promise<LoadedKeySet> {
 }
 
 async function readKeySet(env: Env): Promise<LoadedKeySet> {
-  const parsed = v.safeParse(KeySet, await env.KEYS.get(KEYSET_KV_KEY, "json"));
+  const parsed = v.safeParse(KeySet, await env.KEYS.get(kv.keySet, "json"));
   // KV has no key set yet (first start) or it has not reached this location: ask the owner.
-  return remember(parsed.success ? parsed.output : await keyManager(env).ensureKeys());
+  return remember(parsed.success ? parsed.output : await objects.keyManager(env).ensureKeys());
 }
 
 function remember(keySet: KeySet): LoadedKeySet {
@@ -89,7 +89,7 @@ async function currentKey(env: Env, alg: SigningAlgorithm): Promise<StoredKey> {
   const cached = signingKeyFor((await loadKeySet(env)).keySet, alg, nowSeconds());
   if (cached) return cached;
   // No key signs for this algorithm in the set we hold (an algorithm added to config): the owner makes one.
-  const fromOwner = signingKeyFor(remember(await keyManager(env).ensureKeys()).keySet, alg, nowSeconds());
+  const fromOwner = signingKeyFor(remember(await objects.keyManager(env).ensureKeys()).keySet, alg, nowSeconds());
   if (!fromOwner) throw new Error(`no signing key for ${alg}`);
   return fromOwner;
 }

@@ -8,9 +8,9 @@ import type { AppEnv } from "../env";
 import { OAuthError, withErrorPage } from "../errors";
 import { formParams, queryParams } from "../lib/params";
 import { csrfToken, csrfValid } from "../session/csrf";
-import type { Session } from "../session/session";
+import { readSession, type Session } from "../session/session";
+import { objects } from "../storage";
 import { consentItems } from "../tokens/claims";
-import { rememberConsent } from "../users/store";
 import { renderConsent } from "../views/consent";
 
 export const consent = new Hono<AppEnv>();
@@ -35,14 +35,17 @@ consent.post("/", async (c) => {
     throw new OAuthError("invalid_request", "the form has expired; start again from the application", { page: true, status: 403 });
   }
   const client = await interactionClient(c, interaction);
-  const session = await authenticatedFor(c, client, interaction);
-  if (!session) return toLogin(c, interaction);
+  // The cookie's claims are checked here; whether the session is still live, the Account answers as it records
+  // the consent (one round trip).
+  const session = await readSession(c);
+  if (!session || !(await loginSatisfied(c.env, client, interaction, session))) return toLogin(c, interaction);
   const { req } = interaction;
   if (form.decision !== "allow") {
     const target = { redirectUri: req.redirect_uri, responseMode: req.response_mode, state: req.state };
     return authorizationResponse(c, target, { error: "access_denied", error_description: "the user denied access" });
   }
-  await rememberConsent(c.env, session.sub, req.client_id, consentItems(req.scope, req.claims));
+  const recorded = await objects.account(c.env, session.sub).consent(session.sid, req.client_id, consentItems(req.scope, req.claims));
+  if (!recorded) return toLogin(c, interaction);
   return issueCode(c, client, req, session);
 });
 

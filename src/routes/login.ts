@@ -50,6 +50,8 @@ login.post("/", async (c) => {
   }
   const { user } = login;
   const session = { sub: user.sub, auth_time: nowSeconds(), amr: [...config.passwordAmr], sid: randomToken(16), ixn: interaction.jti };
-  await startSession(c, session);
+  if (!(await startSession(c, session))) {
+    throw new OAuthError("access_denied", "this account cannot sign in; start again from the application", { page: true, status: 403 });
+  }
   return continueAuthorization(c, client, interaction, session);
 });

@@ -1,9 +1,13 @@
-// The SSO session: a signed cookie (HttpOnly, SameSite=Lax, Secure on https) so a second authorization is silent.
+// The SSO session: a signed cookie (HttpOnly, SameSite=Lax, Secure on https) naming a server-side session in the
+// user's Account (src/durable/account.ts), so a second authorization is silent and the session can be ended on the
+// server. The cookie's signed claims (sub, auth_time, amr, sid) need no round trip to read; whether the session
+// is still live is the Account's word.
 import type { Context } from "hono";
 import { readCookie, writeCookie } from "./cookies";
 import * as v from "valibot";
 import { config } from "../config";
 import type { AppEnv } from "../env";
+import { objects } from "../storage";
 import { signInternal, verifyInternal } from "./mac";
 
 export const SESSION_COOKIE = "eo_session";
@@ -27,7 +31,12 @@ export async function readSession(c: Context<AppEnv>): Promise<Session | null> {
   return parsed.success ? parsed.output : null;
 }
 
-export async function startSession(c: Context<AppEnv>, session: Session): Promise<void> {
-  const token = await signInternal(c.env, TYP, { ...session }, config.lifetimes.session);
-  writeCookie(c, SESSION_COOKIE, token, config.lifetimes.session);
+/** Records the session in the user's Account, then sets the cookie; false when the Account refuses it. */
+export async function startSession(c: Context<AppEnv>, session: Session): Promise<boolean> {
+  const lifetime = config.lifetimes.session;
+  const record = { v: 1 as const, authTime: session.auth_time, amr: session.amr, exp: session.auth_time + lifetime };
+  if (!(await objects.account(c.env, session.sub).startSession(session.sid, record))) return false;
+  const token = await signInternal(c.env, TYP, { ...session }, lifetime);
+  writeCookie(c, SESSION_COOKIE, token, lifetime);
+  return true;
 }

@@ -1,29 +1,37 @@
-// Access tokens in two formats, chosen per client: by value (RFC 9068 JWT) or by reference (an opaque
-// `<grant-id>.<secret>` handle whose state lives in the Grant object). A JWT's jti starts with the grant id,
-// so our own endpoints can ask the Grant object whether it was revoked.
-import { decodeProtectedHeader, jwtVerify } from "jose";
+// Access tokens in two formats, chosen per client: by value (RFC 9068 JWT) or by reference (opaque). Where their
+// state lives depends on whether a user is involved:
+// - a grant with a user (code, password): JWT jti `<grant-id>.<random>`, opaque `<grant-id>.<secret>`; the
+//   Grant object says whether the token or its grant was revoked;
+// - client_credentials: the JWT is stateless (jti without a grant id; its client's ClientState only records a
+//   revocation), and an opaque token `cc_<shard-id>.<secret>` lives in one of the client's ClientState shards.
+import { decodeProtectedHeader, jwtVerify, type JWTPayload } from "jose";
+import { findClient } from "../clients/registry";
 import type { Client } from "../clients/schema";
 import { nowSeconds } from "../clock";
-import { config } from "../config";
-import type { GrantView, TokenInfo } from "../durable/grant-state";
+import { config, type SigningAlgorithm } from "../config";
+import type { GrantView } from "../durable/grant-state";
 import type { Env } from "../env";
 import { randomToken } from "../lib/crypto";
 import { ownKeyResolver } from "../keys/store";
+import { objects } from "../storage";
 import { hashSecret, parseHandle } from "./grant-token";
 import { signJwt } from "./sign";
 import { grantSubject } from "./subject";
 
 export const ACCESS_TOKEN_TYP = "at+jwt";
+/** Opaque client_credentials tokens: `cc_<ClientState shard id>.<secret>`. */
+const CLIENT_OPAQUE = /^cc_([0-9a-f]{64})\.([A-Za-z0-9_-]{43})$/;
 
 export interface JwtAccessTokenInput {
-  grantId: string;
-  grant: GrantView;
+  /** The Grant object of a grant with a user; undefined for client_credentials (nothing stored). */
+  grantId: string | undefined;
   clientId: string;
-  /** The sub the client sees (public or pairwise, src/tokens/subject.ts). */
+  /** The sub the client sees (public or pairwise, src/tokens/subject.ts); the client_id for its own tokens. */
   subject: string;
   scope: string[];
   iat: number;
   exp: number;
+  authTime: number | undefined;
   /** RFC 8707 requested audience; otherwise derived from the scope. */
   audience?: string[] | undefined;
 }
@@ -39,23 +47,46 @@ export function oneOrMany(audience: string[]): string | string[] {
   return audience.length === 1 && audience[0] !== undefined ? audience[0] : audience;
 }
 
+/** The deployment's access-token algorithm, unless an API in the audience asks for another (config.resourceServers). */
+export function accessTokenAlg(audience: string | string[]): SigningAlgorithm {
+  const auds = Array.isArray(audience) ? audience : [audience];
+  const override = config.resourceServers.find((rs) => rs.accessTokenSigningAlg && auds.includes(rs.audience));
+  return override?.accessTokenSigningAlg ?? config.accessTokenSigningAlg;
+}
+
+/** Every algorithm an access token may be signed with, so their keys can be loaded before a code is spent. */
+export function accessTokenAlgs(): SigningAlgorithm[] {
+  const overrides = config.resourceServers.flatMap((rs) => (rs.accessTokenSigningAlg ? [rs.accessTokenSigningAlg] : []));
+  return [...new Set([config.accessTokenSigningAlg, ...overrides])];
+}
+
 export async function signJwtAccessToken(env: Env, input: JwtAccessTokenInput): Promise<string> {
-  return signJwt(env, config.accessTokenSigningAlg, ACCESS_TOKEN_TYP, {
+  const aud = input.audience ? oneOrMany(input.audience) : audienceFor(env.ISSUER, input.scope);
+  const random = randomToken(16);
+  return signJwt(env, accessTokenAlg(aud), ACCESS_TOKEN_TYP, {
     iss: env.ISSUER,
     sub: input.subject,
-    aud: input.audience ? oneOrMany(input.audience) : audienceFor(env.ISSUER, input.scope),
+    aud,
     iat: input.iat,
     exp: input.exp,
-    jti: `${input.grantId}.${randomToken(16)}`,
+    jti: input.grantId === undefined ? random : `${input.grantId}.${random}`,
     client_id: input.clientId,
     scope: input.scope.join(" "),
-    ...(input.grant.authTime === undefined ? {} : { auth_time: input.grant.authTime }),
+    ...(input.authTime === undefined ? {} : { auth_time: input.authTime }),
   });
+}
+
+/** A new opaque client_credentials token: its value, and the shard that keeps its hash. */
+export function mintClientOpaque(env: Env, clientId: string): { value: string; secret: string; shard: number } {
+  const shard = crypto.getRandomValues(new Uint32Array(1))[0] ?? 0;
+  const index = shard % config.clientStateShards;
+  const secret = randomToken();
+  return { value: `cc_${objects.clientShardId(env, clientId, index).toString()}.${secret}`, secret, shard: index };
 }
 
 /** What an access token, of either format, stands for right now. */
 export interface ActiveAccessToken {
-  format: "jwt" | "opaque";
+  /** The grant (for client_credentials: the client acting for itself, sub = client_id). */
   grant: GrantView;
   /** The client the token was issued to, and the sub that client sees (grant.sub is the local sub). */
   client: Client;
@@ -64,14 +95,12 @@ export interface ActiveAccessToken {
   iat: number | undefined;
   exp: number;
   aud: string | string[];
-  /** For a JWT: its jti; for an opaque token: its handle hash. */
-  reference: string;
-  grantId: DurableObjectId;
 }
 
-/** Resolves an access token (signature, typ, iss, exp, then the Grant object's word), or null when inactive. */
+/** Resolves an access token (signature, typ, iss, exp, then the word of the object that keeps its state). */
 export async function resolveAccessToken(env: Env, token: string): Promise<ActiveAccessToken | null> {
-  return looksLikeJwt(token) ? resolveJwt(env, token) : resolveOpaque(env, token);
+  if (looksLikeJwt(token)) return resolveJwt(env, token);
+  return CLIENT_OPAQUE.test(token) ? resolveClientOpaque(env, token) : resolveGrantOpaque(env, token);
 }
 
 export function looksLikeJwt(token: string): boolean {
@@ -84,67 +113,97 @@ export function looksLikeJwt(token: string): boolean {
   }
 }
 
-async function resolveJwt(env: Env, token: string): Promise<ActiveAccessToken | null> {
-  let payload;
+/**
+ * RFC 9068 §4: validate typ, iss, signature and exp (unless `anyExpiry`: revoking an expired token is harmless).
+ * The one option set for our own access tokens.
+ */
+export async function verifyOwnAccessToken(env: Env, token: string, anyExpiry = false): Promise<JWTPayload | null> {
   try {
-    // RFC 9068 §4: validate typ, iss, signature and exp.
-    ({ payload } = await jwtVerify(token, await ownKeyResolver(env), {
+    const { payload } = await jwtVerify(token, await ownKeyResolver(env), {
       issuer: env.ISSUER,
       typ: ACCESS_TOKEN_TYP,
       algorithms: [...config.signingAlgorithms],
       currentDate: new Date(nowSeconds() * 1000),
-      requiredClaims: ["jti", "exp", "sub", "aud"],
-    }));
+      requiredClaims: ["jti", "exp", "sub", "aud", "client_id"],
+      ...(anyExpiry ? { clockTolerance: Number.MAX_SAFE_INTEGER } : {}),
+    });
+    return payload;
   } catch {
     return null;
   }
-  const jti = String(payload.jti);
-  const grantId = grantIdFrom(env, jti.split(".")[0] ?? "");
-  if (!grantId || typeof payload.scope !== "string" || payload.exp === undefined || payload.aud === undefined) return null;
-  const grant = await env.GRANT.get(grantId).jwtGrant(jti);
-  if (!grant) return null;
-  const issuedTo = await grantSubject(env, grant);
-  if (!issuedTo || issuedTo.subject !== payload.sub) return null;
-  return {
-    format: "jwt",
-    grant,
-    ...issuedTo,
-    scope: payload.scope.split(" "),
-    iat: payload.iat,
-    exp: payload.exp,
-    aud: payload.aud,
-    reference: jti,
-    grantId,
-  };
 }
 
-async function resolveOpaque(env: Env, token: string): Promise<ActiveAccessToken | null> {
+/** The Grant object a jti names (`<grant-id>.<random>`), or null for a client's own (stateless) token. */
+export function grantOfJti(env: Env, jti: string): DurableObjectId | null {
+  const [head, rest] = jti.split(".");
+  return head !== undefined && rest !== undefined ? objects.grantIdFromHex(env, head) : null;
+}
+
+async function resolveJwt(env: Env, token: string): Promise<ActiveAccessToken | null> {
+  const payload = await verifyOwnAccessToken(env, token);
+  const { jti, sub, exp, aud, iat, client_id: clientId } = payload ?? {};
+  const scope = payload?.scope;
+  if (typeof jti !== "string" || typeof clientId !== "string" || typeof scope !== "string" || !sub || !exp || !aud) return null;
+  const grantId = grantOfJti(env, jti);
+  const claims = { scope: scope.split(" "), iat, exp, aud };
+  if (!grantId) {
+    // A client_credentials token: its ClientState records revocations (and the client's deletion).
+    if (iat === undefined || !(await objects.clientState(env, clientId).jwtActive(jti, iat))) return null;
+    return clientOwnToken(env, clientId, claims);
+  }
+  const grant = await objects.grant(env, grantId).jwtGrant(jti);
+  if (!grant) return null;
+  const issuedTo = await grantSubject(env, grant);
+  if (!issuedTo || issuedTo.subject !== sub) return null;
+  return { grant, ...issuedTo, ...claims };
+}
+
+async function resolveGrantOpaque(env: Env, token: string): Promise<ActiveAccessToken | null> {
   const handle = parseHandle(env, token);
   if (!handle) return null;
-  const hash = await hashSecret(handle.secret);
-  const info: TokenInfo | null = await env.GRANT.get(handle.id).lookupHandle(hash);
+  const info = await objects.grant(env, handle.id).lookupHandle(await hashSecret(handle.secret));
   if (!info || info.kind !== "access_token") return null;
   const issuedTo = await grantSubject(env, info.grant);
   if (!issuedTo) return null;
-  return {
-    format: "opaque",
-    grant: info.grant,
-    ...issuedTo,
-    scope: info.scope,
-    iat: info.iat,
-    exp: info.exp,
-    aud: info.aud ? oneOrMany(info.aud) : audienceFor(env.ISSUER, info.scope),
-    reference: hash,
-    grantId: handle.id,
-  };
+  const aud = info.aud ? oneOrMany(info.aud) : audienceFor(env.ISSUER, info.scope);
+  return { grant: info.grant, ...issuedTo, scope: info.scope, iat: info.iat, exp: info.exp, aud };
 }
 
-/** The Grant object id of a jti's first part, or null when it is not one. */
-export function grantIdFrom(env: Env, hex: string): DurableObjectId | null {
-  if (!/^[0-9a-f]{64}$/.test(hex)) return null;
-  try {
-    return env.GRANT.idFromString(hex);
-  } catch {
-    return null;
+async function resolveClientOpaque(env: Env, token: string): Promise<ActiveAccessToken | null> {
+  const match = CLIENT_OPAQUE.exec(token);
+  const shard = match?.[1] ? objects.clientShardFromHex(env, match[1]) : null;
+  if (!match?.[2] || !shard) return null;
+  const info = await shard.lookupOpaque(await hashSecret(match[2]));
+  if (!info) return null;
+  const aud = info.aud ? oneOrMany(info.aud) : audienceFor(env.ISSUER, info.scope);
+  return clientOwnToken(env, info.clientId, { scope: info.scope, iat: info.iat, exp: info.exp, aud });
+}
+
+/** A token the client holds for itself (RFC 9068 §2.2: sub is the client_id), if the client still exists. */
+async function clientOwnToken(
+  env: Env,
+  clientId: string,
+  claims: Pick<ActiveAccessToken, "scope" | "iat" | "exp" | "aud">,
+): Promise<ActiveAccessToken | null> {
+  const client = await findClient(env, clientId);
+  if (!client) return null;
+  return { grant: { clientId, sub: clientId, scope: claims.scope }, client, subject: clientId, ...claims };
+}
+
+/** RFC 7009: revoke an access token of the client_credentials grant; null when the token is not one. */
+export async function revokeClientToken(env: Env, token: string, clientId: string): Promise<"revoked" | "not_found" | "wrong_client" | null> {
+  const match = CLIENT_OPAQUE.exec(token);
+  if (match?.[1] && match[2]) {
+    const shard = objects.clientShardFromHex(env, match[1]);
+    return shard ? shard.revokeOpaque(await hashSecret(match[2]), clientId) : "not_found";
   }
+  if (!looksLikeJwt(token)) return null;
+  const payload = await verifyOwnAccessToken(env, token, true);
+  const { jti, exp, client_id: owner } = payload ?? {};
+  if (typeof jti !== "string" || grantOfJti(env, jti)) return null;
+  if (typeof owner !== "string" || exp === undefined) return "not_found";
+  // RFC 7009 §2.1: the server "verifies whether the token was issued to the client making the revocation request".
+  if (owner !== clientId) return "wrong_client";
+  await objects.clientState(env, owner).revokeJwt(jti, exp);
+  return "revoked";
 }

@@ -55,6 +55,8 @@ async function idTokenClaims(
     at_hash: await halfHash(alg, accessToken),
     ...(grant.amr === undefined ? {} : { amr: grant.amr }),
     ...(grant.acr === undefined ? {} : { acr: grant.acr }),
+    // OIDC Back-Channel Logout 1.0 §2.1 / Front-Channel Logout §3: sid names the browser session the grant came from.
+    ...(grant.sid === undefined ? {} : { sid: grant.sid }),
   };
 }
 

@@ -8,12 +8,11 @@ import type { Env } from "../env";
 import type { TokenResponse } from "../grants/types";
 import { randomToken } from "../lib/crypto";
 import { findUserBySub } from "../users/store";
-import { signJwtAccessToken } from "./access-token";
+import { accessTokenAlgs, signJwtAccessToken } from "./access-token";
 import { customClaims, needsUserForCustomClaims, pickClaims, requestedClaimNames } from "./claims";
 import { hashSecret } from "./grant-token";
 import { issueIdToken } from "./id-token";
 import { recoverClientSecret } from "../clients/secrets";
-import { config } from "../config";
 import { signsWithProviderKey } from "../keys/algorithms";
 import { clientEncryptionKey } from "../keys/client-keys";
 import { signingKey } from "../keys/store";
@@ -38,7 +37,7 @@ export async function readyToIssue(env: Env, client: Client): Promise<void> {
   const encryption = idTokenEncryption(client);
   if (client.subject_type === "pairwise") sectorIdentifier(client);
   await Promise.all([
-    client.access_token_format === "jwt" ? signingKey(env, config.accessTokenSigningAlg) : undefined,
+    ...(client.access_token_format === "jwt" ? accessTokenAlgs().map((alg) => signingKey(env, alg)) : []),
     signsWithProviderKey(idTokenAlg) ? signingKey(env, idTokenAlg) : requireSecret(env, client),
     encryption ? clientEncryptionKey(client, encryption.alg) : undefined,
   ]);
@@ -113,12 +112,12 @@ export async function tokenResponse(
     ? `${grantId.toString()}.${prepared.opaqueSecret}`
     : await signJwtAccessToken(env, {
         grantId: grantId.toString(),
-        grant,
         clientId: client.client_id,
         subject,
         scope,
         iat: prepared.iat,
         exp: issuance.accessTokenExpiresAt,
+        authTime: grant.authTime,
         audience: issuance.audience,
       });
   const response: TokenResponse = {

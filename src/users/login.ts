@@ -2,6 +2,7 @@
 // Durable Object), so failed attempts from either count together; checked against the configured backend
 // (the KV user store, or the external authentication URL when USER_BACKEND is "url").
 import type { Env } from "../env";
+import { objects } from "../storage";
 import { OAuthError } from "../errors";
 import { authenticateExternally } from "./external";
 import { checkCredentials, type User } from "./store";
@@ -9,7 +10,7 @@ import { checkCredentials, type User } from "./store";
 export type LoginResult = { ok: true; user: User } | { ok: false; throttled: boolean };
 
 export async function passwordLogin(env: Env, username: string, password: string): Promise<LoginResult> {
-  const limiter = env.LIMITER.get(env.LIMITER.idFromName(`login:${username.toLowerCase()}`));
+  const limiter = objects.loginLimiter(env, username);
   // The attempt counts as a failure until it succeeds, so parallel guesses are throttled too.
   if (!(await limiter.attempt()).allowed) return { ok: false, throttled: true };
   const user = await authenticate(env, username, password);

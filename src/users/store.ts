@@ -1,7 +1,9 @@
-// The built-in user store (KV USERS). Layout: `user:<sub>` holds the record, `login:<username>` maps to the sub,
-// `consent:<sub>:<client_id>` remembers granted scopes. Userinfo, the hot path, needs one read by sub.
+// The built-in user store (KV USERS, keys in src/storage.ts): the user record by sub, and username -> sub.
+// Userinfo, the hot path, needs one read by sub. What is user-wide and must be strongly consistent (sessions,
+// consents, grants) lives in the user's Account object; deleting a user ends all of it there.
 import * as v from "valibot";
 import type { Env } from "../env";
+import { kv, objects } from "../storage";
 import { hashPassword, PasswordHash, verifyPassword } from "./password";
 
 let decoyHash: Promise<PasswordHash> | undefined;
@@ -20,14 +22,8 @@ export const UserRecord = v.object({
 });
 export type User = v.InferOutput<typeof UserRecord>;
 
-const ConsentRecord = v.object({ v: v.literal(1), scopes: v.array(v.string()) });
-
-export const userKey = (sub: string) => `user:${sub}`;
-export const loginKey = (username: string) => `login:${username.toLowerCase()}`;
-const consentKey = (sub: string, clientId: string) => `consent:${sub}:${clientId}`;
-
 export async function findUserBySub(env: Env, sub: string): Promise<User | null> {
-  const raw = await env.USERS.get(userKey(sub), "json");
+  const raw = await env.USERS.get(kv.user(sub), "json");
   if (raw === null) return null;
   const parsed = v.safeParse(UserRecord, raw);
   if (!parsed.success) {
@@ -39,7 +35,7 @@ export async function findUserBySub(env: Env, sub: string): Promise<User | null>
 
 /** The user whose username and password match, or null. */
 export async function checkCredentials(env: Env, username: string, password: string): Promise<User | null> {
-  const sub = await env.USERS.get(loginKey(username));
+  const sub = await env.USERS.get(kv.login(username));
   const user = sub === null ? null : await findUserBySub(env, sub);
   // Spend the same PBKDF2 work for an unknown user, so timing does not reveal which usernames exist.
   const ok = await verifyPassword(password, user?.password ?? (await unknownUserHash()));
@@ -50,23 +46,19 @@ export type UserInput = v.InferInput<typeof UserRecord>;
 
 export async function saveUser(env: Env, input: UserInput): Promise<User> {
   const user = v.parse(UserRecord, input);
-  await env.USERS.put(userKey(user.sub), JSON.stringify(user));
-  await env.USERS.put(loginKey(user.username), user.sub);
+  await env.USERS.put(kv.user(user.sub), JSON.stringify(user));
+  await env.USERS.put(kv.login(user.username), user.sub);
   return user;
 }
 
+/** Deletes the user: every session ends and every grant is revoked first (the Account), then the record goes. */
 export async function deleteUser(env: Env, user: User): Promise<void> {
-  await env.USERS.delete(userKey(user.sub));
-  if ((await env.USERS.get(loginKey(user.username))) === user.sub) await env.USERS.delete(loginKey(user.username));
+  await objects.account(env, user.sub).revokeEverything(true);
+  await env.USERS.delete(kv.user(user.sub));
+  if ((await env.USERS.get(kv.login(user.username))) === user.sub) await env.USERS.delete(kv.login(user.username));
 }
 
-export async function consentedScopes(env: Env, sub: string, clientId: string): Promise<Set<string>> {
-  const raw = await env.USERS.get(consentKey(sub, clientId), "json");
-  const parsed = v.safeParse(ConsentRecord, raw);
-  return new Set(parsed.success ? parsed.output.scopes : []);
-}
-
-export async function rememberConsent(env: Env, sub: string, clientId: string, scopes: Iterable<string>): Promise<void> {
-  const merged = new Set([...(await consentedScopes(env, sub, clientId)), ...scopes]);
-  await env.USERS.put(consentKey(sub, clientId), JSON.stringify({ v: 1, scopes: [...merged] }));
+/** A username is taken when it maps to a sub. */
+export async function usernameTaken(env: Env, username: string): Promise<boolean> {
+  return (await env.USERS.get(kv.login(username))) !== null;
 }

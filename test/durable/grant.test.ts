@@ -5,13 +5,15 @@ import type { Grant } from "../../src/durable/grant";
 import { Browser, codeFor, redeem } from "../helpers";
 
 describe("Grant Durable Object", () => {
-  it("stores only hashes of the code, never the code itself", async () => {
+  it("stores nothing at /authorize, and only a hash of the code once it is redeemed", async () => {
     const code = await codeFor(new Browser());
-    const [id, secret] = code.split(".");
+    const [id, sealed] = code.split(".");
     const stub = env.GRANT.get(env.GRANT.idFromString(id ?? ""));
-    const stored = await runInDurableObject(stub, (_instance: Grant, state) => JSON.stringify(state.storage.kv.get("grant")));
-    expect(stored).toContain(`"hash"`);
-    expect(stored).not.toContain(secret);
+    const stored = () => runInDurableObject(stub, (_instance: Grant, state) => JSON.stringify(state.storage.kv.get("grant") ?? null));
+    expect(await stored()).toBe("null");
+    expect((await redeem(code)).status).toBe(200);
+    expect(await stored()).toContain(`"hash"`);
+    expect(await stored()).not.toContain(sealed);
   });
 
   it("its alarm deletes the state after the grant has expired, and not before", async () => {
@@ -19,6 +21,8 @@ describe("Grant Durable Object", () => {
     const [id] = code.split(".");
     const stub = env.GRANT.get(env.GRANT.idFromString(id ?? ""));
     expect((await redeem(code)).status).toBe(200);
+    // The first alarm announces the grant to its owners (the user's Account, the client's ClientState).
+    await runDurableObjectAlarm(stub);
     const alarmAt = await runInDurableObject(stub, (_i: Grant, state) => state.storage.getAlarm());
     expect(alarmAt).toBeGreaterThan(Date.now() + 3500 * 1000); // covers the access token's lifetime
     // Running the alarm early keeps the state (and re-arms).

@@ -44,7 +44,7 @@ describe("client_credentials", () => {
 
   it("a client configured for tokens by reference gets an opaque token, resolvable only by introspection", async () => {
     const body = await (await clientCredentials("demo-service-ref", "demo-service-secret", "weather")).json<Tokens>();
-    expect(body.access_token).toMatch(/^[0-9a-f]{64}\.[A-Za-z0-9_-]{43}$/);
+    expect(body.access_token).toMatch(/^cc_[0-9a-f]{64}\.[A-Za-z0-9_-]{43}$/);
     expect(body.expires_in).toBe(3600);
     const info = await (await introspect(body.access_token)).json<Record<string, unknown>>();
     expect(info).toMatchObject({ active: true, scope: "weather", client_id: "demo-service-ref", sub: "demo-service-ref", token_type: "Bearer", aud: "urn:edge-oidc:api:weather" });

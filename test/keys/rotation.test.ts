@@ -7,10 +7,10 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { saveClient } from "../../src/clients/registry";
 import { nowSeconds, setClockOffset } from "../../src/clock";
 import { config } from "../../src/config";
-import { keyManager } from "../../src/durable/key-manager";
+import { kv, objects } from "../../src/storage";
 import worker from "../../src/index";
 import { forgetKeySet } from "../../src/keys/store";
-import { KEYSET_KV_KEY, KeySet } from "../../src/keys/schema";
+import { KeySet } from "../../src/keys/schema";
 import { sha256Base64url } from "../../src/lib/crypto";
 import { Browser, ISSUER, clientCredentials, codeFor, isActive, redeem, type Tokens } from "../helpers";
 
@@ -19,8 +19,8 @@ const API = "urn:edge-oidc:api:weather";
 
 /** Each test starts from a fresh key set at the real time (storage is shared by the tests of this file). */
 async function resetKeys(): Promise<void> {
-  await runInDurableObject(keyManager(env), (_instance, state) => state.storage.deleteAll());
-  await env.KEYS.delete(KEYSET_KV_KEY);
+  await runInDurableObject(objects.keyManager(env), (_instance, state) => state.storage.deleteAll());
+  await env.KEYS.delete(kv.keySet);
   forgetKeySet();
 }
 
@@ -80,9 +80,10 @@ async function verifiesThroughJwks(token: string): Promise<boolean> {
   }
 }
 
-async function rs256Key(status: string) {
-  const keys = await keyManager(env).listKeys();
-  return keys.find((k) => k.alg === "RS256" && k.status === status);
+/** The key of the algorithm access tokens are signed with (ES256 by default). */
+async function accessTokenKey(status: string) {
+  const keys = await objects.keyManager(env).listKeys();
+  return keys.find((k) => k.alg === config.accessTokenSigningAlg && k.status === status);
 }
 
 /** The Worker's scheduled handler, as the cron trigger calls it. */
@@ -133,11 +134,11 @@ describe("rotation on demand", () => {
       const oldKid = kidOf(before);
       expect(oldKid).toBeTruthy();
 
-      const rotated = await keyManager(env).rotate();
+      const rotated = await objects.keyManager(env).rotate();
       expect(rotated.keys).toHaveLength(2 * config.signingAlgorithms.length);
-      const next = await rs256Key("next");
-      const old = await rs256Key("active");
-      if (!next || !old?.deleteAfter) throw new Error("no next or retiring RS256 key");
+      const next = await accessTokenKey("next");
+      const old = await accessTokenKey("active");
+      if (!next || !old?.deleteAfter) throw new Error("no next or retiring access-token key");
       expect(old.kid).toBe(oldKid);
       expect(next.activatesAt - next.publishedAt).toBe(ACTIVATION);
       expect(old.retiresAt).toBe(next.activatesAt);
@@ -157,7 +158,7 @@ describe("rotation on demand", () => {
       // From activation on, the new key signs; what the old one signed still verifies.
       clockAt(next.activatesAt);
       expect(kidOf(await serviceToken())).toBe(next.kid);
-      expect((await rs256Key("retired"))?.kid).toBe(oldKid);
+      expect((await accessTokenKey("retired"))?.kid).toBe(oldKid);
       expect(await verifiesThroughJwks(before)).toBe(true);
       expect(await verifiesThroughJwks(lastOld)).toBe(true);
 
@@ -179,9 +180,9 @@ describe("rotation on demand", () => {
 
   it("the provider's own endpoints accept tokens of the retired key (userinfo, introspection)", async () => {
     try {
-      await keyManager(env).rotate();
-      const next = await rs256Key("next");
-      if (!next) throw new Error("no next RS256 key");
+      await objects.keyManager(env).rotate();
+      const next = await accessTokenKey("next");
+      if (!next) throw new Error("no next access-token key");
       clockAt(next.activatesAt - 30);
       const tokens = await (await redeem(await codeFor(new Browser()))).json<Tokens>();
       const oldKid = kidOf(tokens.access_token);
@@ -197,20 +198,20 @@ describe("rotation on demand", () => {
   });
 
   it("a second rotation while one is in progress does not pile up keys", async () => {
-    const first = await keyManager(env).rotate();
-    const second = await keyManager(env).rotate();
+    const first = await objects.keyManager(env).rotate();
+    const second = await objects.keyManager(env).rotate();
     expect(second.keys.map((k) => k.kid).sort()).toEqual(first.keys.map((k) => k.kid).sort());
   });
 
   it("lists public information only, and keeps private keys encrypted at rest", async () => {
-    await keyManager(env).rotate();
-    const listed = await keyManager(env).listKeys();
+    await objects.keyManager(env).rotate();
+    const listed = await objects.keyManager(env).listKeys();
     expect(listed).toHaveLength(2 * config.signingAlgorithms.length);
     for (const key of listed) {
       expect(Object.keys(key).sort()).toEqual(["activatesAt", "alg", "deleteAfter", "kid", "publishedAt", "retiresAt", "status"]);
     }
     expect(listed.filter((k) => k.status === "next")).toHaveLength(config.signingAlgorithms.length);
-    const raw = (await env.KEYS.get(KEYSET_KV_KEY)) ?? "";
+    const raw = (await env.KEYS.get(kv.keySet)) ?? "";
     expect(raw).not.toMatch(/"d":/);
     const stored = v.parse(KeySet, JSON.parse(raw));
     for (const key of stored.keys) expect(key.encryptedPrivateJwk.split(".")).toHaveLength(5);
@@ -220,34 +221,34 @@ describe("rotation on demand", () => {
 describe("rotation on the cron schedule", () => {
   it("rotates when a key has signed for rotateEvery, not before, and removes retired keys after retention", async () => {
     try {
-      const initial = await keyManager(env).listKeys();
+      const initial = await objects.keyManager(env).listKeys();
       expect(initial).toHaveLength(config.signingAlgorithms.length);
       const since = Math.max(...initial.map((k) => k.activatesAt));
 
       await runCron();
       clockAt(since + config.keys.rotateEverySeconds - 5);
       await runCron();
-      expect(await keyManager(env).listKeys()).toEqual(initial);
+      expect(await objects.keyManager(env).listKeys()).toEqual(initial);
 
       clockAt(since + config.keys.rotateEverySeconds);
       await runCron();
-      const rotated = await keyManager(env).listKeys();
+      const rotated = await objects.keyManager(env).listKeys();
       expect(rotated.filter((k) => k.status === "next")).toHaveLength(initial.length);
       expect(rotated.filter((k) => k.status === "active").map((k) => k.kid).sort()).toEqual(initial.map((k) => k.kid).sort());
 
       // The next day's run changes nothing: the rotation is in progress.
       clockAt(since + config.keys.rotateEverySeconds + 600);
       await runCron();
-      expect(await keyManager(env).listKeys()).toEqual(rotated);
+      expect(await objects.keyManager(env).listKeys()).toEqual(rotated);
 
       const deleteAfter = Math.max(...rotated.map((k) => k.deleteAfter ?? 0));
       clockAt(deleteAfter - 5);
       await runCron();
-      expect(await keyManager(env).listKeys()).toHaveLength(2 * initial.length);
+      expect(await objects.keyManager(env).listKeys()).toHaveLength(2 * initial.length);
 
       clockAt(deleteAfter);
       await runCron();
-      const after = await keyManager(env).listKeys();
+      const after = await objects.keyManager(env).listKeys();
       expect(after).toHaveLength(initial.length);
       expect(after.every((k) => k.status === "active")).toBe(true);
       const initialKids = new Set(initial.map((k) => k.kid));

@@ -48,7 +48,7 @@ describe("verifier against the provider (service binding)", () => {
 
   it("an opaque token (demo-service-ref) is introspected, cached, and refused once revoked and the cache runs out", async () => {
     const token = await clientCredentials("demo-service-ref", "demo-service-secret", "weather");
-    expect(token).toMatch(/^[0-9a-f]{64}\.[A-Za-z0-9_-]{43}$/);
+    expect(token).toMatch(/^cc_[0-9a-f]{64}\.[A-Za-z0-9_-]{43}$/);
     await expect(verifyAccessToken(token, weather)).resolves.toMatchObject({
       format: "opaque",
       client_id: "demo-service-ref",

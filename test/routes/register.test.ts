@@ -1,7 +1,7 @@
 import { SELF, env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { findClient, saveClient } from "../../src/clients/registry";
-import { clientKey } from "../../src/clients/schema";
+import { kv } from "../../src/storage";
 import { ISSUER, basic, expectOAuthError, tokenRequest } from "../helpers";
 import { assertion, clientCredentialsWith, hmacKey, keyPair } from "../clients/assertions";
 
@@ -75,7 +75,7 @@ describe("dynamic client registration (RFC 7591)", () => {
 
   it("stores only hashes of the client secret and of the registration access token", async () => {
     const body = await registered(webApp);
-    const stored = (await env.CLIENTS.get(clientKey(body.client_id))) ?? "";
+    const stored = (await env.CLIENTS.get(kv.client(body.client_id))) ?? "";
     expect(stored).toContain("registration_access_token_hash");
     expect(stored).not.toContain(body.registration_access_token);
     expect(stored).not.toContain(body.client_secret ?? "missing");
@@ -328,7 +328,7 @@ describe("client management (RFC 7592)", () => {
     const res = await manage(client, "DELETE", auth);
     expect(res.status).toBe(204);
     expect(res.headers.get("cache-control")).toBe("no-store");
-    expect(await env.CLIENTS.get(clientKey(client.client_id))).toBeNull();
+    expect(await env.CLIENTS.get(kv.client(client.client_id))).toBeNull();
     await expectOAuthError(await manage(client, "GET", auth), 401, "invalid_token");
     await expectOAuthError(await manage(client, "DELETE", auth), 401, "invalid_token");
     const after = await tokenRequest({ grant_type: "client_credentials" }, basic(client.client_id, client.client_secret ?? ""));

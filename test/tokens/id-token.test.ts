@@ -2,7 +2,7 @@ import { env } from "cloudflare:test";
 import { base64url, decodeProtectedHeader } from "jose";
 import { describe, expect, it } from "vitest";
 import type { SigningAlgorithm } from "../../src/config";
-import { KEYSET_KV_KEY } from "../../src/keys/schema";
+import { kv } from "../../src/storage";
 import { Browser, basic, codeFor, redeem, verifyWithJwks } from "../helpers";
 import { SECRET, registerClient } from "./fixtures";
 
@@ -28,7 +28,7 @@ describe("ID token signing algorithm per client", () => {
 describe("signing keys at rest", () => {
   it("stores private keys only encrypted", async () => {
     await codeFor(new Browser()); // make sure keys exist
-    const raw = await env.KEYS.get(KEYSET_KV_KEY);
+    const raw = await env.KEYS.get(kv.keySet);
     expect(raw).toBeTruthy();
     const stored = JSON.parse(raw ?? "{}") as { keys: { encryptedPrivateJwk: string; publicJwk: Record<string, unknown> }[] };
     for (const key of stored.keys) {

@@ -8,6 +8,7 @@ import { ClientRecord, type Client } from "../../clients/schema";
 import { issueClientSecret } from "../../clients/secrets";
 import type { AppEnv, Env } from "../../env";
 import { OAuthError, invalidRequest } from "../../errors";
+import { kv } from "../../storage";
 import { listRecords } from "./io";
 
 export const adminClients = new Hono<AppEnv>();
@@ -19,7 +20,7 @@ export function publicClient(client: Client) {
 }
 
 adminClients.get("/", async (c) => {
-  const clients = await listRecords(c.env.CLIENTS, "client:", ClientRecord);
+  const clients = await listRecords(c.env.CLIENTS, kv.clientPrefix, ClientRecord);
   return c.json({ clients: clients.map(publicClient) });
 });
 

@@ -4,7 +4,8 @@ import * as v from "valibot";
 import type { AppEnv, Env } from "../../env";
 import { OAuthError } from "../../errors";
 import { hashPassword } from "../../users/password";
-import { deleteUser, findUserBySub, loginKey, saveUser, UserRecord, type User } from "../../users/store";
+import { objects, kv } from "../../storage";
+import { deleteUser, findUserBySub, saveUser, usernameTaken, UserRecord, type User } from "../../users/store";
 import { jsonBody, listRecords } from "./io";
 
 export const adminUsers = new Hono<AppEnv>();
@@ -26,18 +27,21 @@ export function publicUser(user: User) {
 }
 
 adminUsers.get("/", async (c) => {
-  const users = await listRecords(c.env.USERS, "user:", UserRecord);
+  const users = await listRecords(c.env.USERS, kv.userPrefix, UserRecord);
   return c.json({ users: users.map(publicUser) });
 });
 
 adminUsers.post("/", async (c) => {
   const input = await jsonBody(c, CreateUser);
-  if ((await c.env.USERS.get(loginKey(input.username))) !== null) {
+  if (await usernameTaken(c.env, input.username)) {
     throw new OAuthError("invalid_request", "username already exists", { status: 409 });
   }
+  const sub = input.sub ?? crypto.randomUUID();
+  // A sub given again after a deletion: the Account accepts sessions again (the old grants stay revoked).
+  if (input.sub) await objects.account(c.env, sub).restore();
   const user = await saveUser(c.env, {
     v: 1,
-    sub: input.sub ?? crypto.randomUUID(),
+    sub,
     username: input.username,
     password: await hashPassword(input.password),
     claims: input.claims,
@@ -55,7 +59,16 @@ adminUsers.put("/:sub", async (c) => {
     ...(changes.password ? { password: await hashPassword(changes.password) } : {}),
     ...(changes.claims ? { claims: changes.claims } : {}),
   });
+  // A new password ends every session and revokes every grant (RFC 9700 §4.14.2: the authorization server may
+  // revoke refresh tokens on a security event such as a password change).
+  if (changes.password) await objects.account(c.env, user.sub).revokeEverything(false);
   return c.json(publicUser(updated));
+});
+
+/** Sign out everywhere: every session of the user ends and every grant is revoked, now. */
+adminUsers.post("/:sub/sign-out", async (c) => {
+  const user = await existingUser(c.env, c.req.param("sub"));
+  return c.json(await objects.account(c.env, user.sub).revokeEverything(false));
 });
 
 adminUsers.delete("/:sub", async (c) => {

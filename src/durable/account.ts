@@ -1,0 +1,129 @@
+// Account: one Durable Object per user (src/storage.ts), the strongly consistent place for what is user-wide:
+// - sessions: the SSO cookie names a session (`sid`); the session lives here, so it can be ended on the server;
+// - consents: which scopes and claims the user granted each client;
+// - grants: every Grant object issued for the user announces itself here, so that deleting the user, changing
+//   their password or signing them out everywhere revokes them all at once.
+// One call answers an authorization request with a session (is the session live, is consent on record), so the
+// code flow costs one round trip at /authorize and one at /token.
+import { DurableObject } from "cloudflare:workers";
+import * as v from "valibot";
+import { nowSeconds } from "../clock";
+import type { Env } from "../env";
+import { doKeys } from "../storage";
+import { alarmNoLaterThan, ownerAlarm, readRecord, revokeAllGrants, type GrantRef, type GrantRegistration } from "./revocation-queue";
+
+const keys = doKeys.account;
+
+const Meta = v.object({
+  v: v.literal(1),
+  /** Grants authenticated before this time are revoked (a password change, a sign-out everywhere, deletion). */
+  revokedBefore: v.number(),
+  /** The user was deleted: no new session or grant until the user is created again. */
+  deleted: v.boolean(),
+});
+type Meta = v.InferOutput<typeof Meta>;
+
+const SessionRecord = v.object({
+  v: v.literal(1),
+  authTime: v.number(),
+  amr: v.array(v.string()),
+  exp: v.number(),
+});
+export type SessionRecord = v.InferOutput<typeof SessionRecord>;
+
+const ConsentRecord = v.object({ v: v.literal(1), items: v.array(v.string()) });
+
+export interface AuthorizeInput {
+  sid: string;
+  clientId: string;
+  /** Consent items (scopes, claims) this request needs. */
+  items: string[];
+  /** Whether consent must be asked whatever is on record (prompt=consent), or is never needed (skip_consent). */
+  consent: "check" | "force" | "skip";
+}
+
+export type AuthorizeOutcome = "ok" | "login_required" | "consent_required";
+
+export class Account extends DurableObject<Env> {
+  /** A new browser session after a successful login; refused (false) while the user is deleted. */
+  async startSession(sid: string, session: SessionRecord): Promise<boolean> {
+    const meta = this.meta();
+    if (meta.deleted || session.authTime < meta.revokedBefore) return false;
+    this.ctx.storage.kv.put(keys.session(sid), session);
+    await alarmNoLaterThan(this.ctx.storage, session.exp * 1000);
+    return true;
+  }
+
+  /** Whether the session is live (not ended, not expired). */
+  async sessionLive(sid: string): Promise<boolean> {
+    return this.liveSession(sid) !== null;
+  }
+
+  /** One round trip for /authorize with a session: is it live, and is the needed consent on record. */
+  async authorize(input: AuthorizeInput): Promise<AuthorizeOutcome> {
+    if (!this.liveSession(input.sid)) return "login_required";
+    if (input.consent === "skip") return "ok";
+    if (input.consent === "force") return "consent_required";
+    const granted = new Set(this.consented(input.clientId));
+    return input.items.every((item) => granted.has(item)) ? "ok" : "consent_required";
+  }
+
+  /** The user allowed a client these items, in a live session; false when the session has ended. */
+  async consent(sid: string, clientId: string, items: string[]): Promise<boolean> {
+    if (!this.liveSession(sid)) return false;
+    const merged = [...new Set([...this.consented(clientId), ...items])];
+    this.ctx.storage.kv.put(keys.consent(clientId), { v: 1, items: merged });
+    return true;
+  }
+
+  /** A grant announces itself (its Grant object's alarm); answers whether it is already revoked. */
+  async registerGrant(grant: GrantRegistration): Promise<{ revoked: boolean }> {
+    const meta = this.meta();
+    // A grant authenticated before the last revocation, or whose browser session has ended since, is revoked.
+    const sessionEnded = grant.sid !== undefined && this.ctx.storage.kv.get(keys.session(grant.sid)) === undefined;
+    if (meta.deleted || grant.createdAt < meta.revokedBefore || sessionEnded) return { revoked: true };
+    this.ctx.storage.kv.put(keys.grant(grant.grantId), { v: 1, clientId: grant.clientId, sid: grant.sid, exp: grant.exp } satisfies GrantRef);
+    await alarmNoLaterThan(this.ctx.storage, grant.exp * 1000);
+    return { revoked: false };
+  }
+
+  /**
+   * Ends every session and revokes every grant, now: a password change, an admin "sign out everywhere", or
+   * (deleted) the user's deletion, which also forgets consents and refuses new sessions.
+   */
+  async revokeEverything(deleted: boolean): Promise<{ sessions: number; grants: number }> {
+    const storage = this.ctx.storage.kv;
+    storage.put(keys.meta, { v: 1, revokedBefore: nowSeconds(), deleted } satisfies Meta);
+    let sessions = 0;
+    for (const [key] of storage.list({ prefix: keys.sessionPrefix })) {
+      storage.delete(key);
+      sessions++;
+    }
+    if (deleted) for (const [key] of storage.list({ prefix: keys.consentPrefix })) storage.delete(key);
+    const grants = await revokeAllGrants(this.env, this.ctx.storage, keys.grantPrefix);
+    return { sessions, grants };
+  }
+
+  /** The user exists (again): sessions may start. Earlier grants stay revoked. */
+  async restore(): Promise<void> {
+    const meta = this.meta();
+    if (meta.deleted) this.ctx.storage.kv.put(keys.meta, { ...meta, deleted: false });
+  }
+
+  override async alarm(): Promise<void> {
+    await ownerAlarm(this.env, this.ctx.storage, keys.grantPrefix);
+  }
+
+  private liveSession(sid: string): SessionRecord | null {
+    const session = readRecord(this.ctx.storage, keys.session(sid), SessionRecord);
+    return session && nowSeconds() < session.exp && session.authTime >= this.meta().revokedBefore ? session : null;
+  }
+
+  private consented(clientId: string): string[] {
+    return readRecord(this.ctx.storage, keys.consent(clientId), ConsentRecord)?.items ?? [];
+  }
+
+  private meta(): Meta {
+    return readRecord(this.ctx.storage, keys.meta, Meta) ?? { v: 1, revokedBefore: 0, deleted: false };
+  }
+}

@@ -1,0 +1,87 @@
+// Every storage name in one place: the KV keys, each Durable Object class's id scheme, and the keys each object
+// keeps in its own storage. docs/storage-schema.md describes what each holds, its schema version, who writes it
+// and when it is deleted. Nothing else in src/ spells a key or an object name.
+import type { ClientState } from "./durable/client-state";
+import type { Env } from "./env";
+
+/** Keys of the three KV namespaces (read-mostly data, isolate-cached <= 60 s). */
+export const kv = {
+  /** CLIENTS: the client record (src/clients/schema.ts). */
+  client: (clientId: string) => `client:${clientId}`,
+  clientPrefix: "client:",
+  /** USERS: the user record (src/users/store.ts). */
+  user: (sub: string) => `user:${sub}`,
+  userPrefix: "user:",
+  /** USERS: username (case-folded) -> sub. */
+  login: (username: string) => `login:${username.toLowerCase()}`,
+  /** USERS: marks that the local demo data has been seeded (development only). */
+  demoSeedMarker: "seed:demo:v3",
+  /** KEYS: the signing key set (public JWKs, private JWKs encrypted at rest, schedule). */
+  keySet: "keyset",
+} as const;
+
+/** Keys inside each Durable Object's own (SQLite-backed) storage. */
+export const doKeys = {
+  grant: { state: "grant" },
+  keyManager: { keySet: "keyset" },
+  limiter: { attempts: "attempts" },
+  assertionReplay: { seen: "seen" },
+  account: {
+    meta: "meta",
+    session: (sid: string) => `session:${sid}`,
+    sessionPrefix: "session:",
+    consent: (clientId: string) => `consent:${clientId}`,
+    consentPrefix: "consent:",
+    grant: (grantId: string) => `grant:${grantId}`,
+    grantPrefix: "grant:",
+  },
+  clientState: {
+    meta: "meta",
+    revokedJti: (jti: string) => `jti:${jti}`,
+    revokedJtiPrefix: "jti:",
+    opaque: (hash: string) => `opaque:${hash}`,
+    opaquePrefix: "opaque:",
+    grant: (grantId: string) => `grant:${grantId}`,
+    grantPrefix: "grant:",
+  },
+} as const;
+
+/** How each Durable Object is addressed. */
+export const objects = {
+  /** Grant: one per authorization grant with a user, a random id carried inside its codes and tokens. */
+  newGrantId: (env: Env) => env.GRANT.newUniqueId(),
+  grant: (env: Env, id: DurableObjectId) => env.GRANT.get(id),
+  /** The Grant id of a 64-hex string taken from a token, or null when it is not one of ours. */
+  grantIdFromHex(env: Env, hex: string): DurableObjectId | null {
+    if (!/^[0-9a-f]{64}$/.test(hex)) return null;
+    try {
+      return env.GRANT.idFromString(hex);
+    } catch {
+      return null;
+    }
+  },
+  /** Account: one per user (by local sub): sessions, consents, the user's grants. */
+  account: (env: Env, sub: string) => env.ACCOUNT.get(env.ACCOUNT.idFromName(`user:${sub}`)),
+  /**
+   * ClientState: per client, `shards` objects. Shard 0 also holds revoked client_credentials JWTs, the client's
+   * grants and its deletion mark; opaque client_credentials tokens are spread over all shards.
+   */
+  clientShardId: (env: Env, clientId: string, shard: number) =>
+    env.CLIENT_STATE.idFromName(`client:${encodeURIComponent(clientId)}#${shard}`),
+  clientState: (env: Env, clientId: string, shard = 0) => env.CLIENT_STATE.get(objects.clientShardId(env, clientId, shard)),
+  clientShardFromHex(env: Env, hex: string): DurableObjectStub<ClientState> | null {
+    if (!/^[0-9a-f]{64}$/.test(hex)) return null;
+    try {
+      return env.CLIENT_STATE.get(env.CLIENT_STATE.idFromString(hex));
+    } catch {
+      return null;
+    }
+  },
+  /** Limiter: one per throttled username (case-folded). */
+  loginLimiter: (env: Env, username: string) => env.LIMITER.get(env.LIMITER.idFromName(`login:${username.toLowerCase()}`)),
+  /** KeyManager: the one owner of the signing key set. */
+  keyManager: (env: Env) => env.KEY_MANAGER.get(env.KEY_MANAGER.idFromName("keys")),
+  /** AssertionReplay: one per client assertion; encodeURIComponent escapes ':' so no two pairs collide. */
+  assertionReplay: (env: Env, clientId: string, jti: string) =>
+    env.ASSERTION_REPLAY.get(env.ASSERTION_REPLAY.idFromName(`${encodeURIComponent(clientId)}:${jti}`)),
+} as const;
