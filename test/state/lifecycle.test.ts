@@ -1,0 +1,217 @@
+// The state model (src/storage.ts): what ends many grants at once (a user deleted, a password changed, a sign-out
+// everywhere, a client deleted) ends them for every browser and every token, and client_credentials tokens cost
+// no storage until they are revoked.
+import { SELF, env, listDurableObjectIds, runDurableObjectAlarm } from "cloudflare:test";
+import { decodeJwt, decodeProtectedHeader } from "jose";
+import { describe, expect, it } from "vitest";
+import {
+  Browser,
+  DEMO_REDIRECT,
+  ISSUER,
+  authorize,
+  authorizeUrl,
+  basic,
+  clientCredentials,
+  expectOAuthError,
+  introspect,
+  isActive,
+  redeem,
+  refresh,
+  revoke,
+  tokenRequest,
+  type Tokens,
+} from "../helpers";
+
+const ADMIN = { authorization: "Bearer dev-admin-token", "content-type": "application/json" };
+
+function admin(path: string, method: string, body?: unknown): Promise<Response> {
+  return SELF.fetch(`${ISSUER}/admin${path}`, { method, headers: ADMIN, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+}
+
+interface TestUser {
+  sub: string;
+  username: string;
+  password: string;
+}
+
+async function newUser(): Promise<TestUser> {
+  const username = `user-${crypto.randomUUID()}`;
+  const password = "correct horse battery";
+  const res = await admin("/users", "POST", { username, password, claims: { name: "Test User" } });
+  expect(res.status).toBe(201);
+  return { sub: (await res.json<{ sub: string }>()).sub, username, password };
+}
+
+/** The grant's first alarm announces it to its user's Account and its client's ClientState. */
+async function announced(handle: string): Promise<void> {
+  await runDurableObjectAlarm(env.GRANT.get(env.GRANT.idFromString(handle.split(".")[0] ?? "")));
+}
+
+/** Signs `user` in on `browser` (consenting as needed) and redeems the code for `demo`. */
+async function signIn(browser: Browser, user: TestUser, options: Record<string, string> = {}): Promise<Tokens> {
+  const location = await authorize(browser, { scope: "openid profile offline_access", ...options }, user);
+  const code = location.searchParams.get("code");
+  if (!code) throw new Error(`no code: ${location}`);
+  const res = await redeem(code);
+  expect(res.status).toBe(200);
+  const tokens = await res.json<Tokens>();
+  await announced(tokens.refresh_token ?? "");
+  return tokens;
+}
+
+/** Everything a signed-out user's tokens and sessions must now refuse. */
+async function expectAllEnded(browser: Browser, tokens: Tokens): Promise<void> {
+  await expectOAuthError(await refresh(tokens.refresh_token ?? ""), 400, "invalid_grant");
+  const userinfo = await SELF.fetch(`${ISSUER}/userinfo`, { headers: { authorization: `Bearer ${tokens.access_token}` } });
+  expect(userinfo.status).toBe(401);
+  expect(userinfo.headers.get("www-authenticate")).toMatch(/^Bearer error="invalid_token"/);
+  expect(await isActive(tokens.access_token)).toBe(false);
+  expect(await isActive(tokens.refresh_token ?? "")).toBe(false);
+  // OIDC Core §3.1.2.6: no session, so prompt=none is login_required.
+  const silent = await browser.fetch(authorizeUrl({ prompt: "none" }));
+  expect(new URL(silent.headers.get("location") ?? "").searchParams.get("error")).toBe("login_required");
+}
+
+describe("user-wide revocation", () => {
+  it("deleting a user ends every session and revokes every grant, in every browser", async () => {
+    const user = await newUser();
+    const [laptop, phone] = [new Browser(), new Browser()];
+    const [first, second] = [await signIn(laptop, user), await signIn(phone, user)];
+    expect(await isActive(first.access_token)).toBe(true);
+    expect((await admin(`/users/${user.sub}`, "DELETE")).status).toBe(204);
+    await expectAllEnded(laptop, first);
+    await expectAllEnded(phone, second);
+  });
+
+  it("changing the password ends everything; the new password then signs in", async () => {
+    const user = await newUser();
+    const browser = new Browser();
+    const tokens = await signIn(browser, user);
+    expect((await admin(`/users/${user.sub}`, "PUT", { password: "a new long password" })).status).toBe(200);
+    await expectAllEnded(browser, tokens);
+    const again = await signIn(new Browser(), { ...user, password: "a new long password" });
+    expect((await refresh(again.refresh_token ?? "")).status).toBe(200);
+  });
+
+  it("sign out everywhere (admin API) ends every session and grant, and the user can sign in again", async () => {
+    const user = await newUser();
+    const browser = new Browser();
+    const tokens = await signIn(browser, user);
+    const res = await admin(`/users/${user.sub}/sign-out`, "POST");
+    expect(res.status).toBe(200);
+    expect(res.headers.get("cache-control")).toBe("no-store");
+    expect(await res.json()).toEqual({ sessions: 1, grants: 1 });
+    await expectAllEnded(browser, tokens);
+    expect((await signIn(browser, user)).access_token).toBeTruthy();
+  });
+
+  it("a code issued before the user was deleted and redeemed after yields a revoked grant", async () => {
+    const user = await newUser();
+    const location = await authorize(new Browser(), { scope: "openid offline_access" }, user);
+    expect((await admin(`/users/${user.sub}`, "DELETE")).status).toBe(204);
+    const tokens = await (await redeem(location.searchParams.get("code") ?? "")).json<Tokens>();
+    await announced(tokens.refresh_token ?? "");
+    await expectOAuthError(await refresh(tokens.refresh_token ?? ""), 400, "invalid_grant");
+    expect(await isActive(tokens.access_token)).toBe(false);
+  });
+
+  it("the password grant's grants are revoked too", async () => {
+    const user = await newUser();
+    const res = await tokenRequest(
+      { grant_type: "password", username: user.username, password: user.password, scope: "openid offline_access" },
+      basic("demo", "demo-secret"),
+    );
+    const tokens = await res.json<Tokens>();
+    await announced(tokens.refresh_token ?? "");
+    expect((await admin(`/users/${user.sub}/sign-out`, "POST")).status).toBe(200);
+    await expectOAuthError(await refresh(tokens.refresh_token ?? ""), 400, "invalid_grant");
+  });
+});
+
+describe("sessions", () => {
+  it("ID tokens carry sid: the same within one browser session, another in another session", async () => {
+    const user = await newUser();
+    const browser = new Browser();
+    const first = decodeJwt((await signIn(browser, user)).id_token ?? "");
+    const second = decodeJwt((await signIn(browser, user)).id_token ?? "");
+    const other = decodeJwt((await signIn(new Browser(), user)).id_token ?? "");
+    expect(typeof first.sid).toBe("string");
+    expect(second.sid).toBe(first.sid);
+    expect(other.sid).not.toBe(first.sid);
+    expect(other.sub).toBe(first.sub);
+  });
+});
+
+describe("client-wide revocation", () => {
+  const web = {
+    redirect_uris: [DEMO_REDIRECT],
+    grant_types: ["authorization_code", "refresh_token", "client_credentials"],
+    scope: "openid offline_access weather",
+    skip_consent: true,
+  };
+
+  async function createClient(clientId: string): Promise<string> {
+    const res = await admin("/clients", "POST", { ...web, client_id: clientId });
+    expect(res.status).toBe(201);
+    return (await res.json<{ client_secret: string }>()).client_secret;
+  }
+
+  it("deleting a client revokes its grants and tokens: a client re-created with the same id cannot use them", async () => {
+    const clientId = `app-${crypto.randomUUID()}`;
+    const secret = await createClient(clientId);
+    const auth = basic(clientId, secret);
+    const location = await authorize(new Browser(), { client_id: clientId, scope: "openid offline_access" });
+    const codeRes = await redeem(location.searchParams.get("code") ?? "", {}, auth);
+    const tokens = await codeRes.json<Tokens>();
+    await announced(tokens.refresh_token ?? "");
+    const own = (await (await clientCredentials(clientId, secret, "weather")).json<Tokens>()).access_token;
+    expect(await isActive(own, auth)).toBe(true);
+
+    expect((await admin(`/clients/${clientId}`, "DELETE")).status).toBe(204);
+    const again = basic(clientId, await createClient(clientId));
+    await expectOAuthError(await refresh(tokens.refresh_token ?? "", {}, again), 400, "invalid_grant");
+    expect(await isActive(tokens.access_token, again)).toBe(false);
+    expect(await isActive(own, again)).toBe(false);
+    // The weather API no longer accepts the client's token either.
+    expect((await (await introspect(own)).json<{ active: boolean }>()).active).toBe(false);
+  });
+});
+
+describe("client_credentials at the cost of a signature", () => {
+  it("issues ES256 JWTs without creating any Durable Object", async () => {
+    const before = { grants: (await listDurableObjectIds(env.GRANT)).length, clients: (await listDurableObjectIds(env.CLIENT_STATE)).length };
+    for (let i = 0; i < 5; i++) {
+      const tokens = await (await clientCredentials("demo-service", "demo-service-secret", "weather")).json<Tokens>();
+      expect(decodeProtectedHeader(tokens.access_token)).toMatchObject({ alg: "ES256", typ: "at+jwt" });
+    }
+    expect((await listDurableObjectIds(env.GRANT)).length).toBe(before.grants);
+    expect((await listDurableObjectIds(env.CLIENT_STATE)).length).toBe(before.clients);
+  });
+
+  it("a revoked JWT is inactive at introspection; the client's other tokens are not", async () => {
+    const auth = basic("demo-service", "demo-service-secret");
+    const token = async () => (await (await clientCredentials("demo-service", "demo-service-secret", "weather")).json<Tokens>()).access_token;
+    const [revoked, kept] = [await token(), await token()];
+    // RFC 7009 §2.1: another client may not revoke it.
+    await expectOAuthError(await revoke(revoked), 400, "unauthorized_client");
+    expect((await revoke(revoked, auth)).status).toBe(200);
+    expect(await isActive(revoked, auth)).toBe(false);
+    expect((await (await introspect(revoked)).json<{ active: boolean }>()).active).toBe(false);
+    expect(await isActive(kept, auth)).toBe(true);
+  });
+
+  it("an opaque token lives in a ClientState shard and is inactive once revoked", async () => {
+    const auth = basic("demo-service-ref", "demo-service-secret");
+    const token = (await (await clientCredentials("demo-service-ref", "demo-service-secret", "weather")).json<Tokens>()).access_token;
+    expect(await isActive(token, auth)).toBe(true);
+    await expectOAuthError(await revoke(token), 400, "unauthorized_client");
+    expect((await revoke(token, auth)).status).toBe(200);
+    expect(await isActive(token, auth)).toBe(false);
+  });
+
+  it("ID tokens stay RS256 (OIDC Core default) while access tokens are ES256", async () => {
+    const tokens = await signIn(new Browser(), await newUser());
+    expect(decodeProtectedHeader(tokens.id_token ?? "").alg).toBe("RS256");
+    expect(decodeProtectedHeader(tokens.access_token).alg).toBe("ES256");
+  });
+});
