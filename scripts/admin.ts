@@ -17,7 +17,8 @@ const USAGE = `usage: npm run admin -- [--url URL] [--token TOKEN] [--json] <com
   users get <sub>
   users create --username NAME --password PASSWORD [--sub SUB] [--claim name=value...]
   users update <sub> [--password PASSWORD] [--claim name=value...]
-  users delete <sub>
+  users delete <sub>                                       (ends every session, revokes every grant)
+  users sign-out <sub>                                     (sign out everywhere: the same, the user stays)
   keys list
   keys rotate`;
 
@@ -143,6 +144,8 @@ async function run(resource: string | undefined, action: string | undefined, id:
       });
     case "users delete":
       return call("DELETE", `/users/${enc(id, "sub")}`);
+    case "users sign-out":
+      return call("POST", `/users/${enc(id, "sub")}/sign-out`);
     case "keys list":
       return call("GET", "/keys");
     case "keys rotate":

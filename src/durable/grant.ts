@@ -77,6 +77,7 @@ export class Grant extends DurableObject<Env> {
 
   /** Refresh with rotation and reuse detection (RFC 6749 §6, RFC 9700 §4.14.2). */
   async refresh(input: RefreshInput): Promise<RefreshResult> {
+    await this.registered();
     const state = this.read();
     const family = state?.refresh;
     if (!state || !family) return fail("unknown refresh token");
@@ -118,6 +119,7 @@ export class Grant extends DurableObject<Env> {
 
   /** An opaque access token or the current refresh token, for introspection and userinfo. */
   async lookupHandle(hash: string): Promise<TokenInfo | null> {
+    await this.registered();
     const state = this.liveState();
     if (!state) return null;
     const now = nowSeconds();
@@ -134,6 +136,7 @@ export class Grant extends DurableObject<Env> {
 
   /** The grant behind a JWT access token, or null when it or the token was revoked or has expired. */
   async jwtGrant(jti: string): Promise<GrantView | null> {
+    await this.registered();
     const state = this.liveState();
     if (!state || state.revokedJti.includes(jti)) return null;
     return view(state);
@@ -208,6 +211,16 @@ export class Grant extends DurableObject<Env> {
       console.error("grant registration failed; retrying", err instanceof Error ? err.message : "unknown");
       return state;
     }
+  }
+
+  /**
+   * A grant is used before its alarm has announced it (a refresh, userinfo or introspection in the first
+   * milliseconds): announce it now, so a revocation by its owners can never be missed. What follows re-reads the
+   * state and runs synchronously, so the check-and-update stays one atomic step.
+   */
+  private async registered(): Promise<void> {
+    const state = this.read();
+    if (state?.unregistered && !state.revoked) await this.registerWithOwners(state);
   }
 
   private liveState(): GrantState | null {

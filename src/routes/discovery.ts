@@ -1,5 +1,5 @@
 // OpenID Connect Discovery 1.0 §3 and RFC 8414 §2: the provider's metadata. Cacheable.
-import { Hono } from "hono";
+import { Hono, type Context } from "hono";
 import { EncryptionAlg, EncryptionEnc } from "../clients/schema";
 import { assertionSigningAlgorithms, introspectionAuthMethods, tokenEndpointAuthMethods } from "../clients/auth-methods";
 import { allScopeClaims, config } from "../config";
@@ -55,12 +55,15 @@ export function metadata(env: Env) {
 // Never longer than a new signing key waits before it signs (config.keys).
 const CACHE = `public, max-age=${config.keys.jwksMaxAgeSeconds}`;
 
-discovery.get("/openid-configuration", (c) => {
-  c.header("Cache-Control", CACHE);
-  return c.json(metadata(c.env));
-});
+/** The document is the same for every request of an isolate (it depends on the issuer and config only). */
+let serialized: { issuer: string; body: string } | undefined;
 
-discovery.get("/oauth-authorization-server", (c) => {
-  c.header("Cache-Control", CACHE);
-  return c.json(metadata(c.env));
-});
+function metadataJson(env: Env): string {
+  if (serialized?.issuer !== env.ISSUER) serialized = { issuer: env.ISSUER, body: JSON.stringify(metadata(env)) };
+  return serialized.body;
+}
+
+const answer = (c: Context<AppEnv>) => c.body(metadataJson(c.env), 200, { "Cache-Control": CACHE, "Content-Type": "application/json" });
+
+discovery.get("/openid-configuration", answer);
+discovery.get("/oauth-authorization-server", answer);

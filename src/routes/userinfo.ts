@@ -5,7 +5,7 @@ import { Hono, type Context } from "hono";
 import type { AppEnv } from "../env";
 import { MissingBearerToken, OAuthError, invalidToken } from "../errors";
 import { bearerFromHeader } from "../lib/bearer";
-import { paramsFrom } from "../lib/params";
+import { bodyText, paramsFrom } from "../lib/params";
 import { resolveAccessToken } from "../tokens/access-token";
 import { pickClaims, requestedClaimNames, scopeClaimNames } from "../tokens/claims";
 import { userinfoResponse } from "../tokens/userinfo-response";
@@ -41,7 +41,7 @@ userinfo.on(["GET", "POST"], "/", async (c) => {
 async function bearerToken(c: Context<AppEnv>): Promise<string> {
   const fromHeader = bearerFromHeader(c.req.header("authorization"));
   const isForm = c.req.method === "POST" && (c.req.header("content-type") ?? "").startsWith("application/x-www-form-urlencoded");
-  const fromBody = isForm ? paramsFrom(new URLSearchParams(await c.req.text())).access_token : undefined;
+  const fromBody = isForm ? paramsFrom(new URLSearchParams(await bodyText(c))).access_token : undefined;
   if (fromHeader && fromBody) {
     // RFC 6750 §3.1: invalid_request, 400, with the Bearer challenge.
     throw new OAuthError("invalid_request", "the access token was sent in more than one way", {

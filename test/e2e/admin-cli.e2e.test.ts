@@ -59,6 +59,32 @@ describe("admin CLI", () => {
     expect(rotated).toHaveProperty("keys");
   });
 
+  it("users sign-out ends the user's grants at once (refresh, userinfo, introspection); users delete too", async () => {
+    const created: unknown = JSON.parse(await admin("--json", "users", "create", "--username", "signout-user", "--password", "signout-password-1"));
+    const { sub } = created as { sub: string };
+    const config = await client.discovery(new URL(issuer), "demo", undefined, client.ClientSecretBasic("demo-secret"), {
+      execute: [client.allowInsecureRequests],
+    });
+    const api = await client.discovery(new URL(issuer), "weather-api", undefined, client.ClientSecretBasic("weather-api-secret"), {
+      execute: [client.allowInsecureRequests],
+    });
+    const signIn = () =>
+      client.genericGrantRequest(config, "password", { username: "signout-user", password: "signout-password-1", scope: "openid offline_access" });
+    const expectEnded = async (tokens: client.TokenEndpointResponse) => {
+      await expect(client.refreshTokenGrant(config, tokens.refresh_token ?? "")).rejects.toMatchObject({ error: "invalid_grant" });
+      await expect(client.fetchUserInfo(config, tokens.access_token, client.skipSubjectCheck)).rejects.toBeTruthy();
+      expect((await client.tokenIntrospection(api, tokens.access_token)).active).toBe(false);
+    };
+
+    const first = await signIn();
+    expect(await admin("users", "sign-out", sub)).toMatch(/grants\s+1/);
+    await expectEnded(first);
+    const second = await client.refreshTokenGrant(config, (await signIn()).refresh_token ?? "");
+    expect(second.refresh_token).toBeTruthy();
+    await admin("users", "delete", sub);
+    await expectEnded(second);
+  });
+
   it("fails clearly with a wrong token", async () => {
     await expect(
       run(resolve(ROOT, "node_modules/.bin/tsx"), ["scripts/admin.ts", "--url", issuer, "--token", "wrong", "clients", "list"], { cwd: ROOT }),

@@ -63,7 +63,7 @@ describe("weather API end to end", () => {
 
   it("an opaque token (demo-service-ref) is introspected: 200; once revoked: 401", async () => {
     const used = await serviceToken("demo-service-ref", "demo-service-secret", "weather");
-    expect(used.token).toMatch(/^[0-9a-f]{64}\.[A-Za-z0-9_-]{43}$/);
+    expect(used.token).toMatch(/^cc_[0-9a-f]{64}\.[A-Za-z0-9_-]{43}$/);
     expect((await weather("/current?zipcode=10001", used.token)).status).toBe(200);
 
     const revoked = await serviceToken("demo-service-ref", "demo-service-secret", "weather");

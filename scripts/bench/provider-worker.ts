@@ -1,0 +1,192 @@
+// The provider as `npm run bench` serves it: the real app and Durable Object classes (src/index.ts), with two
+// additions that exist only here:
+//   - every KV and Durable Object call the Worker makes is counted (the driver reads /__bench/counters before and
+//     after a block, so round trips per request are counted, not estimated); calls one object makes to another
+//     are not the Worker's round trips and are not counted;
+//   - POST /__bench/loop runs one flow's real handler N times in a loop through app.fetch inside this isolate and
+//     times the block, and runs raw JWT signatures per algorithm for scale.
+// A resource server that asks for RS256 is added to the configuration, so RS256 client_credentials tokens can be
+// measured beside the ES256 default.
+import { SignJWT, generateKeyPair } from "jose";
+import { config } from "../../src/config";
+import type { Env } from "../../src/env";
+import { app } from "../../src/index";
+
+export { Account, AssertionReplay, ClientState, Grant, KeyManager, Limiter } from "../../src/index";
+
+const RS256_API = "urn:edge-oidc:api:bench-rs256";
+Reflect.set(config, "resourceServers", [...config.resourceServers, { audience: RS256_API, scopes: [], accessTokenSigningAlg: "RS256" }]);
+
+const counts = { kv: 0, do: 0 };
+const KV_BINDINGS = new Set(["CLIENTS", "KEYS", "USERS"]);
+const DO_BINDINGS = new Set(["GRANT", "ACCOUNT", "CLIENT_STATE", "LIMITER", "KEY_MANAGER", "ASSERTION_REPLAY"]);
+
+/** Counts each call of a method on `target`; `then` is left alone so the object is never mistaken for a promise. */
+function counting<T extends object>(target: T, counter: "kv" | "do"): T {
+  return new Proxy(target, {
+    get(obj, prop) {
+      const value: unknown = Reflect.get(obj, prop);
+      if (typeof value !== "function" || typeof prop !== "string" || prop === "then") return value;
+      return (...args: unknown[]) => {
+        counts[counter]++;
+        return Reflect.apply(value, obj, args);
+      };
+    },
+  });
+}
+
+/** A namespace whose stubs count their calls (idFromName and friends are not round trips). */
+function countingNamespace<T extends object>(namespace: T): T {
+  return new Proxy(namespace, {
+    get(obj, prop) {
+      const value: unknown = Reflect.get(obj, prop);
+      if (prop !== "get" || typeof value !== "function") return typeof value === "function" ? value.bind(obj) : value;
+      return (...args: unknown[]) => {
+        const stub: unknown = Reflect.apply(value, obj, args);
+        return typeof stub === "object" && stub !== null ? counting(stub, "do") : stub;
+      };
+    },
+  });
+}
+
+function countingEnv(env: Env): Env {
+  return new Proxy(env, {
+    get(obj, prop) {
+      const value: unknown = Reflect.get(obj, prop);
+      if (typeof prop !== "string" || typeof value !== "object" || value === null) return value;
+      if (KV_BINDINGS.has(prop)) return counting(value, "kv");
+      if (DO_BINDINGS.has(prop)) return countingNamespace(value);
+      return value;
+    },
+  });
+}
+
+interface LoopInput {
+  flow: string;
+  n: number;
+  issuer: string;
+  /** Session cookie for the code flow (the driver signed in over HTTP). */
+  cookie?: string;
+  refreshToken?: string;
+  accessToken?: string;
+  toRevoke?: string[];
+}
+
+const BASIC_SERVICE = `Basic ${btoa("demo-service:demo-service-secret")}`;
+const BASIC_DEMO = `Basic ${btoa("demo:demo-secret")}`;
+const REDIRECT = "http://localhost:3000/callback";
+const FORM = "application/x-www-form-urlencoded";
+
+/** A form POST as a client sends it (with Content-Length, as HTTP clients do for a known-size body). */
+function form(issuer: string, path: string, body: Record<string, string>, authorization: string): Request {
+  const text = new URLSearchParams(body).toString();
+  return new Request(`${issuer}${path}`, {
+    method: "POST",
+    headers: { "content-type": FORM, "content-length": String(new TextEncoder().encode(text).length), authorization },
+    body: text,
+  });
+}
+
+/** Lets the runtime's clock catch up (it only moves on I/O; a timer is enough). */
+const tick = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
+
+async function ok(res: Response, flow: string): Promise<Response> {
+  if (res.status >= 400) throw new Error(`${flow} answered ${res.status}: ${(await res.text()).slice(0, 200)}`);
+  return res;
+}
+
+/** One request of a flow; returns what the next iteration needs (the refresh token of a chain). */
+type Step = (env: Env, ctx: ExecutionContext, state: LoopInput) => Promise<void>;
+
+const call = (env: Env, ctx: ExecutionContext, req: Request) => app.fetch(req, env, ctx);
+
+const flows: Record<string, Step> = {
+  discovery: async (env, ctx, s) => void (await ok(await call(env, ctx, new Request(`${s.issuer}/.well-known/openid-configuration`)), "discovery")).text(),
+  jwks: async (env, ctx, s) => void (await ok(await call(env, ctx, new Request(`${s.issuer}/jwks`)), "jwks")).text(),
+  "cc-es256": async (env, ctx, s) =>
+    void (await ok(await call(env, ctx, form(s.issuer, "/token", { grant_type: "client_credentials", scope: "weather" }, BASIC_SERVICE)), "cc")).text(),
+  "cc-rs256": async (env, ctx, s) =>
+    void (
+      await ok(await call(env, ctx, form(s.issuer, "/token", { grant_type: "client_credentials", scope: "weather", resource: RS256_API }, BASIC_SERVICE)), "cc")
+    ).text(),
+  code: async (env, ctx, s) => {
+    const query = new URLSearchParams({ client_id: "demo", redirect_uri: REDIRECT, response_type: "code", scope: "openid profile email", state: "s", nonce: "n" });
+    const res = await call(env, ctx, new Request(`${s.issuer}/authorize?${query}`, { headers: { cookie: s.cookie ?? "" } }));
+    const code = new URL(res.headers.get("location") ?? "", s.issuer).searchParams.get("code");
+    if (!code) throw new Error(`authorize gave no code (${res.status})`);
+    await (await ok(await call(env, ctx, form(s.issuer, "/token", { grant_type: "authorization_code", code, redirect_uri: REDIRECT }, BASIC_DEMO)), "token")).text();
+  },
+  refresh: async (env, ctx, s) => {
+    const res = await ok(await call(env, ctx, form(s.issuer, "/token", { grant_type: "refresh_token", refresh_token: s.refreshToken ?? "" }, BASIC_DEMO)), "refresh");
+    const body: { refresh_token?: string; access_token?: string } = await res.json();
+    s.refreshToken = body.refresh_token;
+    s.accessToken = body.access_token;
+  },
+  userinfo: async (env, ctx, s) =>
+    void (await ok(await call(env, ctx, new Request(`${s.issuer}/userinfo`, { headers: { authorization: `Bearer ${s.accessToken ?? ""}` } })), "userinfo")).text(),
+  introspect: async (env, ctx, s) =>
+    void (await ok(await call(env, ctx, form(s.issuer, "/introspect", { token: s.accessToken ?? "" }, BASIC_DEMO)), "introspect")).text(),
+  revoke: async (env, ctx, s) => {
+    const token = s.toRevoke?.pop();
+    if (!token) throw new Error("no token left to revoke");
+    await (await ok(await call(env, ctx, form(s.issuer, "/revoke", { token }, BASIC_DEMO)), "revoke")).text();
+  },
+};
+
+/** Distinct access tokens to revoke, from a refresh chain (not timed). */
+async function tokensToRevoke(env: Env, ctx: ExecutionContext, state: LoopInput, n: number): Promise<string[]> {
+  const tokens: string[] = [];
+  for (let i = 0; i <= n; i++) {
+    await flows.refresh?.(env, ctx, state);
+    if (state.accessToken) tokens.push(state.accessToken);
+  }
+  return tokens;
+}
+
+async function loop(env: Env, ctx: ExecutionContext, input: LoopInput): Promise<{ ms: number; kv: number; do: number }> {
+  const flow = flows[input.flow];
+  if (!flow) throw new Error(`unknown flow ${input.flow}`);
+  const state = { ...input };
+  const counted = countingEnv(env);
+  if (input.flow === "revoke") state.toRevoke = await tokensToRevoke(env, ctx, state, input.n + 1);
+  await flow(counted, ctx, state); // warm: caches, keys, JIT
+  const before = { ...counts };
+  await tick();
+  const started = performance.now();
+  for (let i = 0; i < input.n; i++) await flow(counted, ctx, state);
+  await tick();
+  return { ms: performance.now() - started, kv: counts.kv - before.kv, do: counts.do - before.do };
+}
+
+const ALGS = ["ES256", "RS256", "PS256", "EdDSA"] as const;
+
+/** Raw JWT signatures per algorithm, a token-sized payload, N each: the crypto limit of issuance. */
+async function signatures(n: number): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  for (const alg of ALGS) {
+    const { privateKey } = await generateKeyPair(alg);
+    const payload = { iss: "https://issuer.test", sub: "demo-service", aud: "urn:edge-oidc:api:weather", scope: "weather", client_id: "demo-service" };
+    const sign = () => new SignJWT(payload).setProtectedHeader({ alg, kid: "k", typ: "at+jwt" }).setIssuedAt().setExpirationTime("1h").setJti(crypto.randomUUID()).sign(privateKey);
+    await sign();
+    await tick();
+    const started = performance.now();
+    for (let i = 0; i < n; i++) await sign();
+    await tick();
+    out[alg] = (performance.now() - started) / n;
+  }
+  return out;
+}
+
+export default {
+  async fetch(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
+    const url = new URL(request.url);
+    try {
+      if (url.pathname === "/__bench/counters") return Response.json(counts);
+      if (url.pathname === "/__bench/loop") return Response.json(await loop(env, ctx, await request.json<LoopInput>()));
+      if (url.pathname === "/__bench/sign") return Response.json(await signatures(Number(url.searchParams.get("n") ?? "300")));
+    } catch (err) {
+      return Response.json({ error: err instanceof Error ? err.message : String(err) }, { status: 500 });
+    }
+    return app.fetch(request, countingEnv(env), ctx);
+  },
+} satisfies ExportedHandler<Env>;
