@@ -43,6 +43,7 @@ const PRICES = { request: 0.3, cpuMs: 0.02, doRequest: 0.15, kvRead: 0.5 };
  * must reach a Durable Object (target 1.0x the peer's CPU instead of 0.5x). `trips`: the round-trip target.
  */
 const FLOWS = [
+  { name: "floor", label: "floor (trivial request)", requests: 1, stateful: false, trips: { kv: 0, do: 0 } },
   { name: "discovery", requests: 1, stateful: false, trips: { kv: 0, do: 0 } },
   { name: "jwks", requests: 1, stateful: false, trips: { kv: 0, do: 0 } },
   { name: "cc-es256", label: "client_credentials ES256", requests: 1, stateful: false, trips: { kv: 0, do: 0 } },
@@ -107,6 +108,7 @@ async function prepareSide(name, base, pid, silentCode) {
 }
 
 const operations = {
+  floor: (side) => fetch(`${side.base}/__bench/floor`).then((r) => expectOk(r, "floor")),
   discovery: (side) => fetch(`${side.base}/.well-known/openid-configuration`).then((r) => expectOk(r, "discovery")),
   jwks: (side) => fetch(side.meta.jwks_uri).then((r) => expectOk(r, "jwks")),
   "cc-es256": (side) => tokenJson(side, { grant_type: "client_credentials", scope: "weather" }, SERVICE),
@@ -169,6 +171,7 @@ function costPerMillion(cpuMs, kv, dos) {
 }
 
 const pad = (value, width) => String(value).padStart(width);
+const TRIP_SLACK = 0.01;
 
 async function main() {
   const work = await mkdtemp(join(tmpdir(), "edge-oidc-bench-"));
@@ -209,6 +212,8 @@ async function main() {
           const count = flow.name === "revoke" ? Math.min(OPS, side.collected.length) : OPS;
           if (flow.name === "revoke") side.collected = side.collected.slice(-count);
           if (flow.name === "code") await side.login();
+          // A token of a live grant (oidc-provider ends a grant's tokens when a new login replaces the grant).
+          if (flow.name === "userinfo" || flow.name === "introspect") side.accessToken = (await side.redeem()).access_token;
           blocks[side.name].push(await measure(side, flow, count));
           if (flow.name === "revoke") side.collected = [];
         }
@@ -218,7 +223,7 @@ async function main() {
         }
       }
       results[flow.name] = { ours: summarize(blocks.ours), peer: summarize(blocks["oidc-provider"]) };
-      results[flow.name].isolate = await inIsolate(sides[0], flow, ourLogin.cookie).catch((err) => ({ error: err.message }));
+      results[flow.name].isolate = flow.name === "floor" ? {} : await inIsolate(sides[0], flow, ourLogin.cookie).catch((err) => ({ error: err.message }));
       if (results[flow.name].isolate.error) console.error(`  in-isolate ${flow.name}: ${results[flow.name].isolate.error}`);
       process.stdout.write(`  measured ${flow.name}\n`);
     }
@@ -243,7 +248,7 @@ async function main() {
 }
 
 function buildReport({ results, signatures, verifier, bundleSize, memoryAtStart, memoryAtEnd }) {
-  const floor = { ours: results.discovery.ours.cpuMsPerOp, peer: results.discovery.peer.cpuMsPerOp };
+  const floor = { ours: results.floor.ours.cpuMsPerOp, peer: results.floor.peer.cpuMsPerOp };
   const lines = [];
   const targets = [];
   const target = (name, met, detail) => targets.push({ name, met, detail });
@@ -253,22 +258,28 @@ function buildReport({ results, signatures, verifier, bundleSize, memoryAtStart,
     const r = results[flow.name];
     const ourNet = r.ours.cpuMsPerOp - floor.ours * flow.requests;
     const peerNet = r.peer.cpuMsPerOp - floor.peer * flow.requests;
-    const ratio = flow.name === "discovery" ? undefined : ourNet / peerNet;
+    const ratio = flow.name === "floor" ? undefined : ourNet / peerNet;
     const limit = flow.stateful ? 1.0 : 0.5;
     const isolate = r.isolate.microsPerOp;
     const cpuForCost = isolate !== undefined ? isolate / 1000 : Math.max(ourNet, 0);
     const cost = costPerMillion(cpuForCost, r.ours.kvPerOp ?? 0, r.ours.doPerOp ?? 0);
     flows.push({ name: flow.name, requests: flow.requests, ours: r.ours, peer: r.peer, isolate: r.isolate, ratioMinusFloor: ratio, ratioTarget: limit, costPerMillion: cost });
     lines.push(
-      `${(flow.label ?? flow.name).padEnd(25)} | ${pad(r.ours.perSecond.toFixed(0), 6)} ${pad(r.peer.perSecond.toFixed(0), 5)} | ${pad(r.ours.p50.toFixed(2), 6)} ${pad(r.peer.p50.toFixed(2), 5)} | ${pad(r.ours.p99.toFixed(2), 6)} ${pad(r.peer.p99.toFixed(2), 5)} | ${pad(r.ours.cpuMsPerOp.toFixed(3), 9)} ${pad(r.peer.cpuMsPerOp.toFixed(3), 5)} | ${ratio === undefined ? pad("(the floor)", 27) : pad(`${ratio.toFixed(2)}x (<= ${limit.toFixed(1)}x)`, 27)} | ${pad(isolate === undefined ? "-" : isolate.toFixed(0), 13)} | ${pad((r.ours.kvPerOp ?? 0).toFixed(2), 4)} ${pad((r.ours.doPerOp ?? 0).toFixed(2), 4)} | ${cost.toFixed(3)}`,
+      `${(flow.label ?? flow.name).padEnd(25)} | ${pad(r.ours.perSecond.toFixed(0), 6)} ${pad(r.peer.perSecond.toFixed(0), 5)} | ${pad(r.ours.p50.toFixed(2), 6)} ${pad(r.peer.p50.toFixed(2), 5)} | ${pad(r.ours.p99.toFixed(2), 6)} ${pad(r.peer.p99.toFixed(2), 5)} | ${pad(r.ours.cpuMsPerOp.toFixed(3), 9)} ${pad(r.peer.cpuMsPerOp.toFixed(3), 5)} | ${ratio === undefined ? pad("(the floor)", 27) : pad(`${ratio.toFixed(2)}x (<= ${limit.toFixed(1)}x)`, 27)} | ${pad(isolate === undefined ? "-" : isolate.toFixed(0), 13)} | ${pad((r.ours.kvPerOp ?? 0).toFixed(3), 5)} ${pad((r.ours.doPerOp ?? 0).toFixed(3), 5)} | ${cost.toFixed(3)}`,
     );
     if (r.ours.errors + r.peer.errors > 0) lines.push(`  errors: ours ${r.ours.errors} (${r.ours.firstError ?? ""}), oidc-provider ${r.peer.errors} (${r.peer.firstError ?? ""})`);
     if (ratio !== undefined) target(`${flow.name}: CPU minus floor <= ${limit}x oidc-provider`, ratio <= limit, `${ratio.toFixed(2)}x`);
-    const trips = (r.ours.kvPerOp ?? 0) + (r.ours.doPerOp ?? 0);
-    if (flow.trips.total !== undefined) target(`${flow.name}: <= ${flow.trips.total} round trips`, trips <= flow.trips.total + 1e-9, `${trips.toFixed(2)} (KV ${(r.ours.kvPerOp ?? 0).toFixed(2)}, DO ${(r.ours.doPerOp ?? 0).toFixed(2)})`);
-    else if (flow.name !== "discovery" && flow.name !== "jwks") target(`${flow.name}: KV ${flow.trips.kv}, DO ${flow.trips.do} round trips`, Math.abs((r.ours.kvPerOp ?? 0) - flow.trips.kv) < 1e-9 && Math.abs((r.ours.doPerOp ?? 0) - flow.trips.do) < 1e-9, `KV ${(r.ours.kvPerOp ?? 0).toFixed(2)}, DO ${(r.ours.doPerOp ?? 0).toFixed(2)}`);
+    // Over HTTP, isolate caches (client records, the key set: <= 60 s) are refilled now and then, so a warm
+    // flow's KV reads per operation are a small fraction rather than exactly 0: TRIP_SLACK allows for that.
+    const kv = r.ours.kvPerOp ?? 0;
+    const dos = r.ours.doPerOp ?? 0;
+    const trips = `KV ${kv.toFixed(3)}, DO ${dos.toFixed(3)}`;
+    if (flow.trips.total !== undefined) target(`${flow.name}: <= ${flow.trips.total} round trips`, kv + dos <= flow.trips.total + TRIP_SLACK, trips);
+    else if (!["floor", "discovery", "jwks"].includes(flow.name)) {
+      target(`${flow.name}: KV ${flow.trips.kv}, DO ${flow.trips.do} round trips`, Math.abs(kv - flow.trips.kv) <= TRIP_SLACK && Math.abs(dos - flow.trips.do) <= TRIP_SLACK, trips);
+    }
   }
-  lines.push(`floors (discovery, CPU ms per request): ours ${floor.ours.toFixed(3)} (workerd under Miniflare), oidc-provider ${floor.peer.toFixed(3)} (Node)`);
+  lines.push(`floors (a trivial request answered by the runtime, CPU ms): ours ${floor.ours.toFixed(3)} (workerd under Miniflare), oidc-provider ${floor.peer.toFixed(3)} (Node http)`);
   lines.push(`server memory (RSS MiB) start -> end: ours ${memoryAtStart.ours.toFixed(0)} -> ${memoryAtEnd.ours.toFixed(0)}, oidc-provider ${memoryAtStart["oidc-provider"].toFixed(0)} -> ${memoryAtEnd["oidc-provider"].toFixed(0)}`);
   const signLine = Object.entries(signatures).map(([alg, ms]) => `${alg} ${(ms * 1000).toFixed(0)} µs (${(1000 / ms).toFixed(0)}/s)`).join(", ");
   lines.push(`raw JWT signatures inside workerd: ${signLine}`);

@@ -182,6 +182,8 @@ export default {
     const url = new URL(request.url);
     try {
       if (url.pathname === "/__bench/counters") return Response.json(counts);
+      // The runtime's floor: workerd answering a trivial request, without the app.
+      if (url.pathname === "/__bench/floor") return new Response("ok");
       if (url.pathname === "/__bench/loop") return Response.json(await loop(env, ctx, await request.json<LoopInput>()));
       if (url.pathname === "/__bench/sign") return Response.json(await signatures(Number(url.searchParams.get("n") ?? "300")));
     } catch (err) {

@@ -2,15 +2,12 @@
 import * as v from "valibot";
 import { config } from "../config";
 import type { Env } from "../env";
+import { IsolateCache } from "../lib/isolate-cache";
 import { kv, objects } from "../storage";
 import { ClientRecord, type Client, type ClientInput } from "./schema";
 
-interface CacheEntry {
-  client: Client | null;
-  expiresAt: number;
-}
-
-const cache = new Map<string, CacheEntry>();
+/** Unknown clients are cached too (null), so a flood of bogus client_ids does not become a flood of KV reads. */
+const cache = new IsolateCache<Client | null>();
 
 /**
  * The client, or null when unknown. Stored data is parsed, never cast (STYLE.md habit 5). `fresh` skips the
@@ -18,10 +15,10 @@ const cache = new Map<string, CacheEntry>();
  */
 export async function findClient(env: Env, clientId: string, options: { fresh?: boolean } = {}): Promise<Client | null> {
   const hit = options.fresh ? undefined : cache.get(clientId);
-  if (hit && hit.expiresAt > Date.now()) return hit.client;
+  if (hit !== undefined) return hit;
   const raw = await env.CLIENTS.get(kv.client(clientId), "json");
   const client = raw === null ? null : parseClient(raw, clientId);
-  cache.set(clientId, { client, expiresAt: Date.now() + config.isolateCacheSeconds * 1000 });
+  cache.set(clientId, client);
   return client;
 }
 

@@ -7,7 +7,7 @@
 // code flow costs one round trip at /authorize and one at /token.
 import { DurableObject } from "cloudflare:workers";
 import * as v from "valibot";
-import { nowSeconds } from "../clock";
+import { nowMillis, nowSeconds } from "../clock";
 import type { Env } from "../env";
 import { doKeys } from "../storage";
 import { alarmNoLaterThan, ownerAlarm, readRecord, revokeAllGrants, type GrantRef, type GrantRegistration } from "./revocation-queue";
@@ -16,8 +16,8 @@ const keys = doKeys.account;
 
 const Meta = v.object({
   v: v.literal(1),
-  /** Grants authenticated before this time are revoked (a password change, a sign-out everywhere, deletion). */
-  revokedBefore: v.number(),
+  /** Grants created before this instant (ms) are revoked: a password change, a sign-out everywhere, deletion. */
+  revokedAtMs: v.number(),
   /** The user was deleted: no new session or grant until the user is created again. */
   deleted: v.boolean(),
 });
@@ -47,8 +47,7 @@ export type AuthorizeOutcome = "ok" | "login_required" | "consent_required";
 export class Account extends DurableObject<Env> {
   /** A new browser session after a successful login; refused (false) while the user is deleted. */
   async startSession(sid: string, session: SessionRecord): Promise<boolean> {
-    const meta = this.meta();
-    if (meta.deleted || session.authTime < meta.revokedBefore) return false;
+    if (this.meta().deleted) return false;
     this.ctx.storage.kv.put(keys.session(sid), session);
     await alarmNoLaterThan(this.ctx.storage, session.exp * 1000);
     return true;
@@ -79,9 +78,10 @@ export class Account extends DurableObject<Env> {
   /** A grant announces itself (its Grant object's alarm); answers whether it is already revoked. */
   async registerGrant(grant: GrantRegistration): Promise<{ revoked: boolean }> {
     const meta = this.meta();
-    // A grant authenticated before the last revocation, or whose browser session has ended since, is revoked.
+    // A grant created before the last revocation, or whose browser session has ended since (a code issued
+    // before a sign-out and redeemed after), is revoked.
     const sessionEnded = grant.sid !== undefined && this.ctx.storage.kv.get(keys.session(grant.sid)) === undefined;
-    if (meta.deleted || grant.createdAt < meta.revokedBefore || sessionEnded) return { revoked: true };
+    if (meta.deleted || grant.createdAtMs <= meta.revokedAtMs || sessionEnded) return { revoked: true };
     this.ctx.storage.kv.put(keys.grant(grant.grantId), { v: 1, clientId: grant.clientId, sid: grant.sid, exp: grant.exp } satisfies GrantRef);
     await alarmNoLaterThan(this.ctx.storage, grant.exp * 1000);
     return { revoked: false };
@@ -93,7 +93,7 @@ export class Account extends DurableObject<Env> {
    */
   async revokeEverything(deleted: boolean): Promise<{ sessions: number; grants: number }> {
     const storage = this.ctx.storage.kv;
-    storage.put(keys.meta, { v: 1, revokedBefore: nowSeconds(), deleted } satisfies Meta);
+    storage.put(keys.meta, { v: 1, revokedAtMs: nowMillis(), deleted } satisfies Meta);
     let sessions = 0;
     for (const [key] of storage.list({ prefix: keys.sessionPrefix })) {
       storage.delete(key);
@@ -116,7 +116,8 @@ export class Account extends DurableObject<Env> {
 
   private liveSession(sid: string): SessionRecord | null {
     const session = readRecord(this.ctx.storage, keys.session(sid), SessionRecord);
-    return session && nowSeconds() < session.exp && session.authTime >= this.meta().revokedBefore ? session : null;
+    // Sessions are deleted when everything is revoked, so a session found here began after that.
+    return session && nowSeconds() < session.exp ? session : null;
   }
 
   private consented(clientId: string): string[] {
@@ -124,6 +125,6 @@ export class Account extends DurableObject<Env> {
   }
 
   private meta(): Meta {
-    return readRecord(this.ctx.storage, keys.meta, Meta) ?? { v: 1, revokedBefore: 0, deleted: false };
+    return readRecord(this.ctx.storage, keys.meta, Meta) ?? { v: 1, revokedAtMs: 0, deleted: false };
   }
 }

@@ -7,7 +7,7 @@
 // Issuing a client_credentials JWT touches none of this: only revocation, introspection and userinfo do.
 import { DurableObject } from "cloudflare:workers";
 import * as v from "valibot";
-import { nowSeconds } from "../clock";
+import { nowMillis, nowSeconds } from "../clock";
 import type { Env } from "../env";
 import { doKeys, objects } from "../storage";
 import { alarmNoLaterThan, ownerAlarm, readRecord, revokeAllGrants, type GrantRef, type GrantRegistration } from "./revocation-queue";
@@ -16,8 +16,8 @@ const keys = doKeys.clientState;
 
 const Meta = v.object({
   v: v.literal(1),
-  /** Tokens and grants issued at or before this time are revoked: the client was deleted then. */
-  revokedBefore: v.optional(v.number()),
+  /** When the client was deleted (ms): tokens and grants issued at or before it are revoked. */
+  revokedAtMs: v.optional(v.number()),
 });
 
 export const OpaqueClientToken = v.object({
@@ -42,7 +42,7 @@ export class ClientState extends DurableObject<Env> {
   /** The live opaque token with this hash, or null (unknown, expired, revoked, or its client deleted). */
   async lookupOpaque(hash: string): Promise<OpaqueClientToken | null> {
     const token = readRecord(this.ctx.storage, keys.opaque(hash), OpaqueClientToken);
-    if (!token || nowSeconds() >= token.exp || this.revokedAt(token.iat)) return null;
+    if (!token || nowSeconds() >= token.exp || this.revokedAt(token.iat * 1000)) return null;
     return token;
   }
 
@@ -57,7 +57,8 @@ export class ClientState extends DurableObject<Env> {
 
   /** Whether a client_credentials JWT of this client is still good: not revoked, not older than a deletion. */
   async jwtActive(jti: string, iat: number): Promise<boolean> {
-    return !this.revokedAt(iat) && this.ctx.storage.kv.get(keys.revokedJti(jti)) === undefined;
+    // iat has whole seconds: a token of the deletion's own second counts as before it (refused, the safe side).
+    return !this.revokedAt(iat * 1000) && this.ctx.storage.kv.get(keys.revokedJti(jti)) === undefined;
   }
 
   /** Remembers a revoked JWT until it expires; after that its `exp` refuses it everywhere. */
@@ -72,7 +73,7 @@ export class ClientState extends DurableObject<Env> {
    * already revoked: created at or before the client's deletion.
    */
   async registerGrant(grant: GrantRegistration): Promise<{ revoked: boolean }> {
-    if (this.revokedAt(grant.createdAt)) return { revoked: true };
+    if (this.revokedAt(grant.createdAtMs)) return { revoked: true };
     this.ctx.storage.kv.put(keys.grant(grant.grantId), { v: 1, clientId: grant.clientId, exp: grant.exp } satisfies GrantRef);
     await alarmNoLaterThan(this.ctx.storage, grant.exp * 1000);
     return { revoked: false };
@@ -85,7 +86,7 @@ export class ClientState extends DurableObject<Env> {
    */
   async revokeEverything(clientId: string, shards: number, shard = 0): Promise<{ grants: number }> {
     const storage = this.ctx.storage.kv;
-    storage.put(keys.meta, { v: 1, revokedBefore: nowSeconds() });
+    storage.put(keys.meta, { v: 1, revokedAtMs: nowMillis() });
     for (const [key] of storage.list({ prefix: keys.opaquePrefix })) storage.delete(key);
     for (const [key] of storage.list({ prefix: keys.revokedJtiPrefix })) storage.delete(key);
     if (shard !== 0) return { grants: 0 };
@@ -98,8 +99,9 @@ export class ClientState extends DurableObject<Env> {
     await ownerAlarm(this.env, this.ctx.storage, keys.grantPrefix);
   }
 
-  private revokedAt(issuedAt: number): boolean {
-    const before = readRecord(this.ctx.storage, keys.meta, Meta)?.revokedBefore;
-    return before !== undefined && issuedAt <= before;
+  /** Whether something issued at `issuedAtMs` is covered by the client's deletion. */
+  private revokedAt(issuedAtMs: number): boolean {
+    const deletedAt = readRecord(this.ctx.storage, keys.meta, Meta)?.revokedAtMs;
+    return deletedAt !== undefined && issuedAtMs <= deletedAt;
   }
 }

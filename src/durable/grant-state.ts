@@ -59,8 +59,8 @@ export type GrantInit = v.InferOutput<typeof GrantInit>;
 export const GrantState = v.object({
   v: v.literal(1),
   ...GrantInit.entries,
-  /** When the grant was created (its code redeemed, or its tokens issued at once). */
-  createdAt: v.optional(v.number()),
+  /** When the grant was created (its code redeemed, or its tokens issued at once), in milliseconds. */
+  createdAtMs: v.optional(v.number()),
   /** The grant has still to announce itself to its user's Account and its client's ClientState (its alarm does). */
   unregistered: v.optional(v.boolean()),
   code: v.optional(CodeState),

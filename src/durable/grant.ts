@@ -5,7 +5,7 @@
 // many requests race for the same code or refresh token.
 import { DurableObject } from "cloudflare:workers";
 import * as v from "valibot";
-import { nowSeconds } from "../clock";
+import { nowMillis, nowSeconds } from "../clock";
 import { config } from "../config";
 import type { Env } from "../env";
 import { doKeys, objects } from "../storage";
@@ -35,7 +35,7 @@ export class Grant extends DurableObject<Env> {
   /** A grant whose tokens are issued at once (the password grant). */
   async createIssued(init: GrantInit, issuance: Issuance): Promise<void> {
     const now = nowSeconds();
-    this.write(withIssuance(newState(init, now), issuance, now));
+    this.write(withIssuance(newState(init), issuance, now));
   }
 
   /**
@@ -64,7 +64,7 @@ export class Grant extends DurableObject<Env> {
     const { init } = sealed;
     const code = { hash: input.codeHash, expiresAt: sealed.expiresAt, redirectUri: sealed.redirectUri, challenge: sealed.challenge, redeemedAt: now };
     const issuance = { ...input.issuance, refresh: init.offline ? input.issuance.refresh : undefined };
-    const state = { ...newState(init, now), code };
+    const state = { ...newState(init), code };
     this.write(withIssuance(state, issuance, now));
     return { ok: true, grant: view(state), refreshIssued: issuance.refresh !== undefined };
   }
@@ -192,7 +192,7 @@ export class Grant extends DurableObject<Env> {
       grantId: this.ctx.id.toString(),
       clientId: state.clientId,
       sid: state.sid,
-      createdAt: state.authTime ?? state.createdAt ?? nowSeconds(),
+      createdAtMs: state.createdAtMs ?? (state.authTime ?? 0) * 1000,
       // The longest the grant can live: refreshes extend it, never past the family's absolute expiry plus the
       // lifetime of the last access token issued from it.
       exp: Math.max(state.expiresAt, (state.refresh?.absoluteExpiresAt ?? 0) + config.keys.maxTokenLifetimeSeconds),
@@ -247,8 +247,8 @@ export class Grant extends DurableObject<Env> {
   }
 }
 
-function newState(init: GrantInit, now: number): GrantState {
-  return { v: 1, ...init, createdAt: now, unregistered: true, opaque: [], revokedJti: [], revoked: false, expiresAt: 0 };
+function newState(init: GrantInit): GrantState {
+  return { v: 1, ...init, createdAtMs: nowMillis(), unregistered: true, opaque: [], revokedJti: [], revoked: false, expiresAt: 0 };
 }
 
 /** Registers the tokens of one issuance and extends the grant's life to cover them. */

@@ -27,11 +27,8 @@ export interface GrantRegistration {
   grantId: string;
   clientId: string;
   sid: string | undefined;
-  /**
-   * When the user authenticated for the grant (the client's own grants: when it was created). A revocation
-   * after this time covers the grant.
-   */
-  createdAt: number;
+  /** When the grant was created, in milliseconds: a revocation at or after this instant covers it. */
+  createdAtMs: number;
   exp: number;
 }
 

@@ -3,6 +3,7 @@
 // consents, grants) lives in the user's Account object; deleting a user ends all of it there.
 import * as v from "valibot";
 import type { Env } from "../env";
+import { IsolateCache } from "../lib/isolate-cache";
 import { kv, objects } from "../storage";
 import { hashPassword, PasswordHash, verifyPassword } from "./password";
 
@@ -22,21 +23,27 @@ export const UserRecord = v.object({
 });
 export type User = v.InferOutput<typeof UserRecord>;
 
-export async function findUserBySub(env: Env, sub: string): Promise<User | null> {
+const cache = new IsolateCache<User | null>();
+
+/**
+ * The user, or null. Cached in the isolate (<= 60 s) for userinfo and ID-token claims: a deleted user's tokens
+ * are refused by their revoked grants, not by this read. `fresh` (credential checks, admin) reads KV itself.
+ */
+export async function findUserBySub(env: Env, sub: string, options: { fresh?: boolean } = {}): Promise<User | null> {
+  const hit = options.fresh ? undefined : cache.get(sub);
+  if (hit !== undefined) return hit;
   const raw = await env.USERS.get(kv.user(sub), "json");
-  if (raw === null) return null;
-  const parsed = v.safeParse(UserRecord, raw);
-  if (!parsed.success) {
-    console.error("user record failed validation");
-    return null;
-  }
-  return parsed.output;
+  const parsed = raw === null ? null : v.safeParse(UserRecord, raw);
+  if (parsed && !parsed.success) console.error("user record failed validation");
+  const user = parsed?.success ? parsed.output : null;
+  cache.set(sub, user);
+  return user;
 }
 
 /** The user whose username and password match, or null. */
 export async function checkCredentials(env: Env, username: string, password: string): Promise<User | null> {
   const sub = await env.USERS.get(kv.login(username));
-  const user = sub === null ? null : await findUserBySub(env, sub);
+  const user = sub === null ? null : await findUserBySub(env, sub, { fresh: true });
   // Spend the same PBKDF2 work for an unknown user, so timing does not reveal which usernames exist.
   const ok = await verifyPassword(password, user?.password ?? (await unknownUserHash()));
   return ok && user?.password ? user : null;
@@ -48,6 +55,7 @@ export async function saveUser(env: Env, input: UserInput): Promise<User> {
   const user = v.parse(UserRecord, input);
   await env.USERS.put(kv.user(user.sub), JSON.stringify(user));
   await env.USERS.put(kv.login(user.username), user.sub);
+  cache.delete(user.sub);
   return user;
 }
 
@@ -55,6 +63,7 @@ export async function saveUser(env: Env, input: UserInput): Promise<User> {
 export async function deleteUser(env: Env, user: User): Promise<void> {
   await objects.account(env, user.sub).revokeEverything(true);
   await env.USERS.delete(kv.user(user.sub));
+  cache.delete(user.sub);
   if ((await env.USERS.get(kv.login(user.username))) === user.sub) await env.USERS.delete(kv.login(user.username));
 }
 

@@ -1,7 +1,7 @@
 // The state model (src/storage.ts): what ends many grants at once (a user deleted, a password changed, a sign-out
 // everywhere, a client deleted) ends them for every browser and every token, and client_credentials tokens cost
 // no storage until they are revoked.
-import { SELF, env, listDurableObjectIds, runDurableObjectAlarm } from "cloudflare:test";
+import { SELF, env, listDurableObjectIds } from "cloudflare:test";
 import { decodeJwt, decodeProtectedHeader } from "jose";
 import { describe, expect, it } from "vitest";
 import {
@@ -42,11 +42,6 @@ async function newUser(): Promise<TestUser> {
   return { sub: (await res.json<{ sub: string }>()).sub, username, password };
 }
 
-/** The grant's first alarm announces it to its user's Account and its client's ClientState. */
-async function announced(handle: string): Promise<void> {
-  await runDurableObjectAlarm(env.GRANT.get(env.GRANT.idFromString(handle.split(".")[0] ?? "")));
-}
-
 /** Signs `user` in on `browser` (consenting as needed) and redeems the code for `demo`. */
 async function signIn(browser: Browser, user: TestUser, options: Record<string, string> = {}): Promise<Tokens> {
   const location = await authorize(browser, { scope: "openid profile offline_access", ...options }, user);
@@ -54,9 +49,7 @@ async function signIn(browser: Browser, user: TestUser, options: Record<string, 
   if (!code) throw new Error(`no code: ${location}`);
   const res = await redeem(code);
   expect(res.status).toBe(200);
-  const tokens = await res.json<Tokens>();
-  await announced(tokens.refresh_token ?? "");
-  return tokens;
+  return res.json<Tokens>();
 }
 
 /** Everything a signed-out user's tokens and sessions must now refuse. */
@@ -109,8 +102,8 @@ describe("user-wide revocation", () => {
     const user = await newUser();
     const location = await authorize(new Browser(), { scope: "openid offline_access" }, user);
     expect((await admin(`/users/${user.sub}`, "DELETE")).status).toBe(204);
+    // The grant announces itself to the user's Account (its alarm, or its first use) and learns it is revoked.
     const tokens = await (await redeem(location.searchParams.get("code") ?? "")).json<Tokens>();
-    await announced(tokens.refresh_token ?? "");
     await expectOAuthError(await refresh(tokens.refresh_token ?? ""), 400, "invalid_grant");
     expect(await isActive(tokens.access_token)).toBe(false);
   });
@@ -122,7 +115,6 @@ describe("user-wide revocation", () => {
       basic("demo", "demo-secret"),
     );
     const tokens = await res.json<Tokens>();
-    await announced(tokens.refresh_token ?? "");
     expect((await admin(`/users/${user.sub}/sign-out`, "POST")).status).toBe(200);
     await expectOAuthError(await refresh(tokens.refresh_token ?? ""), 400, "invalid_grant");
   });
@@ -163,7 +155,6 @@ describe("client-wide revocation", () => {
     const location = await authorize(new Browser(), { client_id: clientId, scope: "openid offline_access" });
     const codeRes = await redeem(location.searchParams.get("code") ?? "", {}, auth);
     const tokens = await codeRes.json<Tokens>();
-    await announced(tokens.refresh_token ?? "");
     const own = (await (await clientCredentials(clientId, secret, "weather")).json<Tokens>()).access_token;
     expect(await isActive(own, auth)).toBe(true);
 

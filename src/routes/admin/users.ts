@@ -77,7 +77,7 @@ adminUsers.delete("/:sub", async (c) => {
 });
 
 async function existingUser(env: Env, sub: string): Promise<User> {
-  const user = await findUserBySub(env, sub);
+  const user = await findUserBySub(env, sub, { fresh: true });
   if (!user) throw new OAuthError("invalid_request", "no such user", { status: 404 });
   return user;
 }
