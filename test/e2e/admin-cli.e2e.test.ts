@@ -77,6 +77,7 @@ describe("admin CLI", () => {
     };
 
     const first = await signIn();
+    expect((await client.tokenIntrospection(api, first.access_token)).active).toBe(true);
     expect(await admin("users", "sign-out", sub)).toMatch(/grants\s+1/);
     await expectEnded(first);
     const second = await client.refreshTokenGrant(config, (await signIn()).refresh_token ?? "");

@@ -90,6 +90,8 @@ describe("user-wide revocation", () => {
     const user = await newUser();
     const browser = new Browser();
     const tokens = await signIn(browser, user);
+    // In use, so announced to the Account (its alarm may not have run yet): the count below is then exact.
+    expect(await isActive(tokens.access_token)).toBe(true);
     const res = await admin(`/users/${user.sub}/sign-out`, "POST");
     expect(res.status).toBe(200);
     expect(res.headers.get("cache-control")).toBe("no-store");
