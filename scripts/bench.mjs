@@ -81,7 +81,9 @@ async function tokenJson(side, fields, authorization) {
 
 /** Starts oidc-provider in its own process (its CPU is then its own), and waits for its READY line. */
 async function startPeer(port) {
-  const child = spawn(process.execPath, [join(root, "scripts/bench/peer.mjs"), "--port", String(port)], { stdio: ["ignore", "pipe", "inherit"] });
+  // tsx lets the peer read our own configuration and demo users (src/config.ts, src/demo/users.ts).
+  const args = ["--import", "tsx", join(root, "scripts/bench/peer.mjs"), "--port", String(port)];
+  const child = spawn(process.execPath, args, { cwd: root, stdio: ["ignore", "pipe", "inherit"] });
   const base = await new Promise((resolveBase, reject) => {
     let out = "";
     child.stdout.on("data", (chunk) => {
@@ -103,7 +105,6 @@ async function prepareSide(name, base, pid, silentCode) {
   if (!first.refresh_token || !first.id_token) throw new Error(`${name}: the code flow gave no refresh token or ID token`);
   side.accessToken = first.access_token;
   side.redeem = redeem;
-  for (let lane = 0; lane < CONCURRENCY; lane++) side.chains.push((await redeem()).refresh_token);
   return side;
 }
 
@@ -212,6 +213,8 @@ async function main() {
           const count = flow.name === "revoke" ? Math.min(OPS, side.collected.length) : OPS;
           if (flow.name === "revoke") side.collected = side.collected.slice(-count);
           if (flow.name === "code") await side.login();
+          // Chains of live grants (a new login above replaces oidc-provider's grant and ends its refresh tokens).
+          if (flow.name === "refresh") side.chains = await Promise.all(Array.from({ length: CONCURRENCY }, async () => (await side.redeem()).refresh_token));
           // A token of a live grant (oidc-provider ends a grant's tokens when a new login replaces the grant).
           if (flow.name === "userinfo" || flow.name === "introspect") side.accessToken = (await side.redeem()).access_token;
           blocks[side.name].push(await measure(side, flow, count));

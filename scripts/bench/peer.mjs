@@ -2,7 +2,7 @@
 // devDependency) set up like our demo data (src/demo/seed.ts): the same clients, users, scopes and claims,
 // ES256 JWT access tokens for urn:edge-oidc:api:weather and RS256 ones for urn:edge-oidc:api:bench-rs256.
 //
-//   node scripts/bench/peer.mjs --port <P>     (0 picks a free port)
+//   node --import tsx scripts/bench/peer.mjs --port <P>     (0 picks a free port; tsx loads our config and users)
 //
 // Listens on 127.0.0.1 only, prints exactly one line `READY http://127.0.0.1:<port>` to stdout, then runs until
 // killed. Nothing else goes to stdout (oidc-provider's notices are sent to stderr), nothing is logged per request.
@@ -24,6 +24,8 @@ import { createServer } from "node:http";
 import { parse as parseQuery } from "node:querystring";
 import { parseArgs } from "node:util";
 import Provider, { errors } from "oidc-provider";
+import { config } from "../../src/config.ts";
+import { demoUsers } from "../../src/demo/users.ts";
 import { setStorage } from "oidc-provider/lib/adapters/memory_adapter.js";
 import LRU from "oidc-provider/lib/helpers/lru.js";
 
@@ -41,64 +43,11 @@ if (!Number.isInteger(requestedPort) || requestedPort < 0 || requestedPort > 655
 
 const WEATHER_API = "urn:edge-oidc:api:weather";
 const RS256_API = "urn:edge-oidc:api:bench-rs256";
-const ALL_SCOPES = "openid profile email address phone offline_access weather";
+const ALL_SCOPES = config.scopes.join(" ");
 const REDIRECTS = ["http://localhost:3000/callback", "http://127.0.0.1:3000/callback"];
 
-const USERS = new Map([
-  [
-    "spoon",
-    {
-      sub: "8a6f1c2e-5b7d-4e0a-9c3f-0d1e2f3a4b5c",
-      password: "spoon",
-      claims: {
-        name: "Sam Spoon",
-        given_name: "Sam",
-        family_name: "Spoon",
-        middle_name: "T.",
-        nickname: "spoony",
-        preferred_username: "spoon",
-        profile: "https://example.com/spoon",
-        picture: "https://example.com/spoon.png",
-        website: "https://example.com",
-        gender: "female",
-        birthdate: "1990-04-01",
-        zoneinfo: "America/Los_Angeles",
-        locale: "en-US",
-        updated_at: 1700000000,
-        email: "spoon@example.com",
-        email_verified: true,
-        address: {
-          formatted: "1 Main Street\nBeverly Hills, CA 90210\nUS",
-          street_address: "1 Main Street",
-          locality: "Beverly Hills",
-          region: "CA",
-          postal_code: "90210",
-          country: "US",
-        },
-        phone_number: "+1 310 555 0100",
-        phone_number_verified: true,
-      },
-    },
-  ],
-  [
-    "fork",
-    {
-      sub: "3c9e7a1b-2d4f-4a6b-8c0d-1e2f3a4b5c6d",
-      password: "fork",
-      claims: {
-        name: "Frankie Fork",
-        given_name: "Frankie",
-        family_name: "Fork",
-        preferred_username: "fork",
-        locale: "en-GB",
-        zoneinfo: "Europe/London",
-        updated_at: 1700000000,
-        email: "fork@example.com",
-        email_verified: false,
-      },
-    },
-  ],
-]);
+// The same users and claims as our demo seed (src/demo/users.ts); each password is the username.
+const USERS = new Map(demoUsers.map((user) => [user.username, { sub: user.sub, password: user.username, claims: user.claims }]));
 const USERS_BY_SUB = new Map([...USERS.values()].map((user) => [user.sub, user]));
 
 /** A private signing JWK, generated at startup. */
@@ -133,28 +82,7 @@ const provider = new Provider(issuer, {
   jwks: { keys: [signingJwk("bench-rs256", "RS256"), signingJwk("bench-es256", "ES256")] },
   cookies: { keys: ["edge-oidc-bench-cookie-key-1", "edge-oidc-bench-cookie-key-2"] },
   scopes: ALL_SCOPES.split(" "),
-  claims: {
-    openid: ["sub"],
-    profile: [
-      "name",
-      "family_name",
-      "given_name",
-      "middle_name",
-      "nickname",
-      "preferred_username",
-      "profile",
-      "picture",
-      "website",
-      "gender",
-      "birthdate",
-      "zoneinfo",
-      "locale",
-      "updated_at",
-    ],
-    email: ["email", "email_verified"],
-    address: ["address"],
-    phone: ["phone_number", "phone_number_verified"],
-  },
+  claims: { openid: ["sub"], ...config.scopeClaims },
   clients: [
     {
       client_id: "demo",

@@ -6,6 +6,7 @@ import type { ClientInput } from "../clients/schema";
 import type { AppEnv, Env } from "../env";
 import { sha256Base64url } from "../lib/crypto";
 import { kv } from "../storage";
+import { demoUsers } from "./users";
 import { hashPassword } from "../users/password";
 import { saveUser, type UserInput } from "../users/store";
 
@@ -65,8 +66,7 @@ export async function seedDemoData(env: Env): Promise<void> {
     },
   ];
   await Promise.all(clients.map((client) => saveClient(env, client)));
-  await saveUser(env, await demoUser("spoon", "8a6f1c2e-5b7d-4e0a-9c3f-0d1e2f3a4b5c", spoonClaims));
-  await saveUser(env, await demoUser("fork", "3c9e7a1b-2d4f-4a6b-8c0d-1e2f3a4b5c6d", forkClaims));
+  for (const user of demoUsers) await saveUser(env, await demoUser(user.username, user.sub, user.claims));
   await env.USERS.put(MARKER, new Date().toISOString());
 }
 
@@ -104,44 +104,3 @@ function webClient(id: string, name: string, method: ClientInput["token_endpoint
 async function demoUser(username: string, sub: string, claims: Record<string, unknown>): Promise<UserInput> {
   return { v: 1, sub, username, password: await hashPassword(username), claims };
 }
-
-const spoonClaims = {
-  name: "Sam Spoon",
-  given_name: "Sam",
-  family_name: "Spoon",
-  middle_name: "T.",
-  nickname: "spoony",
-  preferred_username: "spoon",
-  profile: "https://example.com/spoon",
-  picture: "https://example.com/spoon.png",
-  website: "https://example.com",
-  gender: "female",
-  birthdate: "1990-04-01",
-  zoneinfo: "America/Los_Angeles",
-  locale: "en-US",
-  updated_at: 1700000000,
-  email: "spoon@example.com",
-  email_verified: true,
-  address: {
-    formatted: "1 Main Street\nBeverly Hills, CA 90210\nUS",
-    street_address: "1 Main Street",
-    locality: "Beverly Hills",
-    region: "CA",
-    postal_code: "90210",
-    country: "US",
-  },
-  phone_number: "+1 310 555 0100",
-  phone_number_verified: true,
-};
-
-const forkClaims = {
-  name: "Frankie Fork",
-  given_name: "Frankie",
-  family_name: "Fork",
-  preferred_username: "fork",
-  locale: "en-GB",
-  zoneinfo: "Europe/London",
-  updated_at: 1700000000,
-  email: "fork@example.com",
-  email_verified: false,
-};

@@ -32,6 +32,11 @@ const REVOKED_JTI_LIMIT = 1000;
 export type RevokeOutcome = "revoked" | "not_found" | "wrong_client";
 
 export class Grant extends DurableObject<Env> {
+  /** The parsed state (undefined: not read yet in this instance). */
+  private cached: GrantState | null | undefined;
+  /** The alarm this instance last set (0: "now", to register); undefined after a restart. */
+  private alarmAt: number | undefined;
+
   /** A grant whose tokens are issued at once (the password grant). */
   async createIssued(init: GrantInit, issuance: Issuance): Promise<void> {
     const now = nowSeconds();
@@ -171,16 +176,20 @@ export class Grant extends DurableObject<Env> {
     if (state?.unregistered && !state.revoked) {
       state = await this.registerWithOwners(state);
       if (state.unregistered) {
-        await this.ctx.storage.setAlarm((nowSeconds() + REGISTER_RETRY_SECONDS) * 1000);
+        this.alarmAt = (nowSeconds() + REGISTER_RETRY_SECONDS) * 1000;
+        await this.ctx.storage.setAlarm(this.alarmAt);
         return;
       }
     }
     if (state && nowSeconds() < state.expiresAt) {
-      await this.ctx.storage.setAlarm(state.expiresAt * 1000);
+      this.alarmAt = state.expiresAt * 1000;
+      await this.ctx.storage.setAlarm(this.alarmAt);
       return;
     }
     await this.ctx.storage.deleteAlarm();
     await this.ctx.storage.deleteAll();
+    this.cached = null;
+    this.alarmAt = undefined;
   }
 
   /**
@@ -206,6 +215,7 @@ export class Grant extends DurableObject<Env> {
       const current = this.read() ?? state;
       const next = { ...current, unregistered: false, revoked: current.revoked || user.revoked || client.revoked };
       this.ctx.storage.kv.put(STATE_KEY, next);
+      this.cached = next;
       return next;
     } catch (err) {
       console.error("grant registration failed; retrying", err instanceof Error ? err.message : "unknown");
@@ -228,22 +238,27 @@ export class Grant extends DurableObject<Env> {
     return state && !state.revoked && nowSeconds() < state.expiresAt ? state : null;
   }
 
+  /**
+   * The state, parsed once per object instance: this instance is the only writer of its storage, so the parsed
+   * copy stays exact (write() and the alarm's deletion keep it so).
+   */
   private read(): GrantState | null {
+    if (this.cached !== undefined) return this.cached;
     const raw = this.ctx.storage.kv.get(STATE_KEY);
-    if (raw === undefined) return null;
-    const parsed = v.safeParse(GrantState, raw);
-    if (!parsed.success) {
-      console.error("grant state failed validation");
-      return null;
-    }
-    return parsed.output;
+    const parsed = raw === undefined ? undefined : v.safeParse(GrantState, raw);
+    if (parsed && !parsed.success) console.error("grant state failed validation");
+    this.cached = parsed?.success ? parsed.output : null;
+    return this.cached;
   }
 
   private write(state: GrantState): void {
     this.ctx.storage.kv.put(STATE_KEY, state);
+    this.cached = state;
     // The alarm registers a new grant with its owners at once, then deletes the state once everything issued
-    // from the grant has expired; the output gate orders this write with the put above.
-    void this.ctx.storage.setAlarm(state.unregistered ? Date.now() : state.expiresAt * 1000);
+    // from the grant has expired; the output gate orders this write with the put above. Set only when it moves.
+    const alarmAt = state.unregistered ? 0 : state.expiresAt * 1000;
+    if (alarmAt !== this.alarmAt) void this.ctx.storage.setAlarm(alarmAt === 0 ? Date.now() : alarmAt);
+    this.alarmAt = alarmAt;
   }
 }
 
