@@ -255,10 +255,14 @@ export class Grant extends DurableObject<Env> {
     this.ctx.storage.kv.put(STATE_KEY, state);
     this.cached = state;
     // The alarm registers a new grant with its owners at once, then deletes the state once everything issued
-    // from the grant has expired; the output gate orders this write with the put above. Set only when it moves.
+    // from the grant has expired; the output gate orders this write with the put above. It is set only when it
+    // must come earlier: a later expiry (each refresh) is found by the alarm itself, which then re-arms, so a
+    // refresh costs one storage write, not two (setting an alarm costs about as much as a write).
     const alarmAt = state.unregistered ? 0 : state.expiresAt * 1000;
-    if (alarmAt !== this.alarmAt) void this.ctx.storage.setAlarm(alarmAt === 0 ? Date.now() : alarmAt);
-    this.alarmAt = alarmAt;
+    if (this.alarmAt === undefined || alarmAt < this.alarmAt) {
+      void this.ctx.storage.setAlarm(alarmAt === 0 ? Date.now() : alarmAt);
+      this.alarmAt = alarmAt;
+    }
   }
 }
 
