@@ -20,6 +20,8 @@ const DURABLE_OBJECTS = {
   ASSERTION_REPLAY: "AssertionReplay",
   ACCOUNT: "Account",
   CLIENT_STATE: "ClientState",
+  // Only in the bench Worker: measures what the host charges for Durable Object storage.
+  BENCH_PROBE: "BenchProbe",
 };
 const COMPATIBILITY_DATE = "2026-04-20";
 

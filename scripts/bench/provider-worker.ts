@@ -7,12 +7,55 @@
 //     times the block, and runs raw JWT signatures per algorithm for scale.
 // A resource server that asks for RS256 is added to the configuration, so RS256 client_credentials tokens can be
 // measured beside the ES256 default.
+import { DurableObject } from "cloudflare:workers";
+import { Hono } from "hono";
 import { SignJWT, generateKeyPair } from "jose";
 import { config } from "../../src/config";
 import type { Env } from "../../src/env";
 import { app } from "../../src/index";
 
 export { Account, AssertionReplay, ClientState, Grant, KeyManager, Limiter } from "../../src/index";
+
+/**
+ * What the local host charges for Durable Object storage, so the report can say how much of a stateful flow's
+ * CPU is the host's: a call, a write of a changed value, an alarm, and waking a brand-new object.
+ */
+export class BenchProbe extends DurableObject<Env> {
+  async noop(): Promise<void> {}
+  async write(): Promise<void> {
+    this.ctx.storage.kv.put("probe", { v: crypto.randomUUID() });
+  }
+  async alarmSoon(): Promise<void> {
+    await this.ctx.storage.setAlarm(Date.now() + 3_600_000 + Math.floor(Math.random() * 1_000_000));
+  }
+  override async alarm(): Promise<void> {}
+}
+
+interface ProbeEnv {
+  BENCH_PROBE: DurableObjectNamespace<BenchProbe>;
+}
+
+/** µs per call of each storage operation through a Durable Object, in this host. */
+async function storageCosts(env: ProbeEnv, n: number): Promise<Record<string, number>> {
+  const warm = env.BENCH_PROBE.get(env.BENCH_PROBE.idFromName("warm"));
+  const fresh = Array.from({ length: n + 1 }, () => env.BENCH_PROBE.get(env.BENCH_PROBE.newUniqueId()));
+  const steps: Record<string, () => Promise<void>> = {
+    call: () => warm.noop(),
+    write: () => warm.write(),
+    setAlarm: () => warm.alarmSoon(),
+    newObject: async () => (fresh.pop() ?? warm).write(),
+  };
+  const out: Record<string, number> = {};
+  for (const [name, step] of Object.entries(steps)) {
+    await step();
+    await tick();
+    const started = performance.now();
+    for (let i = 0; i < n; i++) await step();
+    await tick();
+    out[name] = ((performance.now() - started) / n) * 1000;
+  }
+  return out;
+}
 
 const RS256_API = "urn:edge-oidc:api:bench-rs256";
 Reflect.set(config, "resourceServers", [...config.resourceServers, { audience: RS256_API, scopes: [], accessTokenSigningAlg: "RS256" }]);
@@ -100,7 +143,16 @@ type Step = (env: Env, ctx: ExecutionContext, state: LoopInput) => Promise<void>
 
 const call = (env: Env, ctx: ExecutionContext, req: Request) => app.fetch(req, env, ctx);
 
+/** For scale: a bare Hono app that reads a form POST and answers a token-sized JSON (what any handler costs here). */
+const bare = new Hono();
+bare.post("/token", async (c) => {
+  const params = new URLSearchParams(new TextDecoder().decode(await c.req.arrayBuffer()));
+  return c.json({ access_token: "x".repeat(600), token_type: "Bearer", expires_in: 3600, scope: params.get("scope") ?? "" });
+});
+
 const flows: Record<string, Step> = {
+  "bare-hono": async (_env, _ctx, s) =>
+    void (await ok(await bare.fetch(form(s.issuer, "/token", { grant_type: "client_credentials", scope: "weather" }, BASIC_SERVICE)), "bare")).text(),
   discovery: async (env, ctx, s) => void (await ok(await call(env, ctx, new Request(`${s.issuer}/.well-known/openid-configuration`)), "discovery")).text(),
   jwks: async (env, ctx, s) => void (await ok(await call(env, ctx, new Request(`${s.issuer}/jwks`)), "jwks")).text(),
   "cc-es256": async (env, ctx, s) =>
@@ -178,7 +230,7 @@ async function signatures(n: number): Promise<Record<string, number>> {
 }
 
 export default {
-  async fetch(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
+  async fetch(request: Request, env: Env & ProbeEnv, ctx: ExecutionContext): Promise<Response> {
     const url = new URL(request.url);
     try {
       if (url.pathname === "/__bench/counters") return Response.json(counts);
@@ -186,9 +238,10 @@ export default {
       if (url.pathname === "/__bench/floor") return new Response("ok");
       if (url.pathname === "/__bench/loop") return Response.json(await loop(env, ctx, await request.json<LoopInput>()));
       if (url.pathname === "/__bench/sign") return Response.json(await signatures(Number(url.searchParams.get("n") ?? "300")));
+      if (url.pathname === "/__bench/storage") return Response.json(await storageCosts(env, Number(url.searchParams.get("n") ?? "100")));
     } catch (err) {
       return Response.json({ error: err instanceof Error ? err.message : String(err) }, { status: 500 });
     }
     return app.fetch(request, countingEnv(env), ctx);
   },
-} satisfies ExportedHandler<Env>;
+} satisfies ExportedHandler<Env & ProbeEnv>;

@@ -63,9 +63,17 @@ export function forgetKeySet(): void {
   loaded = undefined;
 }
 
-/** The JWKS as published now: next, active and retired keys (RFC 7517 §5). */
-export async function jwks(env: Env): Promise<JSONWebKeySet> {
-  return toJwks(publishedKeys((await loadKeySet(env)).keySet, nowSeconds()));
+let serializedJwks: { kids: string; json: string } | undefined;
+
+/**
+ * The JWKS as published now (RFC 7517 §5: next, active and retired keys), as JSON, serialized again only when
+ * the set of published keys changes.
+ */
+export async function jwksJson(env: Env): Promise<string> {
+  const keys = publishedKeys((await loadKeySet(env)).keySet, nowSeconds());
+  const kids = keys.map((k) => k.kid).join(" ");
+  if (serializedJwks?.kids !== kids) serializedJwks = { kids, json: JSON.stringify(toJwks(keys)) };
+  return serializedJwks.json;
 }
 
 /** Key resolver for verifying JWTs this provider issued (access tokens at userinfo, id_token_hint). */

@@ -4,12 +4,12 @@
 import { Hono } from "hono";
 import { config } from "../config";
 import type { AppEnv } from "../env";
-import { jwks as publicJwks } from "../keys/store";
+import { jwksJson } from "../keys/store";
 
 export const jwks = new Hono<AppEnv>();
 
 jwks.get("/", async (c) => {
   c.header("Cache-Control", `public, max-age=${config.keys.jwksMaxAgeSeconds}`);
   c.header("Content-Type", "application/jwk-set+json");
-  return c.body(JSON.stringify(await publicJwks(c.env)));
+  return c.body(await jwksJson(c.env));
 });
