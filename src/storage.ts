@@ -32,8 +32,8 @@ export const doKeys = {
     sessionPrefix: "session:",
     consent: (clientId: string) => `consent:${clientId}`,
     consentPrefix: "consent:",
-    grant: (grantId: string) => `grant:${grantId}`,
-    grantPrefix: "grant:",
+    /** The user's grants: `grant:<generation>:<grant-id>` (src/durable/revocation-queue.ts). */
+    grants: { prefix: "grant:", generation: "grant-generation" },
   },
   clientState: {
     meta: "meta",
@@ -41,8 +41,8 @@ export const doKeys = {
     revokedJtiPrefix: "jti:",
     opaque: (hash: string) => `opaque:${hash}`,
     opaquePrefix: "opaque:",
-    grant: (grantId: string) => `grant:${grantId}`,
-    grantPrefix: "grant:",
+    /** The client's grants (spread over the shards by grant id): `grant:<generation>:<grant-id>`. */
+    grants: { prefix: "grant:", generation: "grant-generation" },
   },
 } as const;
 
@@ -63,8 +63,9 @@ export const objects = {
   /** Account: one per user (by local sub): sessions, consents, the user's grants. */
   account: (env: Env, sub: string) => env.ACCOUNT.get(env.ACCOUNT.idFromName(`user:${sub}`)),
   /**
-   * ClientState: per client, `shards` objects. Shard 0 also holds revoked client_credentials JWTs, the client's
-   * grants and its deletion mark; opaque client_credentials tokens are spread over all shards.
+   * ClientState: per client, `shards` objects. Opaque client_credentials tokens and the client's grants are
+   * spread over all of them; shard 0 also holds revoked client_credentials JWTs and tells the others when the
+   * client is deleted.
    */
   clientShardId: (env: Env, clientId: string, shard: number) =>
     env.CLIENT_STATE.idFromName(`client:${encodeURIComponent(clientId)}#${shard}`),

@@ -44,11 +44,14 @@ export interface OpenedCode {
 
 /** The code's grant, or null when the value is not a code we sealed (forged, altered, or of another secret). */
 export async function openCode(env: Env, value: string): Promise<OpenedCode | null> {
-  const match = /^([0-9a-f]{64})\.([A-Za-z0-9_-]{40,4096})$/.exec(value);
+  const match = /^([0-9a-f]{64})\.([A-Za-z0-9_-]{40,12000})$/.exec(value);
   const grantId = match?.[1] ? objects.grantIdFromHex(env, match[1]) : null;
   if (!match?.[1] || !match[2] || !grantId) return null;
   try {
     const bytes = base64url.decode(match[2]);
+    // One spelling per code: base64url decoders ignore a last character's unused bits, and a second spelling
+    // of a stolen code must not look like another code (the Grant object treats any second redemption as reuse).
+    if (base64url.encode(bytes) !== match[2]) return null;
     const plaintext = await crypto.subtle.decrypt(
       { name: "AES-GCM", iv: bytes.slice(0, IV_BYTES), additionalData: encoder.encode(match[1]) },
       await codeKey(env),

@@ -31,6 +31,9 @@ export const AuthorizationRequest = v.object({
 export type AuthorizationRequest = v.InferOutput<typeof AuthorizationRequest>;
 
 const RESPONSE_MODES: readonly ResponseMode[] = ["query", "fragment", "form_post"];
+/** The request travels sealed inside the code (src/authorization/code.ts): what it carries is bounded. */
+const MAX_NONCE = 512;
+const MAX_CLAIMS = 4096;
 // RFC 7636 §4.2: code_challenge = BASE64URL(SHA256(verifier)), 43 characters for S256.
 const CODE_CHALLENGE = /^[A-Za-z0-9_-]{43}$/;
 
@@ -95,7 +98,7 @@ async function validateRest(
     response_mode: responseMode,
     scope: requestedScopes(client, params.scope),
     state: params.state,
-    nonce: params.nonce,
+    nonce: bounded("nonce", params.nonce, MAX_NONCE),
     code_challenge: codeChallenge(client, params),
     prompt: prompts(params.prompt),
     max_age: maxAge(params.max_age),
@@ -103,8 +106,13 @@ async function validateRest(
     hint_sub: await idTokenHintSubject(env, client, params.id_token_hint),
     acr_values: params.acr_values,
     ui_locales: params.ui_locales,
-    claims: claimsParameter(params.claims),
+    claims: claimsParameter(bounded("claims", params.claims, MAX_CLAIMS)),
   };
+}
+
+function bounded(name: string, value: string | undefined, max: number): string | undefined {
+  if (value !== undefined && value.length > max) throw invalidRequest(`${name} is longer than ${max} characters`);
+  return value;
 }
 
 function requestedScopes(client: Client, scope: string | undefined): string[] {

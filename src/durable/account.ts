@@ -10,7 +10,7 @@ import * as v from "valibot";
 import { nowMillis, nowSeconds } from "../clock";
 import type { Env } from "../env";
 import { doKeys } from "../storage";
-import { alarmNoLaterThan, ownerAlarm, readRecord, revokeAllGrants, type GrantRef, type GrantRegistration } from "./revocation-queue";
+import { GrantRegistry, ownerAlarm, pruneAlarm, readRecord, type GrantRef, type GrantRegistration } from "./revocation-queue";
 
 const keys = doKeys.account;
 
@@ -33,6 +33,9 @@ export type SessionRecord = v.InferOutput<typeof SessionRecord>;
 
 const ConsentRecord = v.object({ v: v.literal(1), items: v.array(v.string()) });
 
+/** Grants are stamped by the Grant object's host and revocations by this one: allow for their clocks to differ. */
+const CLOCK_SKEW_MS = 1000;
+
 export interface AuthorizeInput {
   sid: string;
   clientId: string;
@@ -49,7 +52,7 @@ export class Account extends DurableObject<Env> {
   async startSession(sid: string, session: SessionRecord): Promise<boolean> {
     if (this.meta().deleted) return false;
     this.ctx.storage.kv.put(keys.session(sid), session);
-    await alarmNoLaterThan(this.ctx.storage, session.exp * 1000);
+    await pruneAlarm(this.ctx.storage, session.exp);
     return true;
   }
 
@@ -80,10 +83,11 @@ export class Account extends DurableObject<Env> {
     const meta = this.meta();
     // A grant created before the last revocation, or whose browser session has ended since (a code issued
     // before a sign-out and redeemed after), is revoked.
-    const sessionEnded = grant.sid !== undefined && this.ctx.storage.kv.get(keys.session(grant.sid)) === undefined;
-    if (meta.deleted || grant.createdAtMs <= meta.revokedAtMs || sessionEnded) return { revoked: true };
-    this.ctx.storage.kv.put(keys.grant(grant.grantId), { v: 1, clientId: grant.clientId, sid: grant.sid, exp: grant.exp } satisfies GrantRef);
-    await alarmNoLaterThan(this.ctx.storage, grant.exp * 1000);
+    // A grant without a session (the password grant) is judged by time alone, with a margin for the two hosts'
+    // clocks; one from a session is judged by the session, which every revocation deletes.
+    const ended = grant.sid === undefined ? grant.createdAtMs <= meta.revokedAtMs + CLOCK_SKEW_MS : this.ctx.storage.kv.get(keys.session(grant.sid)) === undefined;
+    if (meta.deleted || ended) return { revoked: true };
+    await this.registry().add(grant.grantId, { v: 1, clientId: grant.clientId, sid: grant.sid, exp: grant.exp } satisfies GrantRef);
     return { revoked: false };
   }
 
@@ -93,14 +97,15 @@ export class Account extends DurableObject<Env> {
    */
   async revokeEverything(deleted: boolean): Promise<{ sessions: number; grants: number }> {
     const storage = this.ctx.storage.kv;
-    storage.put(keys.meta, { v: 1, revokedAtMs: nowMillis(), deleted } satisfies Meta);
+    // A sign-out racing a deletion never undoes it.
+    storage.put(keys.meta, { v: 1, revokedAtMs: nowMillis(), deleted: deleted || this.meta().deleted } satisfies Meta);
     let sessions = 0;
     for (const [key] of storage.list({ prefix: keys.sessionPrefix })) {
       storage.delete(key);
       sessions++;
     }
     if (deleted) for (const [key] of storage.list({ prefix: keys.consentPrefix })) storage.delete(key);
-    const grants = await revokeAllGrants(this.env, this.ctx.storage, keys.grantPrefix);
+    const grants = await this.registry().revokeAll();
     return { sessions, grants };
   }
 
@@ -111,7 +116,7 @@ export class Account extends DurableObject<Env> {
   }
 
   override async alarm(): Promise<void> {
-    await ownerAlarm(this.env, this.ctx.storage, keys.grantPrefix);
+    await ownerAlarm(this.ctx.storage, this.registry());
   }
 
   private liveSession(sid: string): SessionRecord | null {
@@ -122,6 +127,10 @@ export class Account extends DurableObject<Env> {
 
   private consented(clientId: string): string[] {
     return readRecord(this.ctx.storage, keys.consent(clientId), ConsentRecord)?.items ?? [];
+  }
+
+  private registry(): GrantRegistry {
+    return new GrantRegistry(this.env, this.ctx.storage, keys.grants);
   }
 
   private meta(): Meta {

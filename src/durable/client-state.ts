@@ -10,7 +10,7 @@ import * as v from "valibot";
 import { nowMillis, nowSeconds } from "../clock";
 import type { Env } from "../env";
 import { doKeys, objects } from "../storage";
-import { alarmNoLaterThan, ownerAlarm, readRecord, revokeAllGrants, type GrantRef, type GrantRegistration } from "./revocation-queue";
+import { GrantRegistry, ownerAlarm, pruneAlarm, readRecord, type GrantRef, type GrantRegistration } from "./revocation-queue";
 
 const keys = doKeys.clientState;
 
@@ -31,12 +31,15 @@ export const OpaqueClientToken = v.object({
 });
 export type OpaqueClientToken = v.InferOutput<typeof OpaqueClientToken>;
 
+/** Grants are stamped by the Grant object's host and deletions by this one: allow for their clocks to differ. */
+const CLOCK_SKEW_MS = 1000;
+
 export type ClientRevokeOutcome = "revoked" | "not_found" | "wrong_client";
 
 export class ClientState extends DurableObject<Env> {
   async storeOpaque(hash: string, token: OpaqueClientToken): Promise<void> {
     this.ctx.storage.kv.put(keys.opaque(hash), token);
-    await alarmNoLaterThan(this.ctx.storage, token.exp * 1000);
+    await pruneAlarm(this.ctx.storage, token.exp);
   }
 
   /** The live opaque token with this hash, or null (unknown, expired, revoked, or its client deleted). */
@@ -65,7 +68,7 @@ export class ClientState extends DurableObject<Env> {
   async revokeJwt(jti: string, exp: number): Promise<void> {
     if (exp <= nowSeconds()) return;
     this.ctx.storage.kv.put(keys.revokedJti(jti), { v: 1, exp });
-    await alarmNoLaterThan(this.ctx.storage, exp * 1000);
+    await pruneAlarm(this.ctx.storage, exp);
   }
 
   /**
@@ -73,33 +76,37 @@ export class ClientState extends DurableObject<Env> {
    * already revoked: created at or before the client's deletion.
    */
   async registerGrant(grant: GrantRegistration): Promise<{ revoked: boolean }> {
-    if (this.revokedAt(grant.createdAtMs)) return { revoked: true };
-    this.ctx.storage.kv.put(keys.grant(grant.grantId), { v: 1, clientId: grant.clientId, exp: grant.exp } satisfies GrantRef);
-    await alarmNoLaterThan(this.ctx.storage, grant.exp * 1000);
+    if (this.revokedAt(grant.createdAtMs + CLOCK_SKEW_MS)) return { revoked: true };
+    await this.registry().add(grant.grantId, { v: 1, clientId: grant.clientId, exp: grant.exp } satisfies GrantRef);
     return { revoked: false };
   }
 
   /**
    * The client was deleted. RFC 7592 §2.3: "the authorization server SHOULD immediately invalidate all existing
    * authorization grants and currently-active access tokens, refresh tokens, and other tokens associated with
-   * this client". Shard 0 tells the other shards and revokes every registered grant.
+   * this client". Shard 0 tells the other shards; each revokes the grants it knows (in batches, src/durable/
+   * revocation-queue.ts).
    */
   async revokeEverything(clientId: string, shards: number, shard = 0): Promise<{ grants: number }> {
     const storage = this.ctx.storage.kv;
+    // The deletion mark refuses every opaque token and JWT issued before it; the alarm prunes them at expiry.
     storage.put(keys.meta, { v: 1, revokedAtMs: nowMillis() });
-    for (const [key] of storage.list({ prefix: keys.opaquePrefix })) storage.delete(key);
-    for (const [key] of storage.list({ prefix: keys.revokedJtiPrefix })) storage.delete(key);
-    if (shard !== 0) return { grants: 0 };
+    const own = await this.registry().revokeAll();
+    if (shard !== 0) return { grants: own };
     const others = Array.from({ length: shards - 1 }, (_, i) => i + 1);
-    await Promise.all(others.map((i) => objects.clientState(this.env, clientId, i).revokeEverything(clientId, shards, i)));
-    return { grants: await revokeAllGrants(this.env, this.ctx.storage, keys.grantPrefix) };
+    const counts = await Promise.all(others.map((i) => objects.clientState(this.env, clientId, i).revokeEverything(clientId, shards, i)));
+    return { grants: counts.reduce((sum, c) => sum + c.grants, own) };
   }
 
   override async alarm(): Promise<void> {
-    await ownerAlarm(this.env, this.ctx.storage, keys.grantPrefix);
+    await ownerAlarm(this.ctx.storage, this.registry());
   }
 
   /** Whether something issued at `issuedAtMs` is covered by the client's deletion. */
+  private registry(): GrantRegistry {
+    return new GrantRegistry(this.env, this.ctx.storage, keys.grants);
+  }
+
   private revokedAt(issuedAtMs: number): boolean {
     const deletedAt = readRecord(this.ctx.storage, keys.meta, Meta)?.revokedAtMs;
     return deletedAt !== undefined && issuedAtMs <= deletedAt;

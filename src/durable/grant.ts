@@ -51,7 +51,8 @@ export class Grant extends DurableObject<Env> {
   async redeemCode(input: RedeemCodeInput): Promise<RedeemResult> {
     const existing = this.read();
     if (existing) {
-      if (existing.code?.hash !== input.codeHash) return fail("unknown authorization code");
+      // The grant id is unique to one code and the sealed part is authenticated (AES-GCM), so any state here
+      // means this code was redeemed before, whatever spelling of it is presented now.
       if (existing.revoked) return fail("the grant has been revoked");
       // RFC 6749 §4.1.2: "If an authorization code is used more than once, the authorization server MUST deny
       // the request and SHOULD revoke (when possible) all tokens previously issued based on that authorization code."
@@ -69,7 +70,8 @@ export class Grant extends DurableObject<Env> {
     const { init } = sealed;
     const code = { hash: input.codeHash, expiresAt: sealed.expiresAt, redirectUri: sealed.redirectUri, challenge: sealed.challenge, redeemedAt: now };
     const issuance = { ...input.issuance, refresh: init.offline ? input.issuance.refresh : undefined };
-    const state = { ...newState(init), code };
+    // The state outlives the code (expiresAt >= the code's expiry), so a second redemption always finds it.
+    const state = { ...newState(init), code, expiresAt: sealed.expiresAt };
     this.write(withIssuance(state, issuance, now));
     return { ok: true, grant: view(state), refreshIssued: issuance.refresh !== undefined };
   }
@@ -173,9 +175,9 @@ export class Grant extends DurableObject<Env> {
 
   override async alarm(): Promise<void> {
     let state = this.read();
-    if (state?.unregistered && !state.revoked) {
+    if (state && needsRegistration(state)) {
       state = await this.registerWithOwners(state);
-      if (state.unregistered) {
+      if (needsRegistration(state)) {
         this.alarmAt = (nowSeconds() + REGISTER_RETRY_SECONDS) * 1000;
         await this.ctx.storage.setAlarm(this.alarmAt);
         return;
@@ -206,13 +208,18 @@ export class Grant extends DurableObject<Env> {
       // lifetime of the last access token issued from it.
       exp: Math.max(state.expiresAt, (state.refresh?.absoluteExpiresAt ?? 0) + config.keys.maxTokenLifetimeSeconds),
     };
+    // Grants stored before owners existed include client_credentials ones (no auth_time, sub = the client):
+    // those have no user to announce themselves to.
+    const hasUser = state.authTime !== undefined;
     try {
       const [user, client] = await Promise.all([
-        objects.account(this.env, state.sub).registerGrant(registration),
-        objects.clientState(this.env, state.clientId).registerGrant(registration),
+        hasUser ? objects.account(this.env, state.sub).registerGrant(registration) : { revoked: false },
+        objects.clientState(this.env, state.clientId, grantShard(registration.grantId)).registerGrant(registration),
       ]);
-      // Re-read: a redemption or refresh may have changed the state while the owners answered.
-      const current = this.read() ?? state;
+      // Re-read: a redemption or refresh may have changed the state while the owners answered, or the alarm
+      // may have deleted an expired grant (then there is nothing to write back).
+      const current = this.read();
+      if (!current) return state;
       const next = { ...current, unregistered: false, revoked: current.revoked || user.revoked || client.revoked };
       this.ctx.storage.kv.put(STATE_KEY, next);
       this.cached = next;
@@ -230,7 +237,7 @@ export class Grant extends DurableObject<Env> {
    */
   private async registered(): Promise<void> {
     const state = this.read();
-    if (state?.unregistered && !state.revoked) await this.registerWithOwners(state);
+    if (state && needsRegistration(state)) await this.registerWithOwners(state);
   }
 
   private liveState(): GrantState | null {
@@ -258,12 +265,22 @@ export class Grant extends DurableObject<Env> {
     // from the grant has expired; the output gate orders this write with the put above. It is set only when it
     // must come earlier: a later expiry (each refresh) is found by the alarm itself, which then re-arms, so a
     // refresh costs one storage write, not two (setting an alarm costs about as much as a write).
-    const alarmAt = state.unregistered ? 0 : state.expiresAt * 1000;
+    const alarmAt = needsRegistration(state) ? 0 : state.expiresAt * 1000;
     if (this.alarmAt === undefined || alarmAt < this.alarmAt) {
       void this.ctx.storage.setAlarm(alarmAt === 0 ? Date.now() : alarmAt);
       this.alarmAt = alarmAt;
     }
   }
+}
+
+/** Not yet announced to its owners: new grants, and grants stored before owners existed (no flag at all). */
+function needsRegistration(state: GrantState): boolean {
+  return state.unregistered !== false && !state.revoked;
+}
+
+/** Which of the client's ClientState shards keeps this grant's reference (spread, so no one object is hot). */
+export function grantShard(grantId: string): number {
+  return Number.parseInt(grantId.slice(0, 8), 16) % config.clientStateShards;
 }
 
 function newState(init: GrantInit): GrantState {

@@ -1,7 +1,7 @@
 // Shared by the owner objects (a user's Account, a client's ClientState): reading their versioned records,
-// pruning what has expired, and revoking many grants at once. Each Grant object is told at once; whichever
-// could not be reached stays marked `revoking` and is retried by the owner's alarm, so a revocation is never
-// lost to a transient failure.
+// pruning what has expired, and revoking many grants at once. Grant objects are told in batches; whichever
+// could not be reached is retried by the owner's alarm, so a revocation is never lost to a transient failure
+// nor stopped by the number of grants.
 import * as v from "valibot";
 import { nowSeconds } from "../clock";
 import type { Env } from "../env";
@@ -17,8 +17,6 @@ export const GrantRef = v.object({
   /** The browser session the grant came from (absent for grants without one). */
   sid: v.optional(v.string()),
   exp: v.number(),
-  /** Revocation decided but the Grant object not yet reached: the alarm retries. */
-  revoking: v.optional(v.boolean()),
 });
 export type GrantRef = v.InferOutput<typeof GrantRef>;
 
@@ -47,44 +45,74 @@ export async function alarmNoLaterThan(storage: DurableObjectStorage, at: number
   if (current === null || current > at) await storage.setAlarm(at);
 }
 
-/** Every grant reference under `prefix`, by grant id. */
-export function* grantRefs(storage: DurableObjectStorage, prefix: string): Generator<[string, GrantRef]> {
-  for (const [key, value] of storage.kv.list({ prefix })) {
-    const parsed = v.safeParse(GrantRef, value);
-    if (parsed.success) yield [key.slice(prefix.length), parsed.output];
+/** Pruning what has expired can wait: expiry is checked on every read, so the alarm runs at most hourly for it. */
+export function pruneAlarm(storage: DurableObjectStorage, expSeconds: number): Promise<void> {
+  return alarmNoLaterThan(storage, Math.ceil(expSeconds / PRUNE_INTERVAL_SECONDS) * PRUNE_INTERVAL_SECONDS * 1000);
+}
+
+const PRUNE_INTERVAL_SECONDS = 3600;
+/** Grant objects told per invocation; the rest follow from the alarm, so a huge owner never hits a limit. */
+const REVOKE_BATCH = 100;
+const Generation = v.object({ v: v.literal(1), n: v.number() });
+
+/**
+ * The grants an owner knows, by generation: `<prefix><generation>:<grant-id>`. Revoking everything starts a
+ * new generation (one write, however many grants), and the grants of older generations are then told in
+ * batches, oldest keys first; a grant registering afterwards lands in the new generation.
+ */
+export class GrantRegistry {
+  constructor(
+    private readonly env: Env,
+    private readonly storage: DurableObjectStorage,
+    private readonly names: { prefix: string; generation: string },
+  ) {}
+
+  async add(grantId: string, ref: GrantRef): Promise<void> {
+    this.storage.kv.put(this.key(this.generation(), grantId), ref);
+    await pruneAlarm(this.storage, ref.exp);
+  }
+
+  /** Revokes every grant known so far; returns how many. */
+  async revokeAll(): Promise<number> {
+    const next = this.generation() + 1;
+    this.storage.kv.put(this.names.generation, { v: 1, n: next });
+    let count = 0;
+    for (const _ of this.storage.kv.list({ prefix: this.names.prefix, end: this.key(next, "") })) count++;
+    await this.revokeBatch();
+    return count;
+  }
+
+  /** Tells one batch of older-generation grants; those reached are forgotten, the rest retried soon. */
+  async revokeBatch(): Promise<void> {
+    const current = this.key(this.generation(), "");
+    const pending = [...this.storage.kv.list({ prefix: this.names.prefix, end: current, limit: REVOKE_BATCH })].map(([key]) => key);
+    const results = await Promise.allSettled(
+      pending.map(async (key) => {
+        const id = objects.grantIdFromHex(this.env, key.slice(key.lastIndexOf(":") + 1));
+        if (id) await objects.grant(this.env, id).revokeAll();
+      }),
+    );
+    pending.forEach((key, i) => {
+      if (results[i]?.status === "fulfilled") this.storage.kv.delete(key);
+    });
+    const more = pending.length === REVOKE_BATCH || results.some((r) => r.status === "rejected");
+    if (more) await alarmNoLaterThan(this.storage, (nowSeconds() + (pending.length === REVOKE_BATCH ? 1 : RETRY_SECONDS)) * 1000);
+  }
+
+  private generation(): number {
+    return readRecord(this.storage, this.names.generation, Generation)?.n ?? 0;
+  }
+
+  private key(generation: number, grantId: string): string {
+    return `${this.names.prefix}${String(generation).padStart(10, "0")}:${grantId}`;
   }
 }
 
-/** Marks every grant under `prefix` for revocation and tells each Grant object; returns how many. */
-export async function revokeAllGrants(env: Env, storage: DurableObjectStorage, prefix: string): Promise<number> {
-  const refs = [...grantRefs(storage, prefix)];
-  for (const [id, ref] of refs) storage.kv.put(prefix + id, { ...ref, revoking: true });
-  await revokeMarked(env, storage, prefix);
-  return refs.length;
-}
-
-/** Tells the Grant objects marked `revoking`; those reached are forgotten, the rest retried by the alarm. */
-async function revokeMarked(env: Env, storage: DurableObjectStorage, prefix: string): Promise<void> {
-  const pending = [...grantRefs(storage, prefix)].filter(([, ref]) => ref.revoking).map(([id]) => id);
-  const results = await Promise.allSettled(
-    pending.map(async (hex) => {
-      const id = objects.grantIdFromHex(env, hex);
-      if (id) await objects.grant(env, id).revokeAll();
-    }),
-  );
-  let failed = 0;
-  pending.forEach((id, i) => {
-    if (results[i]?.status === "fulfilled") storage.kv.delete(prefix + id);
-    else failed++;
-  });
-  if (failed > 0) await alarmNoLaterThan(storage, (nowSeconds() + RETRY_SECONDS) * 1000);
-}
-
 /**
- * The owners' alarm: deletes every record whose `exp` has passed, retries pending revocations, and sets the
- * next alarm at the earliest remaining expiry. Records without `exp` (meta, consents) are kept.
+ * The owners' alarm: deletes every record whose `exp` has passed, and goes on revoking older-generation grants.
+ * Records without `exp` (meta, consents, the generation) are kept.
  */
-export async function ownerAlarm(env: Env, storage: DurableObjectStorage, grantPrefix: string): Promise<void> {
+export async function ownerAlarm(storage: DurableObjectStorage, registry: GrantRegistry): Promise<void> {
   const now = nowSeconds();
   let next = Number.POSITIVE_INFINITY;
   for (const [key, value] of storage.kv.list()) {
@@ -93,8 +121,8 @@ export async function ownerAlarm(env: Env, storage: DurableObjectStorage, grantP
     if (exp <= now) storage.kv.delete(key);
     else next = Math.min(next, exp);
   }
-  if (Number.isFinite(next)) await storage.setAlarm(next * 1000);
-  await revokeMarked(env, storage, grantPrefix);
+  if (Number.isFinite(next)) await pruneAlarm(storage, next);
+  await registry.revokeBatch();
 }
 
 function expiryOf(value: unknown): number | undefined {
