@@ -33,8 +33,11 @@ export type SessionRecord = v.InferOutput<typeof SessionRecord>;
 
 const ConsentRecord = v.object({ v: v.literal(1), items: v.array(v.string()) });
 
-/** Grants are stamped by the Grant object's host and revocations by this one: allow for their clocks to differ. */
-const CLOCK_SKEW_MS = 1000;
+/**
+ * Grants are stamped by the Grant object's host and revocations by this one: allow for their clocks to differ
+ * (NTP-synchronised hosts differ by milliseconds), yet not refuse a sign-in made right after the revocation.
+ */
+const CLOCK_SKEW_MS = 50;
 
 export interface AuthorizeInput {
   sid: string;

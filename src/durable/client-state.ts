@@ -31,8 +31,11 @@ export const OpaqueClientToken = v.object({
 });
 export type OpaqueClientToken = v.InferOutput<typeof OpaqueClientToken>;
 
-/** Grants are stamped by the Grant object's host and deletions by this one: allow for their clocks to differ. */
-const CLOCK_SKEW_MS = 1000;
+/**
+ * Grants are stamped by the Grant object's host and deletions by this one: allow for their clocks to differ
+ * (NTP-synchronised hosts differ by milliseconds), yet not refuse a sign-in made right after the revocation.
+ */
+const CLOCK_SKEW_MS = 50;
 
 export type ClientRevokeOutcome = "revoked" | "not_found" | "wrong_client";
 
