@@ -84,11 +84,13 @@ export class Account extends DurableObject<Env> {
   /** A grant announces itself (its Grant object's alarm); answers whether it is already revoked. */
   async registerGrant(grant: GrantRegistration): Promise<{ revoked: boolean }> {
     const meta = this.meta();
-    // A grant created before the last revocation, or whose browser session has ended since (a code issued
-    // before a sign-out and redeemed after), is revoked.
-    // A grant without a session (the password grant) is judged by time alone, with a margin for the two hosts'
-    // clocks; one from a session is judged by the session, which every revocation deletes.
-    const ended = grant.sid === undefined ? grant.createdAtMs <= meta.revokedAtMs + CLOCK_SKEW_MS : this.ctx.storage.kv.get(keys.session(grant.sid)) === undefined;
+    // A grant from a session is revoked when its session has ended (every revocation deletes the sessions, so a
+    // code issued before a sign-out and redeemed after is caught); one without a session (the password grant)
+    // when it was created before the last revocation.
+    const ended =
+      grant.sid === undefined
+        ? grant.createdAtMs <= meta.revokedAtMs + CLOCK_SKEW_MS
+        : this.ctx.storage.kv.get(keys.session(grant.sid)) === undefined;
     if (meta.deleted || ended) return { revoked: true };
     await this.registry().add(grant.grantId, { v: 1, clientId: grant.clientId, sid: grant.sid, exp: grant.exp } satisfies GrantRef);
     return { revoked: false };
