@@ -1,7 +1,8 @@
 // The state model (src/storage.ts): what ends many grants at once (a user deleted, a password changed, a sign-out
 // everywhere, a client deleted) ends them for every browser and every token, and client_credentials tokens cost
 // no storage until they are revoked.
-import { SELF, env, listDurableObjectIds } from "cloudflare:test";
+import { SELF, env, listDurableObjectIds, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import type { Account } from "../../src/durable/account";
 import { decodeJwt, decodeProtectedHeader } from "jose";
 import { describe, expect, it } from "vitest";
 import {
@@ -206,5 +207,30 @@ describe("client_credentials at the cost of a signature", () => {
     const tokens = await signIn(new Browser(), await newUser());
     expect(decodeProtectedHeader(tokens.id_token ?? "").alg).toBe("RS256");
     expect(decodeProtectedHeader(tokens.access_token).alg).toBe("ES256");
+  });
+});
+
+describe("revoking many grants", () => {
+  it("a user with 250 grants: all are counted at once and told in batches of 100 by the alarm", async () => {
+    const user = await newUser();
+    const account = env.ACCOUNT.get(env.ACCOUNT.idFromName(`user:${user.sub}`));
+    // One real grant (through the password grant), and 249 that only the Account knows.
+    const real = await (
+      await tokenRequest({ grant_type: "password", username: user.username, password: user.password, scope: "openid offline_access" }, basic("demo", "demo-secret"))
+    ).json<Tokens>();
+    expect(await isActive(real.access_token)).toBe(true); // announced to the Account
+    const exp = Math.floor(Date.now() / 1000) + 3600;
+    for (let i = 0; i < 249; i++) {
+      const grantId = env.GRANT.newUniqueId().toString();
+      expect(await account.registerGrant({ grantId, clientId: "demo", sid: undefined, createdAtMs: Date.now(), exp })).toEqual({ revoked: false });
+    }
+    const res = await admin(`/users/${user.sub}/sign-out`, "POST");
+    expect(await res.json()).toEqual({ sessions: 0, grants: 250 });
+    const remaining = () => runInDurableObject(account, (_a: Account, state) => [...state.storage.kv.list({ prefix: "grant:" })].length);
+    expect(await remaining()).toBe(150);
+    await runDurableObjectAlarm(account);
+    await runDurableObjectAlarm(account);
+    expect(await remaining()).toBe(0);
+    await expectOAuthError(await refresh(real.refresh_token ?? ""), 400, "invalid_grant");
   });
 });
