@@ -20,6 +20,11 @@ const Meta = v.object({
   revokedAtMs: v.number(),
   /** The user was deleted: no new session or grant until the user is created again. */
   deleted: v.boolean(),
+  /**
+   * The salt of the user's current password hash. A login checked against an older hash (a location whose KV
+   * still holds it, up to ~60 s after a change) starts no session and its grants are revoked.
+   */
+  credential: v.optional(v.string()),
 });
 type Meta = v.InferOutput<typeof Meta>;
 
@@ -39,6 +44,11 @@ const ConsentRecord = v.object({ v: v.literal(1), items: v.array(v.string()) });
  */
 const CLOCK_SKEW_MS = 50;
 
+/** Whether a login was checked against a password that has since been replaced. */
+function stale(meta: Meta, credential: string | undefined): boolean {
+  return meta.credential !== undefined && credential !== undefined && credential !== meta.credential;
+}
+
 export interface AuthorizeInput {
   sid: string;
   clientId: string;
@@ -51,9 +61,13 @@ export interface AuthorizeInput {
 export type AuthorizeOutcome = "ok" | "login_required" | "consent_required";
 
 export class Account extends DurableObject<Env> {
-  /** A new browser session after a successful login; refused (false) while the user is deleted. */
-  async startSession(sid: string, session: SessionRecord): Promise<boolean> {
-    if (this.meta().deleted) return false;
+  /**
+   * A new browser session after a successful login; refused (false) while the user is deleted, or when the
+   * password that was checked is no longer the current one.
+   */
+  async startSession(sid: string, session: SessionRecord, credential: string | undefined): Promise<boolean> {
+    const meta = this.meta();
+    if (meta.deleted || stale(meta, credential)) return false;
     this.ctx.storage.kv.put(keys.session(sid), session);
     await pruneAlarm(this.ctx.storage, session.exp);
     return true;
@@ -91,7 +105,7 @@ export class Account extends DurableObject<Env> {
       grant.sid === undefined
         ? grant.createdAtMs <= meta.revokedAtMs + CLOCK_SKEW_MS
         : this.ctx.storage.kv.get(keys.session(grant.sid)) === undefined;
-    if (meta.deleted || ended) return { revoked: true };
+    if (meta.deleted || ended || stale(meta, grant.credential)) return { revoked: true };
     await this.registry().add(grant.grantId, { v: 1, clientId: grant.clientId, sid: grant.sid, exp: grant.exp } satisfies GrantRef);
     return { revoked: false };
   }
@@ -100,10 +114,11 @@ export class Account extends DurableObject<Env> {
    * Ends every session and revokes every grant, now: a password change, an admin "sign out everywhere", or
    * (deleted) the user's deletion, which also forgets consents and refuses new sessions.
    */
-  async revokeEverything(deleted: boolean): Promise<{ sessions: number; grants: number }> {
+  async revokeEverything(deleted: boolean, credential?: string): Promise<{ sessions: number; grants: number }> {
     const storage = this.ctx.storage.kv;
-    // A sign-out racing a deletion never undoes it.
-    storage.put(keys.meta, { v: 1, revokedAtMs: nowMillis(), deleted: deleted || this.meta().deleted } satisfies Meta);
+    const meta = this.meta();
+    // A sign-out racing a deletion never undoes it; a new password (credential) becomes the only one accepted.
+    storage.put(keys.meta, { v: 1, revokedAtMs: nowMillis(), deleted: deleted || meta.deleted, credential: credential ?? meta.credential } satisfies Meta);
     let sessions = 0;
     for (const [key] of storage.list({ prefix: keys.sessionPrefix })) {
       storage.delete(key);
@@ -114,10 +129,9 @@ export class Account extends DurableObject<Env> {
     return { sessions, grants };
   }
 
-  /** The user exists (again): sessions may start. Earlier grants stay revoked. */
-  async restore(): Promise<void> {
-    const meta = this.meta();
-    if (meta.deleted) this.ctx.storage.kv.put(keys.meta, { ...meta, deleted: false });
+  /** The user exists (again), with this password: sessions may start. Earlier grants stay revoked. */
+  async restore(credential: string | undefined): Promise<void> {
+    this.ctx.storage.kv.put(keys.meta, { ...this.meta(), deleted: false, credential });
   }
 
   override async alarm(): Promise<void> {

@@ -52,6 +52,8 @@ export const GrantInit = v.object({
   offline: v.boolean(),
   /** The browser session the grant came from (OIDC Back-Channel Logout `sid`); absent for the password grant. */
   sid: v.optional(v.string()),
+  /** The password grant: the salt of the password hash it was checked against, for the user's Account. */
+  credential: v.optional(v.string()),
 });
 export type GrantInit = v.InferOutput<typeof GrantInit>;
 

@@ -203,6 +203,7 @@ export class Grant extends DurableObject<Env> {
       grantId: this.ctx.id.toString(),
       clientId: state.clientId,
       sid: state.sid,
+      credential: state.credential,
       createdAtMs: state.createdAtMs ?? (state.authTime ?? 0) * 1000,
       // The longest the grant can live: refreshes extend it, never past the family's absolute expiry plus the
       // lifetime of the last access token issued from it.

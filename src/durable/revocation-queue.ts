@@ -27,6 +27,8 @@ export interface GrantRegistration {
   sid: string | undefined;
   /** When the grant was created, in milliseconds: a revocation at or after this instant covers it. */
   createdAtMs: number;
+  /** The salt of the password hash a password grant was checked against (src/durable/account.ts). */
+  credential?: string | undefined;
   exp: number;
 }
 

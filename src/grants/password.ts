@@ -31,6 +31,7 @@ export const password: GrantHandler = {
       authTime: nowSeconds(),
       amr: [...config.passwordAmr],
       offline: prepared.refreshSecret !== undefined,
+      credential: login.user.password?.salt,
     };
     // The Grant object then announces itself to the user's Account and the client's ClientState (its alarm).
     await objects.grant(env, grantId).createIssued(init, prepared.issuance);

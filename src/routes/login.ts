@@ -35,23 +35,23 @@ login.post("/", async (c) => {
   const client = await interactionClient(c, interaction);
   const { username, password } = form;
   const login = username && password ? await withErrorPage(() => passwordLogin(c.env, username, password)) : undefined;
-  if (!login?.ok) {
-    return renderLogin(
+  const loginPage = async (status: 401, error: string) =>
+    renderLogin(
       c,
       {
         interaction: interaction.token,
         csrf: await csrfToken(c, interaction.jti),
         clientName: client.client_name ?? client.client_id,
         loginHint: form.username,
-        error: login?.throttled ? "Too many failed attempts. Try again later." : "Wrong username or password.",
+        error,
       },
-      401,
+      status,
     );
-  }
+  if (!login?.ok) return loginPage(401, login?.throttled ? "Too many failed attempts. Try again later." : "Wrong username or password.");
   const { user } = login;
   const session = { sub: user.sub, auth_time: nowSeconds(), amr: [...config.passwordAmr], sid: randomToken(16), ixn: interaction.jti };
-  if (!(await startSession(c, session))) {
-    throw new OAuthError("access_denied", "this account cannot sign in; start again from the application", { page: true, status: 403 });
-  }
+  // The Account refuses a user deleted meanwhile, or a password replaced meanwhile (checked at a location whose
+  // KV had not caught up): to the person, that is a wrong password.
+  if (!(await startSession(c, session, user.password?.salt))) return loginPage(401, "Wrong username or password.");
   return continueAuthorization(c, client, interaction, session);
 });

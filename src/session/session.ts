@@ -32,10 +32,10 @@ export async function readSession(c: Context<AppEnv>): Promise<Session | null> {
 }
 
 /** Records the session in the user's Account, then sets the cookie; false when the Account refuses it. */
-export async function startSession(c: Context<AppEnv>, session: Session): Promise<boolean> {
+export async function startSession(c: Context<AppEnv>, session: Session, credential: string | undefined): Promise<boolean> {
   const lifetime = config.lifetimes.session;
   const record = { v: 1 as const, authTime: session.auth_time, amr: session.amr, exp: session.auth_time + lifetime };
-  if (!(await objects.account(c.env, session.sub).startSession(session.sid, record))) return false;
+  if (!(await objects.account(c.env, session.sub).startSession(session.sid, record, credential))) return false;
   const token = await signInternal(c.env, TYP, { ...session }, lifetime);
   writeCookie(c, SESSION_COOKIE, token, lifetime);
   return true;

@@ -14,6 +14,7 @@ import {
   basic,
   clientCredentials,
   expectOAuthError,
+  hiddenFields,
   introspect,
   isActive,
   redeem,
@@ -119,6 +120,29 @@ describe("user-wide revocation", () => {
     );
     const tokens = await res.json<Tokens>();
     expect((await admin(`/users/${user.sub}/sign-out`, "POST")).status).toBe(200);
+    await expectOAuthError(await refresh(tokens.refresh_token ?? ""), 400, "invalid_grant");
+  });
+});
+
+describe("a password replaced while a location's KV still holds the old one", () => {
+  it("a login checked against the old password starts no session, and a password grant from it is revoked", async () => {
+    const user = await newUser();
+    const stale = await env.USERS.get(`user:${user.sub}`);
+    expect((await admin(`/users/${user.sub}`, "PUT", { password: "the new long password" })).status).toBe(200);
+    // What a location whose KV has not caught up (up to ~60 s) would still read:
+    await env.USERS.put(`user:${user.sub}`, stale ?? "");
+    const browser = new Browser();
+    const toLogin = await browser.fetch(authorizeUrl());
+    const page = await browser.fetch(toLogin.headers.get("location") ?? "");
+    const refused = await browser.post("/login", { ...hiddenFields(await page.text()), username: user.username, password: user.password });
+    expect(refused.status).toBe(401);
+    expect(await refused.text()).toContain("Wrong username or password.");
+    expect(browser.hasCookie("eo_session")).toBe(false);
+    const res = await tokenRequest(
+      { grant_type: "password", username: user.username, password: user.password, scope: "openid offline_access" },
+      basic("demo", "demo-secret"),
+    );
+    const tokens = await res.json<Tokens>();
     await expectOAuthError(await refresh(tokens.refresh_token ?? ""), 400, "invalid_grant");
   });
 });

@@ -37,15 +37,10 @@ adminUsers.post("/", async (c) => {
     throw new OAuthError("invalid_request", "username already exists", { status: 409 });
   }
   const sub = input.sub ?? crypto.randomUUID();
+  const password = await hashPassword(input.password);
   // A sub given again after a deletion: the Account accepts sessions again (the old grants stay revoked).
-  if (input.sub) await objects.account(c.env, sub).restore();
-  const user = await saveUser(c.env, {
-    v: 1,
-    sub,
-    username: input.username,
-    password: await hashPassword(input.password),
-    claims: input.claims,
-  });
+  if (input.sub) await objects.account(c.env, sub).restore(password.salt);
+  const user = await saveUser(c.env, { v: 1, sub, username: input.username, password, claims: input.claims });
   return c.json(publicUser(user), 201);
 });
 
@@ -54,14 +49,11 @@ adminUsers.get("/:sub", async (c) => c.json(publicUser(await existingUser(c.env,
 adminUsers.put("/:sub", async (c) => {
   const user = await existingUser(c.env, c.req.param("sub"));
   const changes = await jsonBody(c, UpdateUser);
-  const updated = await saveUser(c.env, {
-    ...user,
-    ...(changes.password ? { password: await hashPassword(changes.password) } : {}),
-    ...(changes.claims ? { claims: changes.claims } : {}),
-  });
+  const password = changes.password ? await hashPassword(changes.password) : undefined;
+  const updated = await saveUser(c.env, { ...user, ...(password ? { password } : {}), ...(changes.claims ? { claims: changes.claims } : {}) });
   // A new password ends every session and revokes every grant (RFC 9700 §4.14.2: the authorization server may
-  // revoke refresh tokens on a security event such as a password change).
-  if (changes.password) await objects.account(c.env, user.sub).revokeEverything(false);
+  // revoke refresh tokens on a security event such as a password change), and from now on only it is accepted.
+  if (password) await objects.account(c.env, user.sub).revokeEverything(false, password.salt);
   return c.json(publicUser(updated));
 });
 
