@@ -37,7 +37,7 @@ export async function sealCode(env: Env, code: SealedCode): Promise<string> {
   return `${id}.${base64url.encode(bytes)}`;
 }
 
-export interface OpenedCode {
+interface OpenedCode {
   grantId: DurableObjectId;
   code: SealedCode;
 }

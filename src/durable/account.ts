@@ -34,7 +34,7 @@ const SessionRecord = v.object({
   amr: v.array(v.string()),
   exp: v.number(),
 });
-export type SessionRecord = v.InferOutput<typeof SessionRecord>;
+type SessionRecord = v.InferOutput<typeof SessionRecord>;
 
 const ConsentRecord = v.object({ v: v.literal(1), items: v.array(v.string()) });
 

@@ -20,7 +20,7 @@ const Meta = v.object({
   revokedAtMs: v.optional(v.number()),
 });
 
-export const OpaqueClientToken = v.object({
+const OpaqueClientToken = v.object({
   v: v.literal(1),
   clientId: v.string(),
   scope: v.array(v.string()),
@@ -29,7 +29,7 @@ export const OpaqueClientToken = v.object({
   iat: v.number(),
   exp: v.number(),
 });
-export type OpaqueClientToken = v.InferOutput<typeof OpaqueClientToken>;
+type OpaqueClientToken = v.InferOutput<typeof OpaqueClientToken>;
 
 /**
  * Grants are stamped by the Grant object's host and deletions by this one: allow for their clocks to differ
@@ -37,7 +37,7 @@ export type OpaqueClientToken = v.InferOutput<typeof OpaqueClientToken>;
  */
 const CLOCK_SKEW_MS = 50;
 
-export type ClientRevokeOutcome = "revoked" | "not_found" | "wrong_client";
+type ClientRevokeOutcome = "revoked" | "not_found" | "wrong_client";
 
 export class ClientState extends DurableObject<Env> {
   async storeOpaque(hash: string, token: OpaqueClientToken): Promise<void> {

@@ -280,7 +280,7 @@ function needsRegistration(state: GrantState): boolean {
 }
 
 /** Which of the client's ClientState shards keeps this grant's reference (spread, so no one object is hot). */
-export function grantShard(grantId: string): number {
+function grantShard(grantId: string): number {
   return Number.parseInt(grantId.slice(0, 8), 16) % config.clientStateShards;
 }
 

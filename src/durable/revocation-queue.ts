@@ -42,7 +42,7 @@ export function readRecord<S extends v.GenericSchema>(storage: DurableObjectStor
 }
 
 /** Sets the object's alarm to `at` (epoch ms) unless one is already due earlier. */
-export async function alarmNoLaterThan(storage: DurableObjectStorage, at: number): Promise<void> {
+async function alarmNoLaterThan(storage: DurableObjectStorage, at: number): Promise<void> {
   const current = await storage.getAlarm();
   if (current === null || current > at) await storage.setAlarm(at);
 }

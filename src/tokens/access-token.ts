@@ -48,7 +48,7 @@ export function oneOrMany(audience: string[]): string | string[] {
 }
 
 /** The deployment's access-token algorithm, unless an API in the audience asks for another (config.resourceServers). */
-export function accessTokenAlg(audience: string | string[]): SigningAlgorithm {
+function accessTokenAlg(audience: string | string[]): SigningAlgorithm {
   const auds = Array.isArray(audience) ? audience : [audience];
   const override = config.resourceServers.find((rs) => rs.accessTokenSigningAlg && auds.includes(rs.audience));
   return override?.accessTokenSigningAlg ?? config.accessTokenSigningAlg;
