@@ -58,7 +58,7 @@ describe("authorization codes", () => {
 
 describe("grants stored before owners existed", () => {
   it("announce themselves on first use, so a sign-out everywhere revokes them", async () => {
-    // A version-1 record without createdAtMs or unregistered, as stored before issue 8.
+    // A version-1 record without createdAtMs or unregistered, as stored before grants had owners.
     const id = env.GRANT.newUniqueId();
     const secret = base64url.encode(crypto.getRandomValues(new Uint8Array(32)));
     const now = Math.floor(Date.now() / 1000);
