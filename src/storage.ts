@@ -20,6 +20,9 @@ export const kv = {
   keySet: "keyset",
 } as const;
 
+/** An owner's grants: `grant:<generation>:<grant-id>` (src/durable/revocation-queue.ts). */
+const grantRegistry = { prefix: "grant:", generation: "grant-generation" } as const;
+
 /** Keys inside each Durable Object's own (SQLite-backed) storage. */
 export const doKeys = {
   grant: { state: "grant" },
@@ -32,8 +35,7 @@ export const doKeys = {
     sessionPrefix: "session:",
     consent: (clientId: string) => `consent:${clientId}`,
     consentPrefix: "consent:",
-    /** The user's grants: `grant:<generation>:<grant-id>` (src/durable/revocation-queue.ts). */
-    grants: { prefix: "grant:", generation: "grant-generation" },
+    grants: grantRegistry,
   },
   clientState: {
     meta: "meta",
@@ -41,8 +43,8 @@ export const doKeys = {
     revokedJtiPrefix: "jti:",
     opaque: (hash: string) => `opaque:${hash}`,
     opaquePrefix: "opaque:",
-    /** The client's grants (spread over the shards by grant id): `grant:<generation>:<grant-id>`. */
-    grants: { prefix: "grant:", generation: "grant-generation" },
+    /** The client's grants, spread over the shards by grant id. */
+    grants: grantRegistry,
   },
 } as const;
 

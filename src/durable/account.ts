@@ -10,7 +10,7 @@ import * as v from "valibot";
 import { nowMillis, nowSeconds } from "../clock";
 import type { Env } from "../env";
 import { doKeys } from "../storage";
-import { GrantRegistry, ownerAlarm, pruneAlarm, readRecord, type GrantRef, type GrantRegistration } from "./revocation-queue";
+import { CLOCK_SKEW_MS, GrantRegistry, ownerAlarm, pruneAlarm, readRecord, type GrantRef, type GrantRegistration } from "./revocation-queue";
 
 const keys = doKeys.account;
 
@@ -37,12 +37,6 @@ const SessionRecord = v.object({
 type SessionRecord = v.InferOutput<typeof SessionRecord>;
 
 const ConsentRecord = v.object({ v: v.literal(1), items: v.array(v.string()) });
-
-/**
- * Grants are stamped by the Grant object's host and revocations by this one: allow for their clocks to differ
- * (NTP-synchronised hosts differ by milliseconds), yet not refuse a sign-in made right after the revocation.
- */
-const CLOCK_SKEW_MS = 50;
 
 /** Whether a login was checked against a password that has since been replaced. */
 function stale(meta: Meta, credential: string | undefined): boolean {

@@ -10,7 +10,7 @@ import * as v from "valibot";
 import { nowMillis, nowSeconds } from "../clock";
 import type { Env } from "../env";
 import { doKeys, objects } from "../storage";
-import { GrantRegistry, ownerAlarm, pruneAlarm, readRecord, type GrantRef, type GrantRegistration } from "./revocation-queue";
+import { CLOCK_SKEW_MS, GrantRegistry, ownerAlarm, pruneAlarm, readRecord, type GrantRef, type GrantRegistration } from "./revocation-queue";
 
 const keys = doKeys.clientState;
 
@@ -30,12 +30,6 @@ const OpaqueClientToken = v.object({
   exp: v.number(),
 });
 type OpaqueClientToken = v.InferOutput<typeof OpaqueClientToken>;
-
-/**
- * Grants are stamped by the Grant object's host and deletions by this one: allow for their clocks to differ
- * (NTP-synchronised hosts differ by milliseconds), yet not refuse a sign-in made right after the revocation.
- */
-const CLOCK_SKEW_MS = 50;
 
 type ClientRevokeOutcome = "revoked" | "not_found" | "wrong_client";
 

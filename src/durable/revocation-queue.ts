@@ -7,6 +7,12 @@ import { nowSeconds } from "../clock";
 import type { Env } from "../env";
 import { objects } from "../storage";
 
+/**
+ * Grants are stamped by the Grant object's host and revocations by the owner's: allow for their clocks to differ
+ * (NTP-synchronised hosts differ by milliseconds), yet not refuse a sign-in made right after the revocation.
+ */
+export const CLOCK_SKEW_MS = 50;
+
 /** Seconds between retries of grants that could not be revoked. */
 const RETRY_SECONDS = 30;
 

@@ -14,7 +14,7 @@ import type { Env } from "../env";
 import { randomToken } from "../lib/crypto";
 import { ownKeyResolver } from "../keys/store";
 import { objects } from "../storage";
-import { hashSecret, parseHandle } from "./grant-token";
+import { hashSecret, parseHandle, type GrantHandle } from "./grant-token";
 import { signJwt } from "./sign";
 import { grantSubject } from "./subject";
 
@@ -158,15 +158,27 @@ async function resolveJwt(env: Env, token: string): Promise<ActiveAccessToken | 
   return { grant, ...issuedTo, ...claims };
 }
 
+/** A Grant handle's token (opaque access token or refresh token), and what it stands for: one lookup. */
+export interface GrantHandleToken extends Omit<ActiveAccessToken, "aud"> {
+  kind: "access_token" | "refresh_token";
+  /** Refresh tokens have no audience. */
+  aud: string | string[] | undefined;
+}
+
+export async function resolveGrantHandle(env: Env, handle: GrantHandle): Promise<GrantHandleToken | null> {
+  const info = await objects.grant(env, handle.id).lookupHandle(await hashSecret(handle.secret));
+  const issuedTo = info && (await grantSubject(env, info.grant));
+  if (!info || !issuedTo) return null;
+  const aud = info.kind === "access_token" ? (info.aud ? oneOrMany(info.aud) : audienceFor(env.ISSUER, info.scope)) : undefined;
+  return { kind: info.kind, grant: info.grant, ...issuedTo, scope: info.scope, iat: info.iat, exp: info.exp, aud };
+}
+
 async function resolveGrantOpaque(env: Env, token: string): Promise<ActiveAccessToken | null> {
   const handle = parseHandle(env, token);
-  if (!handle) return null;
-  const info = await objects.grant(env, handle.id).lookupHandle(await hashSecret(handle.secret));
-  if (!info || info.kind !== "access_token") return null;
-  const issuedTo = await grantSubject(env, info.grant);
-  if (!issuedTo) return null;
-  const aud = info.aud ? oneOrMany(info.aud) : audienceFor(env.ISSUER, info.scope);
-  return { grant: info.grant, ...issuedTo, scope: info.scope, iat: info.iat, exp: info.exp, aud };
+  const resolved = handle && (await resolveGrantHandle(env, handle));
+  if (resolved?.kind !== "access_token" || resolved.aud === undefined) return null;
+  const { kind: _kind, ...access } = resolved;
+  return { ...access, aud: resolved.aud };
 }
 
 async function resolveClientOpaque(env: Env, token: string): Promise<ActiveAccessToken | null> {

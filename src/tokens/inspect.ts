@@ -3,9 +3,8 @@
 import type { GrantView } from "../durable/grant-state";
 import type { Env } from "../env";
 import { objects } from "../storage";
-import { audienceFor, grantOfJti, looksLikeJwt, oneOrMany, resolveAccessToken, revokeClientToken, verifyOwnAccessToken } from "./access-token";
+import { grantOfJti, looksLikeJwt, resolveAccessToken, resolveGrantHandle, revokeClientToken, verifyOwnAccessToken } from "./access-token";
 import { hashSecret, parseHandle } from "./grant-token";
-import { grantSubject } from "./subject";
 
 export interface ActiveToken {
   kind: "access_token" | "refresh_token";
@@ -26,11 +25,8 @@ export async function activeToken(env: Env, token: string): Promise<ActiveToken 
     return access && { kind: "access_token", grant: access.grant, subject: access.subject, scope: access.scope, iat: access.iat, exp: access.exp, aud: access.aud };
   }
   // A Grant handle is an opaque access token or a refresh token: one lookup answers either.
-  const info = await objects.grant(env, handle.id).lookupHandle(await hashSecret(handle.secret));
-  const issuedTo = info && (await grantSubject(env, info.grant));
-  if (!info || !issuedTo) return null;
-  const aud = info.kind === "access_token" ? (info.aud ? oneOrMany(info.aud) : audienceFor(env.ISSUER, info.scope)) : undefined;
-  return { kind: info.kind, grant: info.grant, subject: issuedTo.subject, scope: info.scope, iat: info.iat, exp: info.exp, aud };
+  const resolved = await resolveGrantHandle(env, handle);
+  return resolved && { kind: resolved.kind, grant: resolved.grant, subject: resolved.subject, scope: resolved.scope, iat: resolved.iat, exp: resolved.exp, aud: resolved.aud };
 }
 
 export type Revocation = "revoked" | "not_found" | "wrong_client";
