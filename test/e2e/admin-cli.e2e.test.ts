@@ -35,7 +35,8 @@ describe("admin CLI", () => {
     expect(table.split("\n")[0]).toMatch(/^client_id\s+client_name/);
     expect(table).toContain(clientId);
 
-    await admin("clients", "delete", clientId);
+    // `--` ends the options: a generated client_id may start with "-".
+    await admin("clients", "delete", "--", clientId);
     // 401 invalid_client with a WWW-Authenticate challenge (RFC 6749 §5.2), which openid-client surfaces as such.
     await expect(client.clientCredentialsGrant(config, { scope: "weather" })).rejects.toMatchObject({
       status: 401,
@@ -79,7 +80,7 @@ describe("admin CLI", () => {
     await expectEnded(first);
     const second = await client.refreshTokenGrant(config, (await signIn()).refresh_token ?? "");
     expect(second.refresh_token).toBeTruthy();
-    await admin("users", "delete", sub);
+    await admin("users", "delete", "--", sub);
     await expectEnded(second);
   });
 

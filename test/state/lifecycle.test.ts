@@ -256,5 +256,5 @@ describe("revoking many grants", () => {
     await runDurableObjectAlarm(account);
     expect(await remaining()).toBe(0);
     await expectOAuthError(await refresh(real.refresh_token ?? ""), 400, "invalid_grant");
-  });
+  }, 30_000);
 });
