@@ -1,8 +1,9 @@
-// One error type for the whole provider, and the one place it becomes a response.
-import type { Context } from "hono";
-import type { AppEnv } from "./env";
-import { renderErrorPage } from "./views/error-page";
-import { authorizationResponse, type ResponseMode } from "./authorization/response";
+// The provider's one error type, its codes, and every factory. The bottom layer: it imports nothing of ours, and
+// turning an error into a response (JSON, a redirect to the client, our error page) is the HTTP layer's job
+// (src/http/errors.ts, src/authorization/response.ts).
+//
+// `description` is sent to the client as error_description; `detail` is written to the log and never sent, so
+// internal reasons (which check failed inside a Grant, what a backend answered) stay out of responses.
 
 export type OAuthErrorCode =
   | "invalid_request"
@@ -25,28 +26,18 @@ export type OAuthErrorCode =
   | "invalid_redirect_uri"
   | "invalid_client_metadata";
 
-/** Where an authorization-endpoint error goes once client and redirect_uri are validated (RFC 6749 §4.1.2.1). */
-export interface RedirectTarget {
-  redirectUri: string;
-  responseMode: ResponseMode;
-  state: string | undefined;
-}
-
 interface OAuthErrorOptions {
   status?: number;
   /** RFC 6750 §3 / RFC 6749 §5.2 challenge header. */
   wwwAuthenticate?: string;
-  /** Set only after client_id and redirect_uri are validated: the error is then sent back to the client. */
-  redirect?: RedirectTarget;
-  /** Show our own HTML error page (a browser-facing endpoint before the redirect URI is trusted). */
-  page?: boolean;
+  /** For the log only. */
+  detail?: string;
 }
 
 export class OAuthError extends Error {
   readonly status: number;
   readonly wwwAuthenticate: string | undefined;
-  readonly redirect: RedirectTarget | undefined;
-  readonly page: boolean;
+  readonly detail: string | undefined;
 
   constructor(
     readonly error: OAuthErrorCode,
@@ -56,36 +47,9 @@ export class OAuthError extends Error {
     super(`${error}: ${description}`);
     this.status = options.status ?? 400;
     this.wwwAuthenticate = options.wwwAuthenticate;
-    this.redirect = options.redirect;
-    this.page = options.page ?? false;
-  }
-
-  /** The same error, now addressed to the validated redirect URI. */
-  redirectTo(target: RedirectTarget): OAuthError {
-    return new OAuthError(this.error, this.description, { redirect: target });
-  }
-
-  /** The same error, shown on our error page. */
-  asPage(): OAuthError {
-    return new OAuthError(this.error, this.description, { status: this.status, page: true });
+    this.detail = options.detail;
   }
 }
-
-export const invalidRequest = (description: string) => new OAuthError("invalid_request", description);
-export const invalidGrant = (description: string) => new OAuthError("invalid_grant", description);
-export const invalidScope = (description: string) => new OAuthError("invalid_scope", description);
-export const unauthorizedClient = (description: string) => new OAuthError("unauthorized_client", description);
-
-/** RFC 6749 §5.2: failed client authentication is 401 with a WWW-Authenticate challenge. */
-export const invalidClient = (description: string) =>
-  new OAuthError("invalid_client", description, { status: 401, wwwAuthenticate: 'Basic realm="edge-oidc"' });
-
-/** RFC 6750 §3.1: a missing, malformed, expired or revoked bearer token. */
-export const invalidToken = (description: string) =>
-  new OAuthError("invalid_token", description, {
-    status: 401,
-    wwwAuthenticate: `Bearer error="invalid_token", error_description="${description.replace(/["\\]/g, "")}"`,
-  });
 
 /** RFC 6750 §3: a request without any bearer token gets a bare challenge and no error code. */
 export class MissingBearerToken extends OAuthError {
@@ -94,44 +58,53 @@ export class MissingBearerToken extends OAuthError {
   }
 }
 
-/** Runs a step of a browser-facing endpoint whose errors must be shown on our page, never redirected. */
-export async function withErrorPage<T>(step: () => T | Promise<T>): Promise<T> {
-  try {
-    return await step();
-  } catch (err) {
-    throw err instanceof OAuthError ? err.asPage() : err;
-  }
-}
+const plain =
+  (code: OAuthErrorCode, status = 400) =>
+  (description: string, detail?: string) =>
+    new OAuthError(code, description, { status, ...(detail === undefined ? {} : { detail }) });
 
-/** app.onError: OAuthError becomes its standard response; anything else is logged and becomes server_error. */
-export function handleError(err: Error, c: Context<AppEnv>): Response | Promise<Response> {
-  const oauth = err instanceof OAuthError ? err : undefined;
-  if (!oauth) {
-    // Internal detail goes to the log only, never to the client.
-    console.error("unhandled error", err.name, err.message);
-    return errorJson(new OAuthError("server_error", "internal error", { status: 500 }));
-  }
-  if (oauth.redirect) {
-    return authorizationResponse(c, oauth.redirect, {
-      error: oauth.error,
-      error_description: oauth.description,
-    });
-  }
-  if (oauth.page) return renderErrorPage(c, oauth.error, oauth.description, oauth.status);
-  if (oauth instanceof MissingBearerToken) {
-    return new Response(null, { status: 401, headers: { "WWW-Authenticate": oauth.wwwAuthenticate ?? "Bearer" } });
-  }
-  return errorJson(oauth);
-}
+export const invalidRequest = plain("invalid_request");
+export const invalidGrant = plain("invalid_grant");
+export const invalidScope = plain("invalid_scope");
+export const invalidTarget = plain("invalid_target");
+export const unauthorizedClient = plain("unauthorized_client");
+export const unsupportedGrantType = plain("unsupported_grant_type");
+export const unsupportedResponseType = plain("unsupported_response_type");
+export const accessDenied = plain("access_denied");
+export const loginRequired = plain("login_required");
+export const consentRequired = plain("consent_required");
+export const invalidClientMetadata = plain("invalid_client_metadata");
+export const invalidRedirectUri = plain("invalid_redirect_uri");
+export const temporarilyUnavailable = plain("temporarily_unavailable", 503);
+export const serverError = plain("server_error", 500);
+/** invalid_request with the HTTP status of a management API answer (404 no such thing, 409 exists, 413 too large). */
+export const requestRefused = (status: 403 | 404 | 409 | 413, description: string) =>
+  new OAuthError("invalid_request", description, { status });
 
-function errorJson(err: OAuthError): Response {
-  const headers = new Headers({
-    "Content-Type": "application/json;charset=UTF-8",
-    "Cache-Control": "no-store",
+/** RFC 6749 §5.2: failed client authentication is 401 with a WWW-Authenticate challenge. */
+export const invalidClient = (description: string, detail?: string) =>
+  new OAuthError("invalid_client", description, {
+    status: 401,
+    wwwAuthenticate: 'Basic realm="edge-oidc"',
+    ...(detail === undefined ? {} : { detail }),
   });
-  if (err.wwwAuthenticate) headers.set("WWW-Authenticate", err.wwwAuthenticate);
-  return new Response(JSON.stringify({ error: err.error, error_description: err.description }), {
-    status: err.status,
-    headers,
+
+/** RFC 6750 §3.1: a missing, malformed, expired or revoked bearer token. */
+export const invalidToken = (description: string) =>
+  new OAuthError("invalid_token", description, { status: 401, wwwAuthenticate: bearerChallenge("invalid_token", description) });
+
+/** RFC 6750 §3.1: a malformed bearer request (the token sent in more than one way), 400 with the challenge. */
+export const invalidBearerRequest = (description: string) =>
+  new OAuthError("invalid_request", description, { wwwAuthenticate: 'Bearer error="invalid_request"' });
+
+/** RFC 6750 §3.1: the token is valid but lacks a scope the resource needs. */
+export const insufficientScope = (description: string, scope: string) =>
+  new OAuthError("insufficient_scope", description, {
+    status: 403,
+    wwwAuthenticate: `${bearerChallenge("insufficient_scope", description)}, scope="${scope}"`,
   });
+
+/** RFC 6750 §3: quoted-string values, so quotes and backslashes are dropped rather than escaped. */
+function bearerChallenge(code: OAuthErrorCode, description: string): string {
+  return `Bearer error="${code}", error_description="${description.replace(/["\\]/g, "")}"`;
 }

@@ -1,10 +1,11 @@
-// App assembly: routes, the one error handler, and the Worker's exports (fetch handler + Durable Objects).
+// App assembly: routes, the error handlers (src/http/errors.ts), and the Worker's exports (fetch handler + Durable Objects).
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { config } from "./config";
 import { demoSeed } from "./demo/seed";
 import type { AppEnv, Env } from "./env";
-import { OAuthError, handleError } from "./errors";
+import { requestRefused } from "./errors";
+import { errorJson, jsonErrors, notFound } from "./http/errors";
 import { admin } from "./routes/admin";
 import { authorize } from "./routes/authorize";
 import { consent } from "./routes/consent";
@@ -31,7 +32,7 @@ export const app = new Hono<AppEnv>();
 app.use(
   bodyLimit({
     maxSize: config.maxRequestBodyBytes,
-    onError: (c) => handleError(new OAuthError("invalid_request", "the request body is too large", { status: 413 }), c),
+    onError: () => errorJson(requestRefused(413, "the request body is too large")),
   }),
 );
 app.use(demoSeed());
@@ -47,8 +48,8 @@ app.route("/revoke", revoke);
 app.route("/register", register);
 app.route("/admin", admin);
 
-app.notFound((c) => handleError(new OAuthError("invalid_request", "not found", { status: 404 }), c));
-app.onError(handleError);
+app.notFound(notFound);
+app.onError(jsonErrors);
 
 export default {
   fetch: app.fetch,

@@ -5,7 +5,7 @@ import type { Client } from "../clients/schema";
 import { nowSeconds } from "../clock";
 import { config } from "../config";
 import type { AppEnv, Env } from "../env";
-import { OAuthError } from "../errors";
+import { consentRequired, invalidRequest, loginRequired } from "../errors";
 import { readSession, type Session } from "../session/session";
 import { objects } from "../storage";
 import { sealCode } from "./code";
@@ -14,7 +14,7 @@ import { wantsRefreshToken } from "../tokens/issue";
 import { subjectFor } from "../tokens/subject";
 import type { AuthorizeOutcome } from "../durable/account";
 import type { Interaction } from "./interaction";
-import { authorizationResponse } from "./response";
+import { authorizationError, authorizationResponse, type RedirectTarget } from "./response";
 import type { AuthorizationRequest } from "./request";
 
 /** `session` is the one just started by a login; otherwise the browser's session cookie is read. */
@@ -25,13 +25,13 @@ export async function continueAuthorization(
   freshSession?: Session,
 ): Promise<Response> {
   const { req } = interaction;
-  const target = { redirectUri: req.redirect_uri, responseMode: req.response_mode, state: req.state };
+  const target = redirectTarget(req);
   // The cookie's signed claims decide prompt=login and max_age without a round trip; the Account then says, in
   // one call, whether the session is still live (not signed out, user not deleted) and consent is on record.
   const toLogin = () => {
     // OIDC Core §3.1.2.1 prompt=none: "The Authorization Server MUST NOT display any authentication or consent
     // user interface pages"; login_required when the user is not authenticated.
-    if (req.prompt.includes("none")) throw new OAuthError("login_required", "the user is not signed in").redirectTo(target);
+    if (req.prompt.includes("none")) return authorizationError(c, target, loginRequired("the user is not signed in"));
     return c.redirect(`/login?interaction=${encodeURIComponent(interaction.token)}`, 303);
   };
   const session = freshSession ?? (await readSession(c));
@@ -39,7 +39,7 @@ export async function continueAuthorization(
   const outcome = await authorizeInSession(c.env, client, req, session);
   if (outcome === "login_required") return toLogin();
   if (outcome === "consent_required") {
-    if (req.prompt.includes("none")) throw new OAuthError("consent_required", "consent is required").redirectTo(target);
+    if (req.prompt.includes("none")) return authorizationError(c, target, consentRequired("consent is required"));
     return c.redirect(`/consent?interaction=${encodeURIComponent(interaction.token)}`, 303);
   }
   return issueCode(c, client, req, session);
@@ -99,8 +99,7 @@ export async function issueCode(c: Context<AppEnv>, client: Client, req: Authori
     redirectUri: req.redirect_uri,
     challenge: req.code_challenge,
   });
-  const target = { redirectUri: req.redirect_uri, responseMode: req.response_mode, state: req.state };
-  return authorizationResponse(c, target, { code });
+  return authorizationResponse(c, redirectTarget(req), { code });
 }
 
 /**
@@ -111,6 +110,11 @@ export async function interactionClient(c: Context<AppEnv>, interaction: Interac
   const client = await findClient(c.env, interaction.req.client_id);
   const stillValid =
     client?.redirect_uris.includes(interaction.req.redirect_uri) && client.grant_types.includes("authorization_code");
-  if (!client || !stillValid) throw new OAuthError("invalid_request", "this application's sign-in has changed; start again", { page: true });
+  if (!client || !stillValid) throw invalidRequest("this application's sign-in has changed; start again");
   return client;
+}
+
+/** Where the answer to a validated request goes. */
+export function redirectTarget(req: AuthorizationRequest): RedirectTarget {
+  return { redirectUri: req.redirect_uri, responseMode: req.response_mode, state: req.state };
 }

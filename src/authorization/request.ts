@@ -1,20 +1,20 @@
-// Validation of an authorization request (RFC 6749 §4.1.1, OIDC Core §3.1.2.1, RFC 7636 §4.3).
-// Until client_id and redirect_uri are validated every error is shown on our own page (never redirected);
-// after that, errors go back to the client.
+// Validation of an authorization request (RFC 6749 §4.1.1, OIDC Core §3.1.2.1, RFC 7636 §4.3), in two steps:
+// trustedTarget() checks client_id and redirect_uri (its errors are shown on our own page, never redirected);
+// validateAuthorizationRequest() checks the rest (its errors go back to the client, src/routes/authorize.ts).
 import * as v from "valibot";
 import { findClient } from "../clients/registry";
 import { isPublicClient, type Client } from "../clients/schema";
 import { config } from "../config";
 import type { Env } from "../env";
-import { OAuthError, invalidRequest, type RedirectTarget } from "../errors";
-import type { Params } from "../lib/params";
+import { invalidRequest, invalidScope, unauthorizedClient, unsupportedResponseType } from "../errors";
+import type { Params } from "../http/params";
 import { idTokenHintSubject as verifiedHintSubject } from "../tokens/id-token-hint";
-import type { ResponseMode } from "./response";
+import { RESPONSE_MODES, type RedirectTarget } from "./response";
 
 export const AuthorizationRequest = v.object({
   client_id: v.string(),
   redirect_uri: v.string(),
-  response_mode: v.picklist(["query", "fragment", "form_post"]),
+  response_mode: v.picklist(RESPONSE_MODES),
   scope: v.array(v.string()),
   state: v.optional(v.string()),
   nonce: v.optional(v.string()),
@@ -30,35 +30,24 @@ export const AuthorizationRequest = v.object({
 });
 export type AuthorizationRequest = v.InferOutput<typeof AuthorizationRequest>;
 
-const RESPONSE_MODES: readonly ResponseMode[] = ["query", "fragment", "form_post"];
 /** The request travels sealed inside the code (src/authorization/code.ts): what it carries is bounded. */
 const MAX_NONCE = 512;
 const MAX_CLAIMS = 4096;
 // RFC 7636 §4.2: code_challenge = BASE64URL(SHA256(verifier)), 43 characters for S256.
 const CODE_CHALLENGE = /^[A-Za-z0-9_-]{43}$/;
 
-export interface ValidatedRequest {
-  client: Client;
-  request: AuthorizationRequest;
-}
-
-export async function validateAuthorizationRequest(env: Env, params: Params): Promise<ValidatedRequest> {
+/** The client and the redirect URI it registered, once both are trusted: from then on errors go back there. */
+export async function trustedTarget(env: Env, params: Params): Promise<{ client: Client; target: RedirectTarget }> {
   const client = await trustedClient(env, params);
   const redirectUri = trustedRedirectUri(client, params);
   const responseMode = RESPONSE_MODES.find((m) => m === params.response_mode) ?? "query";
-  const target: RedirectTarget = { redirectUri, responseMode, state: params.state };
-  try {
-    return { client, request: await validateRest(env, client, redirectUri, responseMode, params) };
-  } catch (err) {
-    if (err instanceof OAuthError) throw err.redirectTo(target);
-    throw err;
-  }
+  return { client, target: { redirectUri, responseMode, state: params.state } };
 }
 
 async function trustedClient(env: Env, params: Params): Promise<Client> {
-  if (!params.client_id) throw invalidRequest("client_id is required").asPage();
+  if (!params.client_id) throw invalidRequest("client_id is required");
   const client = await findClient(env, params.client_id);
-  if (!client) throw new OAuthError("invalid_request", "unknown client", { page: true });
+  if (!client) throw invalidRequest("unknown client");
   return client;
 }
 
@@ -66,36 +55,34 @@ async function trustedClient(env: Env, params: Params): Promise<Client> {
 function trustedRedirectUri(client: Client, params: Params): string {
   // OIDC Core §3.1.2.1: redirect_uri is REQUIRED.
   const uri = params.redirect_uri;
-  if (!uri) throw invalidRequest("redirect_uri is required").asPage();
-  if (!client.redirect_uris.includes(uri)) {
-    throw invalidRequest("redirect_uri is not registered for this client").asPage();
-  }
+  if (!uri) throw invalidRequest("redirect_uri is required");
+  if (!client.redirect_uris.includes(uri)) throw invalidRequest("redirect_uri is not registered for this client");
   return uri;
 }
 
-async function validateRest(
+/** Everything but the client and redirect URI (trustedTarget() checked those). */
+export async function validateAuthorizationRequest(
   env: Env,
   client: Client,
-  redirectUri: string,
-  responseMode: ResponseMode,
+  target: RedirectTarget,
   params: Params,
 ): Promise<AuthorizationRequest> {
-  if (params.request !== undefined) throw new OAuthError("invalid_request", "request objects are not supported");
-  if (params.request_uri !== undefined) throw new OAuthError("invalid_request", "request_uri is not supported");
+  if (params.request !== undefined) throw invalidRequest("request objects are not supported");
+  if (params.request_uri !== undefined) throw invalidRequest("request_uri is not supported");
   if (params.response_mode !== undefined && !RESPONSE_MODES.some((m) => m === params.response_mode)) {
     throw invalidRequest("unsupported response_mode");
   }
   if (!params.response_type) throw invalidRequest("response_type is required");
   if (params.response_type !== "code") {
-    throw new OAuthError("unsupported_response_type", "only response_type=code is supported");
+    throw unsupportedResponseType("only response_type=code is supported");
   }
   if (!client.response_types.includes("code") || !client.grant_types.includes("authorization_code")) {
-    throw new OAuthError("unauthorized_client", "the client may not use the authorization code flow");
+    throw unauthorizedClient("the client may not use the authorization code flow");
   }
   return {
     client_id: client.client_id,
-    redirect_uri: redirectUri,
-    response_mode: responseMode,
+    redirect_uri: target.redirectUri,
+    response_mode: target.responseMode,
     scope: requestedScopes(client, params.scope),
     state: params.state,
     nonce: bounded("nonce", params.nonce, MAX_NONCE),
@@ -116,13 +103,13 @@ function bounded(name: string, value: string | undefined, max: number): string |
 }
 
 function requestedScopes(client: Client, scope: string | undefined): string[] {
-  if (!scope) throw new OAuthError("invalid_scope", "scope is required");
+  if (!scope) throw invalidScope("scope is required");
   const requested = [...new Set(scope.split(" ").filter(Boolean))];
   const allowed = new Set(client.scope.split(" "));
   const known = new Set<string>(config.scopes);
   const refused = requested.filter((s) => !allowed.has(s) || !known.has(s));
   // RFC 6749 §3.3: the server may refuse a scope; we say so rather than silently narrowing.
-  if (refused.length > 0) throw new OAuthError("invalid_scope", `scope not allowed: ${refused.join(" ")}`);
+  if (refused.length > 0) throw invalidScope(`scope not allowed: ${refused.join(" ")}`);
   return requested;
 }
 

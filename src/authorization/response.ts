@@ -2,10 +2,19 @@
 // response mode: query or fragment (OAuth 2.0 Multiple Response Types §2) or form_post (OAuth 2.0 Form Post).
 import type { Context } from "hono";
 import type { AppEnv } from "../env";
-import type { RedirectTarget } from "../errors";
+import type { OAuthError } from "../errors";
 import { renderFormPost } from "../views/form-post";
 
-export type ResponseMode = "query" | "fragment" | "form_post";
+/** The response modes we support: validation, the request's schema and discovery all read this list. */
+export const RESPONSE_MODES = ["query", "fragment", "form_post"] as const;
+export type ResponseMode = (typeof RESPONSE_MODES)[number];
+
+/** Where an authorization response goes, once client and redirect_uri are validated (RFC 6749 §4.1.2.1). */
+export interface RedirectTarget {
+  redirectUri: string;
+  responseMode: ResponseMode;
+  state: string | undefined;
+}
 
 export function authorizationResponse(
   c: Context<AppEnv>,
@@ -27,4 +36,10 @@ export function authorizationResponse(
   c.header("Cache-Control", "no-store");
   c.header("Referrer-Policy", "no-referrer");
   return c.redirect(url.toString(), 303);
+}
+
+/** RFC 6749 §4.1.2.1: an error for a trusted redirect URI goes back to the client. */
+export function authorizationError(c: Context<AppEnv>, target: RedirectTarget, err: OAuthError): Response | Promise<Response> {
+  if (err.detail !== undefined) console.log("oauth error", err.error, err.detail);
+  return authorizationResponse(c, target, { error: err.error, error_description: err.description });
 }

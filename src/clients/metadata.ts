@@ -6,11 +6,11 @@ import * as v from "valibot";
 import { nowSeconds } from "../clock";
 import { config } from "../config";
 import type { Env } from "../env";
-import { OAuthError } from "../errors";
+import { invalidClientMetadata, invalidRedirectUri } from "../errors";
 import { randomToken } from "../lib/crypto";
 import { assertionAlgorithms, isAssertionMethod } from "./auth-methods";
-import { publicJwk, type PublicJwk } from "./client-jwks";
-import { secretMatches } from "./client-secret";
+import { publicJwk, type PublicJwk } from "./keys";
+import { secretMatches } from "./secrets";
 import { ADMIN_ONLY_FIELDS, AdminFields, ClientMetadata } from "./metadata-schema";
 import { httpsUriProblem, redirectUriProblem, webUriProblem } from "./redirect-uris";
 import { ClientRecord, GrantType, type Client, type ClientInput } from "./schema";
@@ -29,9 +29,6 @@ export interface ClientFromMetadataOptions {
 const DEFAULT_SCOPE = ["openid", "profile", "email", "address", "phone", "offline_access"];
 /** Client ids an administrator may choose: safe in KV keys, Durable Object names and Basic credentials. */
 const CLIENT_ID_PATTERN = /^[A-Za-z0-9._~-]{1,128}$/;
-
-export const invalidClientMetadata = (description: string) => new OAuthError("invalid_client_metadata", description);
-export const invalidRedirectUri = (description: string) => new OAuthError("invalid_redirect_uri", description);
 
 /**
  * Validates client metadata and builds the record to store. Returns the new client secret when one was
@@ -106,7 +103,7 @@ export function registeredMetadata(client: Client) {
 }
 
 /** A JSON object, or undefined (valibot's record alone would turn an array into an object). */
-export function asJsonObject(value: unknown): Record<string, unknown> | undefined {
+function asJsonObject(value: unknown): Record<string, unknown> | undefined {
   if (Array.isArray(value)) return undefined;
   const parsed = v.safeParse(v.record(v.string(), v.unknown()), value);
   return parsed.success ? parsed.output : undefined;

@@ -1,11 +1,12 @@
 // grant_type=authorization_code (RFC 6749 §4.1.3, RFC 7636 §4.5, OIDC Core §3.1.3).
 import { base64url } from "jose";
-import { OAuthError, invalidGrant, invalidRequest } from "../errors";
+import { invalidGrant, invalidRequest } from "../errors";
 import { sha256 } from "../lib/crypto";
 import { openCode } from "../authorization/code";
 import { objects } from "../storage";
 import { hashSecret } from "../tokens/grant-token";
 import { prepareIssuance, readyToIssue, tokenResponse } from "../tokens/issue";
+import { grantRefused } from "./grant-failure";
 import { requestedAudience } from "./resource";
 import type { GrantContext, GrantHandler, TokenResponse } from "./types";
 
@@ -40,7 +41,7 @@ export const authorizationCode: GrantHandler = {
       verifierChallenge: verifier === undefined ? undefined : base64url.encode(await sha256(verifier)),
       issuance: prepared.issuance,
     });
-    if (!result.ok) throw new OAuthError(result.error, result.reason);
+    if (!result.ok) throw grantRefused(result);
     return tokenResponse(env, client, opened.grantId, result.grant, prepared, {
       refreshSecret: result.refreshIssued ? prepared.refreshSecret : undefined,
       idToken: true,

@@ -1,9 +1,10 @@
 // grant_type=refresh_token (RFC 6749 §6) with rotation on every use and reuse detection (RFC 9700 §4.14.2).
-import { OAuthError, invalidGrant, invalidRequest, invalidScope } from "../errors";
+import { invalidGrant, invalidRequest, invalidScope } from "../errors";
 import { objects } from "../storage";
 import { hashSecret, parseHandle } from "../tokens/grant-token";
 import { prepareIssuance, readyToIssue, tokenResponse } from "../tokens/issue";
 import { openSuccessor, sealSuccessor } from "../tokens/refresh-retry";
+import { grantRefused } from "./grant-failure";
 import { parseScope } from "./scope";
 import { requestedAudience } from "./resource";
 import type { GrantContext, GrantHandler, TokenResponse } from "./types";
@@ -29,7 +30,7 @@ export const refreshToken: GrantHandler = {
       requestedScope,
       issuance: { ...prepared.issuance, refresh },
     });
-    if (!result.ok) throw new OAuthError(result.error, result.reason);
+    if (!result.ok) throw grantRefused(result);
 
     // Inside the grace window a retry gets the successor already issued, not a new one.
     const refreshSecret = result.retryOf ? await openSuccessor(handle.secret, result.retryOf) : successor;

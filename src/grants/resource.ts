@@ -1,10 +1,8 @@
 // RFC 8707 resource indicators at the token endpoint: `resource` names the API the access token is for, and
 // becomes its audience (instead of the APIs derived from the scopes).
 import { config } from "../config";
-import { OAuthError } from "../errors";
-import type { Params } from "../lib/params";
-
-const invalidTarget = (description: string) => new OAuthError("invalid_target", description);
+import { invalidTarget } from "../errors";
+import type { Params } from "../http/params";
 
 /** The requested audience, or undefined without a resource parameter. One resource per request (§2). */
 export function requestedAudience(params: Params): string[] | undefined {

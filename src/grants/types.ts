@@ -1,7 +1,7 @@
 // What every grant handler receives and returns (RFC 6749 §5.1 successful response).
 import type { Client } from "../clients/schema";
 import type { Env } from "../env";
-import type { Params } from "../lib/params";
+import type { Params } from "../http/params";
 
 export interface GrantContext {
   env: Env;

@@ -1,19 +1,23 @@
 // The consent page (GET) and the user's decision (POST).
 import { Hono, type Context } from "hono";
-import { interactionClient, issueCode, liveSession, loginSatisfied } from "../authorization/continue";
+import { interactionClient, issueCode, liveSession, loginSatisfied, redirectTarget } from "../authorization/continue";
 import { resumeInteraction, type Interaction } from "../authorization/interaction";
-import { authorizationResponse } from "../authorization/response";
+import { authorizationError } from "../authorization/response";
 import type { Client } from "../clients/schema";
 import type { AppEnv } from "../env";
-import { OAuthError, withErrorPage } from "../errors";
-import { formParams, queryParams } from "../lib/params";
-import { csrfToken, csrfValid } from "../session/csrf";
+import { accessDenied } from "../errors";
+import { pageErrors } from "../http/errors";
+import { formParams, queryParams } from "../http/params";
+import { csrfToken, requireCsrf } from "../session/csrf";
 import { readSession, type Session } from "../session/session";
 import { objects } from "../storage";
 import { consentItems } from "../tokens/claims";
 import { renderConsent } from "../views/consent";
 
 export const consent = new Hono<AppEnv>();
+
+// A browser page: every error is shown on our error page.
+consent.onError(pageErrors);
 
 consent.get("/", async (c) => {
   const interaction = await resumeInteraction(c.env, queryParams(c).interaction);
@@ -29,21 +33,16 @@ consent.get("/", async (c) => {
 });
 
 consent.post("/", async (c) => {
-  const form = await withErrorPage(() => formParams(c));
+  const form = await formParams(c);
   const interaction = await resumeInteraction(c.env, form.interaction);
-  if (!(await csrfValid(c, interaction.jti, form.csrf))) {
-    throw new OAuthError("invalid_request", "the form has expired; start again from the application", { page: true, status: 403 });
-  }
+  await requireCsrf(c, interaction.jti, form.csrf);
   const client = await interactionClient(c, interaction);
   // The cookie's claims are checked here; whether the session is still live, the Account answers as it records
   // the consent (one round trip).
   const session = await readSession(c);
   if (!session || !(await loginSatisfied(c.env, client, interaction, session))) return toLogin(c, interaction);
   const { req } = interaction;
-  if (form.decision !== "allow") {
-    const target = { redirectUri: req.redirect_uri, responseMode: req.response_mode, state: req.state };
-    return authorizationResponse(c, target, { error: "access_denied", error_description: "the user denied access" });
-  }
+  if (form.decision !== "allow") return authorizationError(c, redirectTarget(req), accessDenied("the user denied access"));
   const recorded = await objects.account(c.env, session.sub).consent(session.sid, req.client_id, consentItems(req.scope, req.claims));
   if (!recorded) return toLogin(c, interaction);
   return issueCode(c, client, req, session);

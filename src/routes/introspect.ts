@@ -1,16 +1,19 @@
 // Token introspection (RFC 7662), with signed JWT responses on request (RFC 9701).
 import { Hono } from "hono";
-import { authenticateClient } from "../clients/authenticate";
+import { authenticateClient } from "../clients/authentication";
 import { isPublicClient, type Client } from "../clients/schema";
 import { nowSeconds } from "../clock";
 import { config } from "../config";
 import type { AppEnv, Env } from "../env";
 import { invalidClient, invalidRequest } from "../errors";
-import { formParams } from "../lib/params";
+import { noStore } from "../http/no-store";
+import { formParams } from "../http/params";
 import { activeToken, type ActiveToken } from "../tokens/inspect";
 import { signJwt } from "../tokens/sign";
 
 export const introspect = new Hono<AppEnv>();
+
+introspect.use(noStore);
 
 const JWT_MEDIA_TYPE = "application/token-introspection+jwt";
 
@@ -22,7 +25,6 @@ introspect.post("/", async (c) => {
   if (!params.token) throw invalidRequest("token is required");
   const token = await activeToken(c.env, params.token);
   const body = token && mayInspect(client, token) ? describe(c.env, token) : { active: false };
-  c.header("Cache-Control", "no-store");
   if ((c.req.header("accept") ?? "").includes(JWT_MEDIA_TYPE)) {
     c.header("Content-Type", JWT_MEDIA_TYPE);
     return c.body(await signedResponse(c.env, client, body));

@@ -5,15 +5,18 @@ import { resumeInteraction } from "../authorization/interaction";
 import { nowSeconds } from "../clock";
 import { config } from "../config";
 import type { AppEnv } from "../env";
-import { OAuthError, withErrorPage } from "../errors";
 import { randomToken } from "../lib/crypto";
-import { formParams, queryParams } from "../lib/params";
-import { csrfToken, csrfValid } from "../session/csrf";
+import { pageErrors } from "../http/errors";
+import { formParams, queryParams } from "../http/params";
+import { csrfToken, requireCsrf } from "../session/csrf";
 import { startSession } from "../session/session";
 import { passwordLogin } from "../users/login";
 import { renderLogin } from "../views/login";
 
 export const login = new Hono<AppEnv>();
+
+// A browser page: every error is shown on our error page.
+login.onError(pageErrors);
 
 login.get("/", async (c) => {
   const interaction = await resumeInteraction(c.env, queryParams(c).interaction);
@@ -27,14 +30,12 @@ login.get("/", async (c) => {
 });
 
 login.post("/", async (c) => {
-  const form = await withErrorPage(() => formParams(c));
+  const form = await formParams(c);
   const interaction = await resumeInteraction(c.env, form.interaction);
-  if (!(await csrfValid(c, interaction.jti, form.csrf))) {
-    throw new OAuthError("invalid_request", "the form has expired; start again from the application", { page: true, status: 403 });
-  }
+  await requireCsrf(c, interaction.jti, form.csrf);
   const client = await interactionClient(c, interaction);
   const { username, password } = form;
-  const login = username && password ? await withErrorPage(() => passwordLogin(c.env, username, password)) : undefined;
+  const login = username && password ? await passwordLogin(c.env, username, password) : undefined;
   const loginPage = async (status: 401, error: string) =>
     renderLogin(
       c,

@@ -2,31 +2,28 @@
 // bearer: open registration is not offered), and client management (RFC 7592) at GET/PUT/DELETE
 // /register/:client_id with the registration access token issued at registration. Only the SHA-256 of that
 // token is stored. Every response is Cache-Control: no-store (it carries secrets or tokens).
-import { bearerFromHeader } from "../lib/bearer";
-import { Hono } from "hono";
-import { asJsonObject, clientFromMetadata, invalidClientMetadata, registeredMetadata } from "../clients/metadata";
+import { Hono, type Context } from "hono";
+import { clientFromMetadata, registeredMetadata } from "../clients/metadata";
 import { deleteClient, findClient, saveClient } from "../clients/registry";
 import type { Client } from "../clients/schema";
 import type { AppEnv, Env } from "../env";
-import { invalidToken } from "../errors";
+import { invalidClientMetadata, invalidToken } from "../errors";
+import { bearerFromHeader } from "../http/bearer";
+import { noStore } from "../http/no-store";
+import { jsonObjectBody } from "../http/params";
 import { randomToken, sha256Base64url, timingSafeEqualStrings } from "../lib/crypto";
 
 export const register = new Hono<AppEnv>();
 
-/** Registration requests are small; anything larger is refused before parsing. */
 /** RFC 7592 §2.2: "The client MUST NOT include" these (they are the server's, in its responses). */
 const SERVER_ONLY_FIELDS = ["registration_access_token", "registration_client_uri", "client_secret_expires_at", "client_id_issued_at"];
 
-register.use(async function noStore(c, next) {
-  c.header("Cache-Control", "no-store");
-  c.header("Pragma", "no-cache");
-  await next();
-});
+register.use(noStore);
 
 /** RFC 7591 §3.1: register a client; §3.2.1: 201 with its metadata, client_id and (if any) client_secret. */
 register.post("/", async (c) => {
   await requireInitialAccessToken(c.env, c.req.header("authorization"));
-  const { client, secret } = await clientFromMetadata(c.env, await jsonBody(c.req.raw), { admin: false });
+  const { client, secret } = await clientFromMetadata(c.env, await jsonBody(c), { admin: false });
   const registrationAccessToken = randomToken(32);
   const saved = await saveClient(c.env, {
     ...client,
@@ -44,7 +41,7 @@ register.get("/:client_id", async (c) => {
 /** RFC 7592 §2.2: replace the client's metadata ("Omitted fields MUST be treated as null or empty values"). */
 register.put("/:client_id", async (c) => {
   const { client: existing, token } = await managedClient(c.env, c.req.header("authorization"), c.req.param("client_id"));
-  const metadata = updateRequest(await jsonBody(c.req.raw));
+  const metadata = updateRequest(await jsonBody(c));
   const { client, secret } = await clientFromMetadata(c.env, metadata, { admin: false, existing });
   const saved = await saveClient(c.env, client);
   return c.json(clientInformation(c.env, saved, token, secret));
@@ -104,18 +101,11 @@ function updateRequest(body: Record<string, unknown>): Record<string, unknown> {
 }
 
 /** RFC 7591 §3.1: the request is an application/json object. */
-async function jsonBody(request: Request): Promise<Record<string, unknown>> {
-  const type = request.headers.get("content-type") ?? "";
+async function jsonBody(c: Context): Promise<Record<string, unknown>> {
+  const type = c.req.header("content-type") ?? "";
   if (!/^application\/json\s*(;|$)/i.test(type)) throw invalidClientMetadata("the request body must be application/json");
   // The app-wide body limit (src/index.ts) already bounds the size.
-  const text = await request.text();
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    throw invalidClientMetadata("the request body is not valid JSON");
-  }
-  const object = asJsonObject(json);
-  if (!object) throw invalidClientMetadata("the client metadata must be a JSON object");
-  return object;
+  const body = await jsonObjectBody(c);
+  if (!body.ok) throw invalidClientMetadata(body.problem);
+  return body.object;
 }

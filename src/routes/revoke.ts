@@ -1,12 +1,15 @@
 // Token revocation (RFC 7009).
 import { Hono } from "hono";
-import { authenticateClient } from "../clients/authenticate";
+import { authenticateClient } from "../clients/authentication";
 import type { AppEnv } from "../env";
 import { invalidRequest, unauthorizedClient } from "../errors";
-import { formParams } from "../lib/params";
+import { noStore } from "../http/no-store";
+import { formParams } from "../http/params";
 import { revokeToken } from "../tokens/inspect";
 
 export const revoke = new Hono<AppEnv>();
+
+revoke.use(noStore);
 
 revoke.post("/", async (c) => {
   const params = await formParams(c);
@@ -16,6 +19,5 @@ revoke.post("/", async (c) => {
   const outcome = await revokeToken(c.env, params.token, client.client_id);
   // §2.1: a token issued to another client is refused; §2.2: an invalid or unknown token still answers 200.
   if (outcome === "wrong_client") throw unauthorizedClient("the token was not issued to this client");
-  c.header("Cache-Control", "no-store");
   return c.body(null, 200);
 });

@@ -1,12 +1,16 @@
 // Token endpoint (RFC 6749 §3.2): POST only, client authentication, then the grant's handler.
 import { Hono } from "hono";
-import { authenticateClient } from "../clients/authenticate";
+import { authenticateClient } from "../clients/authentication";
 import type { AppEnv } from "../env";
-import { OAuthError, invalidRequest, unauthorizedClient } from "../errors";
+import { invalidRequest, unauthorizedClient, unsupportedGrantType } from "../errors";
 import { grants } from "../grants";
-import { formParams } from "../lib/params";
+import { formParams } from "../http/params";
+import { noStore } from "../http/no-store";
 
 export const token = new Hono<AppEnv>();
+
+// RFC 6749 §5.1: "Cache-Control: no-store" on any response carrying tokens.
+token.use(noStore);
 
 token.post("/", async (c) => {
   const params = await formParams(c);
@@ -14,14 +18,11 @@ token.post("/", async (c) => {
   const grantType = params.grant_type;
   if (!grantType) throw invalidRequest("grant_type is required");
   const handler = grants.get(grantType);
-  if (!handler) throw new OAuthError("unsupported_grant_type", `grant_type ${grantType} is not supported`);
+  if (!handler) throw unsupportedGrantType(`grant_type ${grantType} is not supported`);
   // RFC 6749 §5.2 unauthorized_client: "not authorized to use this authorization grant type".
   if (!client.grant_types.some((allowed) => allowed === grantType)) {
     throw unauthorizedClient(`the client may not use grant_type ${grantType}`);
   }
   const body = await handler.handle({ env: c.env, client, params });
-  // RFC 6749 §5.1: "Cache-Control: no-store" on any response carrying tokens.
-  c.header("Cache-Control", "no-store");
-  c.header("Pragma", "no-cache");
   return c.json(body);
 });

@@ -3,15 +3,19 @@
 // registered, a signed and/or encrypted JWT (src/tokens/userinfo-response.ts).
 import { Hono, type Context } from "hono";
 import type { AppEnv } from "../env";
-import { MissingBearerToken, OAuthError, invalidToken } from "../errors";
-import { bearerFromHeader } from "../lib/bearer";
-import { bodyText, paramsFrom } from "../lib/params";
+import { MissingBearerToken, insufficientScope, invalidBearerRequest, invalidToken } from "../errors";
+import { bearerFromHeader } from "../http/bearer";
+import { noStore } from "../http/no-store";
+import { bodyText, paramsFrom } from "../http/params";
 import { resolveAccessToken } from "../tokens/access-token";
 import { pickClaims, requestedClaimNames, scopeClaimNames } from "../tokens/claims";
 import { userinfoResponse } from "../tokens/userinfo-response";
 import { findUserBySub } from "../users/store";
 
 export const userinfo = new Hono<AppEnv>();
+
+// OIDC Core §5.3 answers carry claims about the user: never cached.
+userinfo.use(noStore);
 
 userinfo.on(["GET", "POST"], "/", async (c) => {
   // Signature and expiry are not enough: the Grant object says whether the token or its grant was revoked.
@@ -21,10 +25,7 @@ userinfo.on(["GET", "POST"], "/", async (c) => {
   if (!audience.includes(c.env.ISSUER)) throw invalidToken("the access token is not meant for this provider");
   // OIDC Core §5.3: userinfo needs an access token for the openid scope.
   if (!token.scope.includes("openid")) {
-    throw new OAuthError("insufficient_scope", "the access token lacks the openid scope", {
-      status: 403,
-      wwwAuthenticate: 'Bearer error="insufficient_scope", scope="openid"',
-    });
+    throw insufficientScope("the access token lacks the openid scope", "openid");
   }
   const user = await findUserBySub(c.env, token.grant.sub);
   if (!user) throw invalidToken("the user no longer exists");
@@ -32,7 +33,6 @@ userinfo.on(["GET", "POST"], "/", async (c) => {
   // OIDC Core §5.3.2: "The sub Claim in the UserInfo Response MUST be verified to exactly match the sub Claim
   // in the ID Token": both come from the same mapping (src/tokens/subject.ts).
   const { contentType, body } = await userinfoResponse(c.env, token.client, { ...pickClaims(user, names), sub: token.subject });
-  c.header("Cache-Control", "no-store");
   c.header("Content-Type", contentType);
   return c.body(body);
 });
@@ -44,9 +44,7 @@ async function bearerToken(c: Context<AppEnv>): Promise<string> {
   const fromBody = isForm ? paramsFrom(new URLSearchParams(await bodyText(c))).access_token : undefined;
   if (fromHeader && fromBody) {
     // RFC 6750 §3.1: invalid_request, 400, with the Bearer challenge.
-    throw new OAuthError("invalid_request", "the access token was sent in more than one way", {
-      wwwAuthenticate: 'Bearer error="invalid_request"',
-    });
+    throw invalidBearerRequest("the access token was sent in more than one way");
   }
   const token = fromHeader ?? fromBody;
   if (!token) throw new MissingBearerToken();

@@ -3,6 +3,7 @@
 import type { Context } from "hono";
 import { readCookie, writeCookie } from "./cookies";
 import type { AppEnv } from "../env";
+import { requestRefused } from "../errors";
 import { randomToken, timingSafeEqualStrings } from "../lib/crypto";
 import { macValue } from "./mac";
 
@@ -18,8 +19,9 @@ export async function csrfToken(c: Context<AppEnv>, interactionId: string): Prom
   return macValue(c.env, `${browserSecret}.${interactionId}`);
 }
 
-export async function csrfValid(c: Context<AppEnv>, interactionId: string, presented: string | undefined): Promise<boolean> {
+/** A form posted with another browser's token, or none, is refused (403, on the error page). */
+export async function requireCsrf(c: Context<AppEnv>, interactionId: string, presented: string | undefined): Promise<void> {
   const browserSecret = readCookie(c, CSRF_COOKIE);
-  if (!browserSecret || !presented) return false;
-  return timingSafeEqualStrings(presented, await macValue(c.env, `${browserSecret}.${interactionId}`));
+  const valid = browserSecret && presented && (await timingSafeEqualStrings(presented, await macValue(c.env, `${browserSecret}.${interactionId}`)));
+  if (!valid) throw requestRefused(403, "the form has expired; start again from the application");
 }

@@ -2,7 +2,7 @@
 // key management algorithm and content encryption the client registered, to its public key.
 import { CompactEncrypt } from "jose";
 import type { Client } from "../clients/schema";
-import { clientEncryptionKey, type KeyManagementAlgorithm } from "../keys/client-keys";
+import { clientEncryptionKey, type KeyManagementAlgorithm } from "../clients/keys";
 
 /** What a client registered for one kind of response (id_token_* or userinfo_*). */
 export interface EncryptionChoice {

@@ -14,7 +14,7 @@ import { hashSecret } from "./grant-token";
 import { issueIdToken } from "./id-token";
 import { recoverClientSecret } from "../clients/secrets";
 import { signsWithProviderKey } from "../keys/algorithms";
-import { clientEncryptionKey } from "../keys/client-keys";
+import { clientEncryptionKey } from "../clients/keys";
 import { signingKey } from "../keys/store";
 import { idTokenEncryption } from "./encrypt";
 import { grantSubjectFor, sectorIdentifier } from "./subject";

@@ -3,7 +3,7 @@
 // (the KV user store, or the external authentication URL when USER_BACKEND is "url").
 import type { Env } from "../env";
 import { objects } from "../storage";
-import { OAuthError } from "../errors";
+import { temporarilyUnavailable } from "../errors";
 import { authenticateExternally } from "./external";
 import { checkCredentials, type User } from "./store";
 
@@ -26,6 +26,6 @@ async function authenticate(env: Env, username: string, password: string): Promi
   } catch (err) {
     // The backend is down or misbehaving: an outage, never a successful (or failed) login.
     console.error("authentication backend failed", err instanceof Error ? err.message : "unknown");
-    throw new OAuthError("temporarily_unavailable", "the authentication service is unavailable", { status: 503 });
+    throw temporarilyUnavailable("the authentication service is unavailable");
   }
 }

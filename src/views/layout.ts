@@ -12,7 +12,7 @@ h1{font-size:1.4rem}label{display:block;margin:.8rem 0 .2rem}input{width:100%;pa
 button{margin-top:1rem;padding:.5rem 1rem;margin-right:.5rem}.error{color:#b42318}ul{padding-left:1.2rem}`;
 
 export interface PageOptions {
-  status?: 200 | 400 | 401 | 403 | 404 | 503;
+  status?: 200 | 400 | 401 | 403 | 404 | 500 | 503;
   /** A nonce allowing one inline script (the form_post auto-submit). */
   scriptNonce?: string;
   lang?: string;

@@ -2,7 +2,7 @@
 import type { MiddlewareHandler } from "hono";
 import type { AppEnv } from "../../env";
 import { MissingBearerToken, invalidToken } from "../../errors";
-import { bearerFromHeader } from "../../lib/bearer";
+import { bearerFromHeader } from "../../http/bearer";
 import { timingSafeEqualStrings } from "../../lib/crypto";
 
 export function requireAdminToken(): MiddlewareHandler<AppEnv> {
@@ -12,7 +12,6 @@ export function requireAdminToken(): MiddlewareHandler<AppEnv> {
     const expected = c.env.ADMIN_TOKEN;
     // Without a configured token the admin API is closed.
     if (!expected || !(await timingSafeEqualStrings(token, expected))) throw invalidToken("invalid admin token");
-    c.header("Cache-Control", "no-store");
     await next();
   };
 }

@@ -1,15 +1,14 @@
 // Admin API: clients (list, create, read, update, delete, new secret). Metadata is validated by the same
 // rules as dynamic registration, with the admin-only fields (skip_consent, resource_server, lifetimes) allowed.
 import { Hono } from "hono";
-import * as v from "valibot";
 import { clientFromMetadata } from "../../clients/metadata";
 import { deleteClient, findClient, saveClient } from "../../clients/registry";
 import { ClientRecord, type Client } from "../../clients/schema";
 import { issueClientSecret } from "../../clients/secrets";
 import type { AppEnv, Env } from "../../env";
-import { OAuthError, invalidRequest } from "../../errors";
+import { requestRefused, invalidRequest } from "../../errors";
 import { kv } from "../../storage";
-import { listRecords } from "./io";
+import { jsonObject, listRecords } from "./io";
 
 export const adminClients = new Hono<AppEnv>();
 
@@ -25,10 +24,10 @@ adminClients.get("/", async (c) => {
 });
 
 adminClients.post("/", async (c) => {
-  const metadata = await jsonObject(c.req.raw);
+  const metadata = await jsonObject(c);
   const clientId = typeof metadata.client_id === "string" ? metadata.client_id : undefined;
   if (clientId && (await findClient(c.env, clientId, { fresh: true }))) {
-    throw new OAuthError("invalid_request", "client_id already exists", { status: 409 });
+    throw requestRefused(409, "client_id already exists");
   }
   const { client, secret } = await clientFromMetadata(c.env, metadata, { ...(clientId ? { clientId } : {}), admin: true });
   const saved = await saveClient(c.env, client);
@@ -39,7 +38,7 @@ adminClients.get("/:id", async (c) => c.json(publicClient(await existingClient(c
 
 adminClients.put("/:id", async (c) => {
   const existing = await existingClient(c.env, c.req.param("id"));
-  const metadata = await jsonObject(c.req.raw);
+  const metadata = await jsonObject(c);
   const { client, secret } = await clientFromMetadata(c.env, metadata, { clientId: existing.client_id, admin: true, existing });
   const saved = await saveClient(c.env, client);
   return c.json({ ...publicClient(saved), ...(secret ? { client_secret: secret } : {}) });
@@ -64,14 +63,6 @@ adminClients.post("/:id/secret", async (c) => {
 
 async function existingClient(env: Env, clientId: string): Promise<Client> {
   const client = await findClient(env, clientId, { fresh: true });
-  if (!client) throw new OAuthError("invalid_request", "no such client", { status: 404 });
+  if (!client) throw requestRefused(404, "no such client");
   return client;
-}
-
-const JsonObject = v.record(v.string(), v.unknown());
-
-async function jsonObject(request: Request): Promise<Record<string, unknown>> {
-  const parsed = v.safeParse(JsonObject, await request.json().catch(() => undefined));
-  if (!parsed.success) throw invalidRequest("the body must be a JSON object");
-  return parsed.output;
 }

@@ -2,16 +2,18 @@
 import type { Context } from "hono";
 import * as v from "valibot";
 import { invalidRequest } from "../../errors";
+import { jsonObjectBody } from "../../http/params";
+
+/** The JSON object body of an admin request. */
+export async function jsonObject(c: Context): Promise<Record<string, unknown>> {
+  const body = await jsonObjectBody(c);
+  if (!body.ok) throw invalidRequest(body.problem);
+  return body.object;
+}
 
 /** A JSON body validated by a schema; anything else is invalid_request with the first issue. */
 export async function jsonBody<S extends v.GenericSchema>(c: Context, schema: S): Promise<v.InferOutput<S>> {
-  let raw: unknown;
-  try {
-    raw = await c.req.json();
-  } catch {
-    throw invalidRequest("the body must be JSON");
-  }
-  const parsed = v.safeParse(schema, raw);
+  const parsed = v.safeParse(schema, await jsonObject(c));
   if (!parsed.success) {
     const issue = parsed.issues[0];
     const path = issue ? v.getDotPath(issue) : null;

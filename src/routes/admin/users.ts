@@ -2,7 +2,7 @@
 import { Hono } from "hono";
 import * as v from "valibot";
 import type { AppEnv, Env } from "../../env";
-import { OAuthError } from "../../errors";
+import { requestRefused } from "../../errors";
 import { hashPassword } from "../../users/password";
 import { objects, kv } from "../../storage";
 import { deleteUser, findUserBySub, saveUser, usernameTaken, UserRecord, type User } from "../../users/store";
@@ -34,7 +34,7 @@ adminUsers.get("/", async (c) => {
 adminUsers.post("/", async (c) => {
   const input = await jsonBody(c, CreateUser);
   if (await usernameTaken(c.env, input.username)) {
-    throw new OAuthError("invalid_request", "username already exists", { status: 409 });
+    throw requestRefused(409, "username already exists");
   }
   const sub = input.sub ?? crypto.randomUUID();
   const password = await hashPassword(input.password);
@@ -70,7 +70,7 @@ adminUsers.delete("/:sub", async (c) => {
 
 async function existingUser(env: Env, sub: string): Promise<User> {
   const user = await findUserBySub(env, sub, { fresh: true });
-  if (!user) throw new OAuthError("invalid_request", "no such user", { status: 404 });
+  if (!user) throw requestRefused(404, "no such user");
   return user;
 }
 

@@ -6,14 +6,19 @@
 // the URL of the endpoint the assertion is presented at (introspection or revocation). Clients differ in what
 // they send (openid-client uses the issuer, many libraries the token endpoint), and each value names this
 // authorization server only. Any other audience is refused.
-import { errors, type JWTPayload } from "jose";
+//
+// The keys that verify a client's assertion, one entry per method: the client secret for client_secret_jwt
+// (OIDC Core §9 and §10.1: an HMAC keyed with the UTF-8 octets of the secret), the client's registered `jwks`
+// or `jwks_uri` for private_key_jwt.
+import { createLocalJWKSet, errors, jwtVerify, type JWTPayload, type JWTVerifyOptions, type JWTVerifyResult } from "jose";
 import { nowSeconds } from "../clock";
 import { useAssertion } from "../durable/assertion-replay";
 import type { Env } from "../env";
 import { invalidClient } from "../errors";
-import { assertionVerifiers } from "./assertion-keys";
 import { assertionAlgorithms, type AssertionMethod } from "./auth-methods";
+import { remoteKeySet, storedPublicJwks } from "./keys";
 import type { Client } from "./schema";
+import { recoverClientSecret } from "./secrets";
 
 /** The endpoints that authenticate clients; each is also `${ISSUER}/<endpoint>`. */
 export type ClientAuthEndpoint = "token" | "introspect" | "revoke";
@@ -103,4 +108,31 @@ function checkLifetime(payload: JWTPayload): { exp: number; jti: string } {
     throw invalidClient(`client_assertion lifetime exceeds ${MAX_ASSERTION_LIFETIME_SECONDS} seconds`);
   }
   return { exp, jti };
+}
+
+/** Verifies an assertion's signature and the given claim checks with the client's key(s). */
+export type AssertionVerifier = (assertion: string, options: JWTVerifyOptions) => Promise<JWTVerifyResult>;
+
+export const assertionVerifiers: Record<AssertionMethod, (env: Env, client: Client) => Promise<AssertionVerifier>> = {
+  client_secret_jwt: secretVerifier,
+  private_key_jwt: publicKeyVerifier,
+};
+
+async function secretVerifier(env: Env, client: Client): Promise<AssertionVerifier> {
+  const secret = await recoverClientSecret(env, client);
+  if (secret === null) throw invalidClient("the client has no secret to verify client_secret_jwt");
+  const key = new TextEncoder().encode(secret);
+  return (assertion, options) => jwtVerify(assertion, key, options);
+}
+
+async function publicKeyVerifier(_env: Env, client: Client): Promise<AssertionVerifier> {
+  if (client.jwks) {
+    const keys = createLocalJWKSet({ keys: storedPublicJwks(client.jwks.keys) });
+    return (assertion, options) => jwtVerify(assertion, keys, options);
+  }
+  if (client.jwks_uri) {
+    const keys = remoteKeySet(client.jwks_uri);
+    return (assertion, options) => jwtVerify(assertion, keys, options);
+  }
+  throw invalidClient("the client has registered no keys for private_key_jwt");
 }

@@ -1,8 +1,55 @@
-// Which client credentials a request presents (RFC 6749 §2.3, RFC 7521 §4.2), before anything is verified:
-// HTTP Basic, a secret in the form, a JWT client assertion, or a bare client_id (public clients).
+// Client authentication at token-style endpoints (RFC 6749 §2.3): client_secret_basic, client_secret_post,
+// client_secret_jwt, private_key_jwt (RFC 7523, OIDC Core §9) and none. Each client uses exactly the one method
+// it registered; every failure is 401 invalid_client with a WWW-Authenticate challenge (RFC 6749 §5.2), and
+// using more than one method in a request is invalid_request (§2.3).
+//
+// First, which credentials a request presents (RFC 6749 §2.3, RFC 7521 §4.2), before anything is verified: HTTP
+// Basic, a secret in the form, a JWT client assertion, or a bare client_id (public clients). Then the client's
+// registered method verifies them: secrets in src/clients/secrets.ts, assertions in src/clients/assertion.ts.
 import { decodeJwt } from "jose";
+import type { Env } from "../env";
 import { invalidClient, invalidRequest } from "../errors";
-import type { Params } from "../lib/params";
+import type { Params } from "../http/params";
+import { verifyClientAssertion, type ClientAuthEndpoint } from "./assertion";
+import { isAssertionMethod } from "./auth-methods";
+import { findClient } from "./registry";
+import type { Client } from "./schema";
+import { secretMatches } from "./secrets";
+
+export type { ClientAuthEndpoint } from "./assertion";
+
+export async function authenticateClient(
+  env: Env,
+  authorization: string | undefined,
+  params: Params,
+  endpoint: ClientAuthEndpoint,
+): Promise<Client> {
+  const presented = presentedCredentials(authorization, params);
+  const client = await findClient(env, presented.clientId);
+  if (!client) throw invalidClient("client authentication failed");
+  await verifyPresented(env, client, presented, endpoint);
+  return client;
+}
+
+async function verifyPresented(env: Env, client: Client, presented: Presented, endpoint: ClientAuthEndpoint): Promise<void> {
+  // One method per client: the one it registered (RFC 7591 §2 token_endpoint_auth_method).
+  const method = client.token_endpoint_auth_method;
+  switch (presented.kind) {
+    case "client_secret_basic":
+    case "client_secret_post":
+      if (method !== presented.kind || !(await secretMatches(client, presented.secret))) {
+        throw invalidClient("client authentication failed");
+      }
+      return;
+    case "jwt":
+      if (!isAssertionMethod(method)) throw invalidClient("client authentication failed");
+      await verifyClientAssertion(env, client, method, presented.assertion, endpoint);
+      return;
+    case "none":
+      if (method !== "none") throw invalidClient("client authentication failed");
+      return;
+  }
+}
 
 /** RFC 7523 §2.2: the one client assertion type we accept. */
 export const JWT_BEARER_ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";

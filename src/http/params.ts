@@ -1,5 +1,6 @@
-// Request parameter parsing shared by every endpoint.
+// Reading requests: form and query parameters, bodies. Shared by every endpoint.
 import type { Context } from "hono";
+import * as v from "valibot";
 import { invalidRequest } from "../errors";
 
 export type Params = Record<string, string>;
@@ -41,4 +42,18 @@ export async function bodyText(c: Context): Promise<string> {
 
 export function queryParams(c: Context): Params {
   return paramsFrom(new URL(c.req.url).searchParams);
+}
+
+const JsonObject = v.record(v.string(), v.unknown());
+
+/** A JSON object body, or why the body is not one (each endpoint answers with its own error code). */
+export async function jsonObjectBody(c: Context): Promise<{ ok: true; object: Record<string, unknown> } | { ok: false; problem: string }> {
+  let json: unknown;
+  try {
+    json = JSON.parse(await bodyText(c));
+  } catch {
+    return { ok: false, problem: "the request body is not valid JSON" };
+  }
+  const parsed = Array.isArray(json) ? undefined : v.safeParse(JsonObject, json);
+  return parsed?.success ? { ok: true, object: parsed.output } : { ok: false, problem: "the request body must be a JSON object" };
 }

@@ -1,0 +1,52 @@
+// Import rules for src/, checked by `npm run lint` and CI. Type-only imports vanish at compile time, so only runtime
+// imports count (tsPreCompilationDeps: false). The layers are described in docs/architecture.md.
+/** @type {import('dependency-cruiser').IConfiguration} */
+module.exports = {
+  forbidden: [
+    {
+      name: "no-folder-cycles",
+      comment: "Folders of src/ form a directed graph: a folder never depends, even indirectly, on one that uses it.",
+      severity: "error",
+      scope: "folder",
+      from: {},
+      to: { circular: true },
+    },
+    {
+      name: "no-module-cycles",
+      severity: "error",
+      from: {},
+      to: { circular: true },
+    },
+    {
+      name: "errors-is-the-bottom",
+      comment: "src/errors.ts is imported everywhere, so it imports nothing of ours.",
+      severity: "error",
+      from: { path: "^src/errors\\.ts$" },
+      to: { path: "^src/" },
+    },
+    {
+      name: "resource-stands-alone",
+      comment: "src/resource is the package export edge-oidc/resource, used by APIs: it imports nothing of the provider.",
+      severity: "error",
+      from: { path: "^src/resource/" },
+      to: { path: "^src/", pathNot: "^src/resource/" },
+    },
+    {
+      name: "not-to-unresolvable",
+      severity: "error",
+      from: {},
+      to: { couldNotResolve: true, pathNot: "^cloudflare:" },
+    },
+  ],
+  options: {
+    doNotFollow: { path: "node_modules" },
+    tsPreCompilationDeps: false,
+    tsConfig: { fileName: "tsconfig.json" },
+    exclude: { path: "node_modules" },
+    enhancedResolveOptions: {
+      exportsFields: ["exports"],
+      conditionNames: ["import", "require", "node", "default", "types"],
+      mainFields: ["module", "main", "types"],
+    },
+  },
+};
