@@ -8,7 +8,7 @@ import type { AppEnv, Env } from "../env";
 import { invalidClient, invalidRequest } from "../errors";
 import { noStore } from "../http/no-store";
 import { formParams } from "../http/params";
-import { activeToken, type ActiveToken } from "../tokens/inspect";
+import { activeToken, type ActiveToken } from "../tokens/resolve";
 import { signJwt } from "../tokens/sign";
 
 export const introspect = new Hono<AppEnv>();

@@ -5,7 +5,7 @@ import type { AppEnv } from "../env";
 import { invalidRequest, unauthorizedClient } from "../errors";
 import { noStore } from "../http/no-store";
 import { formParams } from "../http/params";
-import { revokeToken } from "../tokens/inspect";
+import { revokeToken } from "../tokens/resolve";
 
 export const revoke = new Hono<AppEnv>();
 

@@ -7,7 +7,7 @@ import { MissingBearerToken, insufficientScope, invalidBearerRequest, invalidTok
 import { bearerFromHeader } from "../http/bearer";
 import { noStore } from "../http/no-store";
 import { bodyText, paramsFrom } from "../http/params";
-import { resolveAccessToken } from "../tokens/access-token";
+import { activeAccessToken } from "../tokens/resolve";
 import { pickClaims, requestedClaimNames, scopeClaimNames } from "../tokens/claims";
 import { userinfoResponse } from "../tokens/userinfo-response";
 import { findUserBySub } from "../users/store";
@@ -19,7 +19,7 @@ userinfo.use(noStore);
 
 userinfo.on(["GET", "POST"], "/", async (c) => {
   // Signature and expiry are not enough: the Grant object says whether the token or its grant was revoked.
-  const token = await resolveAccessToken(c.env, await bearerToken(c));
+  const token = await activeAccessToken(c.env, await bearerToken(c));
   if (!token) throw invalidToken("the access token is invalid, expired or revoked");
   const audience = Array.isArray(token.aud) ? token.aud : [token.aud];
   if (!audience.includes(c.env.ISSUER)) throw invalidToken("the access token is not meant for this provider");

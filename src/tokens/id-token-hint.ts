@@ -1,39 +1,32 @@
 // id_token_hint (OIDC Core §3.1.2.1): an ID token this provider issued to the client, expired or not. It may be
 // signed with a provider key or, for HS256 clients, with the client's secret (§10.1); its sub is the one the
 // client sees (pairwise for pairwise clients, src/tokens/subject.ts).
-import { decodeProtectedHeader, jwtVerify, type JWTPayload, type JWTVerifyOptions } from "jose";
+import { decodeProtectedHeader } from "jose";
 import { recoverClientSecret } from "../clients/secrets";
 import type { Client } from "../clients/schema";
-import { nowSeconds } from "../clock";
-import { config } from "../config";
 import type { Env } from "../env";
-import { ownKeyResolver } from "../keys/store";
+import { verifyOwnJwt, type OwnJwtOptions } from "./verify";
 
 /** The hint's sub, or a thrown error when it is not an ID token from this provider for this client. */
 export async function idTokenHintSubject(env: Env, client: Client, hint: string): Promise<string> {
-  const options: JWTVerifyOptions = {
-    issuer: env.ISSUER,
+  const options: OwnJwtOptions = {
     audience: client.client_id,
-    currentDate: new Date(nowSeconds() * 1000),
     // "the ID Token ... MAY have expired": only the signature, issuer, audience and kind count.
-    clockTolerance: Number.MAX_SAFE_INTEGER,
+    anyExpiry: true,
     // Our ID tokens are typ JWT with azp; a signed userinfo response or an access token (at+jwt) is no hint.
     typ: "JWT",
     requiredClaims: ["azp", "iat", "exp"],
   };
-  const payload = (await verifiedWithClientSecret(env, client, hint, options)) ?? (await verifiedWithProviderKeys(env, hint, options));
+  const secret = await hintSecret(env, client, hint);
+  const payload = await verifyOwnJwt(env, hint, secret === undefined ? options : { ...options, clientSecret: secret });
   if (typeof payload.sub !== "string" || payload.azp !== client.client_id) throw new Error("the hint is not an ID token for this client");
   return payload.sub;
 }
 
 /** OIDC Core §10.1: an HS256 hint is verified with the secret of the client it names, and only for HS256 clients. */
-async function verifiedWithClientSecret(env: Env, client: Client, hint: string, options: JWTVerifyOptions): Promise<JWTPayload | undefined> {
+async function hintSecret(env: Env, client: Client, hint: string): Promise<string | undefined> {
   if (decodeProtectedHeader(hint).alg !== "HS256") return undefined;
   const secret = client.id_token_signed_response_alg === "HS256" ? await recoverClientSecret(env, client) : null;
   if (!secret) throw new Error("HS256 hint for a client without HS256 ID tokens");
-  return (await jwtVerify(hint, new TextEncoder().encode(secret), { ...options, algorithms: ["HS256"] })).payload;
-}
-
-async function verifiedWithProviderKeys(env: Env, hint: string, options: JWTVerifyOptions): Promise<JWTPayload> {
-  return (await jwtVerify(hint, await ownKeyResolver(env), { ...options, algorithms: [...config.signingAlgorithms] })).payload;
+  return secret;
 }
