@@ -1,4 +1,4 @@
-// The one source of time. Tests move it with setClockOffset() instead of sleeping (DESIGN.md §3).
+// The one source of time. Tests move it with setClockOffset() instead of sleeping.
 let offsetSeconds = 0;
 
 /** Current time in whole seconds since the epoch. */

@@ -11,7 +11,7 @@ interface ResourceServer {
 
 export const config = {
   lifetimes: {
-    /** Authorization code. RFC 6749 §4.1.2 recommends at most 10 minutes; we use 60 s (issue #2). */
+    /** Authorization code. RFC 6749 §4.1.2 recommends at most 10 minutes; we use 60 s. */
     authorizationCode: 60,
     accessToken: 3600,
     idToken: 3600,
@@ -84,7 +84,7 @@ export const config = {
   /** Bound on how long isolate-memory caches of KV data live. */
   isolateCacheSeconds: 60,
   /**
-   * Signing-key rotation (DESIGN.md §1 Keys; src/keys/schedule.ts). The numbers, and why:
+   * Signing-key rotation (docs/keys-and-rotation.md; src/keys/schedule.ts). The numbers, and why:
    * - a key set written to KV reaches every location within kvPropagationSeconds (~60 s), and each isolate
    *   keeps its copy for at most isolateCacheSeconds (60 s): a Worker may serve a key set up to 120 s old;
    * - verifiers cache the JWKS for jwksMaxAgeSeconds (300 s, the JWKS and discovery Cache-Control max-age);

@@ -37,7 +37,7 @@ export interface Env {
   USER_BACKEND?: string;
   /** The external authentication URL (https; http only on loopback), called with HTTP Basic credentials. */
   AUTH_URL?: string;
-  /** "true" only in local development: seed DESIGN.md §2 demo data. */
+  /** "true" only in local development: seed the demo data (README). */
   DEMO_SEED?: string;
 }
 

@@ -1,4 +1,4 @@
-// Signs in to our provider over HTTP as a browser would (login and consent forms, DESIGN contract field names),
+// Signs in to our provider over HTTP as a browser would (login and consent forms, by the field names the README documents),
 // for the benchmark's code flow with an existing session. Returns the session cookie and the first code.
 const REDIRECT = "http://localhost:3000/callback";
 

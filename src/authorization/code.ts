@@ -7,22 +7,15 @@ import { base64url } from "jose";
 import * as v from "valibot";
 import type { Env } from "../env";
 import { SealedCode } from "../durable/grant-state";
-import { deriveKey } from "../lib/crypto";
+import { derivedKey } from "../lib/crypto";
 import { objects } from "../storage";
 
 const PURPOSE = "edge-oidc authorization code v1";
 const IV_BYTES = 12;
 const encoder = new TextEncoder();
 
-let cached: { secret: string; key: Promise<CryptoKey> } | undefined;
-
 function codeKey(env: Env): Promise<CryptoKey> {
-  const secret = env.SESSION_SECRET;
-  if (!secret) throw new Error("SESSION_SECRET is not configured");
-  if (cached?.secret !== secret) {
-    cached = { secret, key: deriveKey(secret, PURPOSE, { name: "AES-GCM", length: 256 }, ["encrypt", "decrypt"]) };
-  }
-  return cached.key;
+  return derivedKey("SESSION_SECRET", env.SESSION_SECRET, PURPOSE, { name: "AES-GCM", length: 256 }, ["encrypt", "decrypt"]);
 }
 
 /** A new code for a new grant. */

@@ -42,7 +42,7 @@ export function publicJwk(key: Record<string, unknown>): { ok: true; key: Public
   return { ok: true, key: parsed.output };
 }
 
-/** Stored keys are parsed, not cast (STYLE.md habit 5): keys that do not parse are skipped. */
+/** Stored keys are parsed, not cast: keys that do not parse are skipped. */
 export function storedPublicJwks(keys: readonly Record<string, unknown>[]): JWK[] {
   return keys.flatMap((key) => {
     const parsed = publicJwk(key);

@@ -1,17 +1,12 @@
 // Which URIs a client may register: redirect URIs by application type (RFC 6749 §3.1.2, RFC 8252 §7,
 // OIDC Registration §2), and the plain web URIs of its metadata (client_uri, logo_uri, ...).
 // Each function answers why a URI is refused, or undefined when it is acceptable.
+import { isLoopback } from "../lib/urls";
 
 export type ApplicationType = "web" | "native";
 
-/** RFC 8252 §7.3 / §8.3: loopback redirects; "localhost" is allowed too (DESIGN.md §2 uses it). */
-const LOOPBACK_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]"]);
 /** Schemes that must never be a redirect target, whatever the application type. */
 const FORBIDDEN_SCHEMES = new Set(["javascript:", "data:", "vbscript:", "file:", "blob:", "about:"]);
-
-export function isLoopback(url: URL): boolean {
-  return LOOPBACK_HOSTS.has(url.hostname);
-}
 
 export function redirectUriProblem(uri: string, applicationType: ApplicationType): string | undefined {
   if (!URL.canParse(uri)) return "is not an absolute URI";

@@ -1,4 +1,4 @@
-// Reads client records from KV through a short isolate-memory cache (DESIGN.md §1).
+// Reads client records from KV through a short isolate-memory cache.
 import * as v from "valibot";
 import { config } from "../config";
 import type { Env } from "../env";
@@ -10,7 +10,7 @@ import { ClientRecord, type Client, type ClientInput } from "./schema";
 const cache = new IsolateCache<Client | null>();
 
 /**
- * The client, or null when unknown. Stored data is parsed, never cast (STYLE.md habit 5). `fresh` skips the
+ * The client, or null when unknown. Stored data is parsed, never cast. `fresh` skips the
  * isolate cache: management paths read-modify-write and must not start from a copy up to a minute old.
  */
 export async function findClient(env: Env, clientId: string, options: { fresh?: boolean } = {}): Promise<Client | null> {

@@ -1,5 +1,5 @@
 // AssertionReplay: one Durable Object per client assertion (`idFromName(<client_id>:<jti>)`), remembering that
-// the assertion has been used so a replay is refused at every edge location (RFC 7523 §3 item 7, DESIGN.md §1).
+// the assertion has been used so a replay is refused at every edge location (RFC 7523 §3 item 7).
 // The check-and-mark is synchronous (SQLite-backed sync KV), so among any number of racing requests carrying
 // the same assertion exactly one wins. An alarm deletes the object once the assertion has expired: from then
 // on its `exp` alone refuses it.

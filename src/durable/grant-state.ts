@@ -1,5 +1,5 @@
 // The state one Grant Durable Object keeps, parsed through a versioned schema on every read, and the shapes
-// of its RPC calls. Only hashes of codes and tokens are stored (DESIGN.md §1).
+// of its RPC calls. Only hashes of codes and tokens are stored.
 import * as v from "valibot";
 
 const Hash = v.string();

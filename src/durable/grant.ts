@@ -1,4 +1,4 @@
-// Grant: one Durable Object per authorization grant (DESIGN.md §1), the single source of truth for everything
+// Grant: one Durable Object per authorization grant (docs/architecture.md), the single source of truth for everything
 // issued from it. Its id travels inside codes, refresh tokens and opaque access tokens (`<grant-id>.<secret>`)
 // and inside JWT access tokens' jti, so every edge location reaches the same object.
 // Every check-and-update below is synchronous (SQLite-backed sync KV): each call is one atomic step, however

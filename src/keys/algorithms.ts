@@ -1,4 +1,4 @@
-// One table entry per JWS algorithm (STYLE.md, after panva/jose): nothing downstream switches on names.
+// One table entry per JWS algorithm (after panva/jose): nothing downstream switches on names.
 import type { SigningAlgorithm } from "../config";
 
 /** Every algorithm an ID token may be signed with: the provider's own keys, or HS256 with the client secret. */

@@ -2,19 +2,13 @@
 // signing keys, and the client secrets that must stay recoverable (HS256 ID tokens, client_secret_jwt).
 import { CompactEncrypt, compactDecrypt } from "jose";
 import * as v from "valibot";
-import { deriveKey } from "../lib/crypto";
+import { derivedKey } from "../lib/crypto";
 
 const Jwk = v.record(v.string(), v.unknown());
 
 const PURPOSE = "edge-oidc private key encryption v1";
-let cached: { secret: string; key: Promise<CryptoKey> } | undefined;
-
 function keyEncryptionKey(secret: string): Promise<CryptoKey> {
-  if (!secret) throw new Error("KEY_ENCRYPTION_SECRET is not configured");
-  if (cached?.secret !== secret) {
-    cached = { secret, key: deriveKey(secret, PURPOSE, { name: "AES-GCM", length: 256 }, ["encrypt", "decrypt"]) };
-  }
-  return cached.key;
+  return derivedKey("KEY_ENCRYPTION_SECRET", secret, PURPOSE, { name: "AES-GCM", length: 256 }, ["encrypt", "decrypt"]);
 }
 
 export async function encryptAtRest(secret: string, plaintext: string, contentType: string): Promise<string> {

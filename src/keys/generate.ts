@@ -1,4 +1,4 @@
-// Generation of signing keys: one table entry per algorithm, resolved once (STYLE.md, after panva/jose).
+// Generation of signing keys: one table entry per algorithm, resolved once (after panva/jose).
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, type JWK } from "jose";
 import type { SigningAlgorithm } from "../config";
 import { encryptPrivateJwk } from "./at-rest";

@@ -1,7 +1,7 @@
 // The rotation schedule as pure functions of (key set, now): which key signs, which keys are published, what a
 // rotation changes. Every isolate holding the same key set therefore agrees, and tests drive it with the clock.
 //
-// A key's life (DESIGN.md §1 Keys, numbers in config.keys):
+// A key's life (docs/keys-and-rotation.md, numbers in config.keys):
 //   publishedAt ── next ──> activatesAt ── active ──> retiresAt ── retired ──> deleteAfter ── (gone)
 // "next" keys are in the JWKS but do not sign yet, so every verifier has them before the first token they sign;
 // "retired" keys no longer sign but stay in the JWKS until every token they signed has expired.

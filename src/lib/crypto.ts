@@ -24,7 +24,28 @@ export async function timingSafeEqualStrings(a: string, b: string): Promise<bool
   return crypto.subtle.timingSafeEqual(da, db);
 }
 
-/** HKDF-derive a key for one purpose from a configured secret, so one secret never serves two uses. */
+const derived = new Map<string, { secret: string; key: Promise<CryptoKey> }>();
+
+/**
+ * HKDF-derive a key for one purpose from a configured secret, so one secret never serves two uses. Derived once
+ * per isolate and purpose (again only if the secret changes): these keys are used on most requests.
+ */
+export function derivedKey(
+  secretName: string,
+  secret: string | undefined,
+  purpose: string,
+  algorithm: Parameters<SubtleCrypto["deriveKey"]>[2],
+  usages: string[],
+): Promise<CryptoKey> {
+  if (!secret) throw new Error(`${secretName} is not configured`);
+  const cached = derived.get(purpose);
+  if (cached?.secret === secret) return cached.key;
+  const key = deriveKey(secret, purpose, algorithm, usages);
+  derived.set(purpose, { secret, key });
+  return key;
+}
+
+/** An uncached derivation, for keys made from a per-token secret. */
 export async function deriveKey(
   secret: string,
   purpose: string,

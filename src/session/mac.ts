@@ -3,20 +3,10 @@
 import { base64url, jwtVerify, SignJWT, type JWTPayload } from "jose";
 import { nowSeconds } from "../clock";
 import type { Env } from "../env";
-import { deriveKey } from "../lib/crypto";
+import { derivedKey } from "../lib/crypto";
 
-let cached: { secret: string; key: Promise<CryptoKey> } | undefined;
-
-export function macKey(env: Env): Promise<CryptoKey> {
-  const secret = env.SESSION_SECRET;
-  if (!secret) throw new Error("SESSION_SECRET is not configured");
-  if (cached?.secret !== secret) {
-    cached = {
-      secret,
-      key: deriveKey(secret, "edge-oidc internal mac v1", { name: "HMAC", hash: "SHA-256" }, ["sign", "verify"]),
-    };
-  }
-  return cached.key;
+function macKey(env: Env): Promise<CryptoKey> {
+  return derivedKey("SESSION_SECRET", env.SESSION_SECRET, "edge-oidc internal mac v1", { name: "HMAC", hash: "SHA-256" }, ["sign", "verify"]);
 }
 
 export async function signInternal(env: Env, typ: string, payload: JWTPayload, lifetimeSeconds: number): Promise<string> {

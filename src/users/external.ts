@@ -1,8 +1,9 @@
-// The external authentication backend, as the seed's API gateway has it: an HTTPS "authentication URL" that
+// The external authentication backend, as an API gateway has it: an HTTPS "authentication URL" that
 // the provider calls with the user's credentials (HTTP Basic); a 2xx JSON answer gives the subject and claims.
 // The claims are kept in the user store (source "external", no password) so that userinfo can answer.
 import * as v from "valibot";
 import type { Env } from "../env";
+import { isLoopback } from "../lib/urls";
 import { findUserBySub, saveUser, type User } from "./store";
 
 const TIMEOUT_MS = 5_000;
@@ -20,8 +21,7 @@ export function authenticationUrl(env: Env): URL {
   const raw = env.AUTH_URL;
   if (!raw) throw new AuthenticationBackendError("AUTH_URL is not configured");
   const url = new URL(raw);
-  const loopback = ["localhost", "127.0.0.1", "[::1]"].includes(url.hostname);
-  if (url.protocol !== "https:" && !(url.protocol === "http:" && loopback)) {
+  if (url.protocol !== "https:" && !(url.protocol === "http:" && isLoopback(url))) {
     throw new AuthenticationBackendError("AUTH_URL must be https");
   }
   return url;

@@ -1,4 +1,4 @@
-// The consent page. Button names are a contract (DESIGN.md §2): decision=allow / decision=deny.
+// The consent page. Button names are a contract outside tools rely on (README, demo data): decision=allow / decision=deny.
 import type { Context } from "hono";
 import { html } from "hono/html";
 import type { AppEnv } from "../env";

@@ -1,4 +1,4 @@
-// The login page. Field names are a contract (DESIGN.md §2): username, password, interaction, csrf.
+// The login page. Field names are a contract outside tools rely on (README, demo data): username, password, interaction, csrf.
 import type { Context } from "hono";
 import { html } from "hono/html";
 import type { AppEnv } from "../env";

@@ -1,9 +1,9 @@
 // A browser stand-in for the end-to-end tier: a small cookie jar and an HTML form driver over fetch.
 // It follows the provider's redirects by hand, signs in on the login page, allows on the consent page,
 // and stops at the first redirect (or form_post form) aimed at the client's redirect_uri origin, which it
-// never fetches. Not a general browser: just enough for the pages DESIGN.md §2 describes.
+// never fetches. Not a general browser: just enough for the login and consent pages.
 
-/** Origins of the demo clients' redirect URIs (DESIGN.md §2). Nothing listens there. */
+/** Origins of the demo clients' redirect URIs (README). Nothing listens there. */
 export const CLIENT_ORIGINS: readonly string[] = ["http://localhost:3000", "http://127.0.0.1:3000"];
 
 // ------------------------------------------------------------------------------------------------

@@ -1,5 +1,5 @@
 // End-to-end: the authorization code flow against `wrangler dev`, driven by a certified relying-party
-// library (openid-client v6) and the browserless form driver, for each kind of demo client of DESIGN.md §2:
+// library (openid-client v6) and the browserless form driver, for each kind of demo client of the README:
 // confidential (client_secret_basic, with and without PKCE), public (none + PKCE S256), and
 // client_secret_post with response_mode=form_post; then SSO (silent re-authorization) and prompt=none.
 import { createRemoteJWKSet, jwtVerify } from "jose";

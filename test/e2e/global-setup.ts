@@ -1,6 +1,6 @@
 // End-to-end tier setup: start the provider with `wrangler dev --env dev` on a free loopback port, with
 // local KV and Durable Objects persisted to a fresh temporary directory (so every run starts from the
-// seeded demo data of DESIGN.md §2 and nothing else), and the weather example API (examples/weather) on
+// seeded demo data of the README and nothing else), and the weather example API (examples/weather) on
 // another free port, pointed at that provider through its service binding. Both use a private dev registry
 // (so a developer's own `npm start` cannot answer for them) and their own devtools ports. Wait until
 // discovery answers and the weather API reaches the provider, and hand the issuer and the weather API's URL

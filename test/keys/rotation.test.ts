@@ -1,4 +1,4 @@
-// Signing-key rotation (DESIGN.md §1 Keys, issue #4 part 6), driven by the injected clock: the next key is in the
+// Signing-key rotation (docs/keys-and-rotation.md), driven by the injected clock: the next key is in the
 // JWKS before anything is signed with it, and a retired key stays there until everything it signed has expired.
 import { SELF, createScheduledController, env, runInDurableObject } from "cloudflare:test";
 import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify, type JSONWebKeySet } from "jose";
