@@ -1,8 +1,12 @@
-// The test pool's `env` has the Worker's bindings.
+// The test pool's `env` has the Worker's bindings, and `exports` its entry points.
 import type { Env as WorkerEnv } from "../src/env";
 
 declare global {
   namespace Cloudflare {
     interface Env extends WorkerEnv {}
+    // `exports.default` of cloudflare:workers is the Worker under test.
+    interface GlobalProps {
+      mainModule: typeof import("../src/index");
+    }
   }
 }

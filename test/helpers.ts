@@ -1,5 +1,5 @@
-// Test helpers: drive the provider through its real HTTP surface (SELF) with a tiny cookie jar.
-import { SELF } from "cloudflare:test";
+// Test helpers: drive the provider through its real HTTP surface (`exports.default` of cloudflare:workers) with a tiny cookie jar.
+import { exports } from "cloudflare:workers";
 import { expect } from "vitest";
 import { base64url, createLocalJWKSet, jwtVerify, type JWTPayload } from "jose";
 
@@ -15,7 +15,7 @@ export class Browser {
     if (this.cookies.size > 0) {
       headers.set("cookie", [...this.cookies].map(([k, v]) => `${k}=${v}`).join("; "));
     }
-    const res = await SELF.fetch(new URL(url, ISSUER).toString(), { ...init, headers, redirect: "manual" });
+    const res = await exports.default.fetch(new URL(url, ISSUER).toString(), { ...init, headers, redirect: "manual" });
     for (const line of res.headers.getSetCookie()) {
       const [pair] = line.split(";");
       const eq = pair?.indexOf("=") ?? -1;
@@ -123,7 +123,7 @@ export function basic(id: string, secret: string): string {
 export function tokenRequest(form: Record<string, string>, authorization?: string): Promise<Response> {
   const headers: Record<string, string> = { "content-type": "application/x-www-form-urlencoded" };
   if (authorization) headers.authorization = authorization;
-  return SELF.fetch(`${ISSUER}/token`, { method: "POST", headers, body: new URLSearchParams(form).toString() });
+  return exports.default.fetch(`${ISSUER}/token`, { method: "POST", headers, body: new URLSearchParams(form).toString() });
 }
 
 export async function codeFor(browser: Browser, options: AuthorizeOptions = {}): Promise<string> {
@@ -138,7 +138,7 @@ export function redeem(code: string, extra: Record<string, string> = {}, authori
 }
 
 export async function verifyWithJwks(token: string, audience: string, typ?: string): Promise<JWTPayload> {
-  const jwks = await (await SELF.fetch(`${ISSUER}/jwks`)).json<{ keys: [] }>();
+  const jwks = await (await exports.default.fetch(`${ISSUER}/jwks`)).json<{ keys: [] }>();
   const { payload } = await jwtVerify(token, createLocalJWKSet(jwks), { issuer: ISSUER, audience, ...(typ ? { typ } : {}) });
   return payload;
 }
@@ -172,7 +172,7 @@ export function refresh(refreshToken: string, extra: Record<string, string> = {}
 }
 
 export function introspect(token: string, authorization = basic("weather-api", "weather-api-secret"), headers: Record<string, string> = {}) {
-  return SELF.fetch(`${ISSUER}/introspect`, {
+  return exports.default.fetch(`${ISSUER}/introspect`, {
     method: "POST",
     headers: { "content-type": "application/x-www-form-urlencoded", authorization, ...headers },
     body: new URLSearchParams({ token }).toString(),
@@ -187,7 +187,7 @@ export async function isActive(token: string, authorization = basic("demo", "dem
 }
 
 export function revoke(token: string, authorization = basic("demo", "demo-secret"), extra: Record<string, string> = {}) {
-  return SELF.fetch(`${ISSUER}/revoke`, {
+  return exports.default.fetch(`${ISSUER}/revoke`, {
     method: "POST",
     headers: { "content-type": "application/x-www-form-urlencoded", authorization },
     body: new URLSearchParams({ token, ...extra }).toString(),

@@ -30,7 +30,7 @@ export function authenticationUrl(env: Env): URL {
 /** The user when the backend accepts the credentials, null when it refuses them (401/403). */
 export async function authenticateExternally(env: Env, username: string, password: string): Promise<User | null> {
   // RFC 7617 §2: "a user-id containing a colon character is invalid" (and control characters are refused too).
-  if (/[:\u0000-\u001f\u007f]/.test(username)) return null;
+  if (/[:\p{Cc}]/u.test(username)) return null;
   const basic = btoa(String.fromCharCode(...new TextEncoder().encode(`${username}:${password}`)));
   const res = await fetch(authenticationUrl(env), {
     headers: { authorization: `Basic ${basic}`, accept: "application/json" },

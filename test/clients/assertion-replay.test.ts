@@ -1,4 +1,5 @@
-import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it } from "vitest";
 import { nowSeconds, setClockOffset } from "../../src/clock";
 import { useAssertion, type AssertionReplay } from "../../src/durable/assertion-replay";

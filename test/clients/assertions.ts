@@ -1,6 +1,6 @@
 // Test helpers for JWT client authentication: real key pairs and clients saved through the registry, and
 // assertions built the way a client library builds them (RFC 7523 §2.2).
-import { SELF, env } from "cloudflare:test";
+import { env, exports } from "cloudflare:workers";
 import { SignJWT, exportJWK, generateKeyPair, type CryptoKey, type JWK, type JWTPayload } from "jose";
 import { saveClient } from "../../src/clients/registry";
 import type { Client, ClientInput } from "../../src/clients/schema";
@@ -85,5 +85,5 @@ export function clientCredentialsWith(clientAssertion: string, extra: Record<str
 export function postForm(path: string, form: Record<string, string>, authorization?: string): Promise<Response> {
   const headers: Record<string, string> = { "content-type": "application/x-www-form-urlencoded" };
   if (authorization) headers.authorization = authorization;
-  return SELF.fetch(`${ISSUER}${path}`, { method: "POST", headers, body: new URLSearchParams(form).toString() });
+  return exports.default.fetch(`${ISSUER}${path}`, { method: "POST", headers, body: new URLSearchParams(form).toString() });
 }

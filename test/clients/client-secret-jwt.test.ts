@@ -1,4 +1,4 @@
-import { env } from "cloudflare:test";
+import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it } from "vitest";
 import { saveClient } from "../../src/clients/registry";
 import { setClockOffset } from "../../src/clock";

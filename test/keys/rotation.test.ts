@@ -1,6 +1,7 @@
 // Signing-key rotation (docs/keys-and-rotation.md), driven by the injected clock: the next key is in the
 // JWKS before anything is signed with it, and a retired key stays there until everything it signed has expired.
-import { SELF, createScheduledController, env, runInDurableObject } from "cloudflare:test";
+import { createScheduledController, runInDurableObject } from "cloudflare:test";
+import { env, exports } from "cloudflare:workers";
 import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify, type JSONWebKeySet } from "jose";
 import * as v from "valibot";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -57,7 +58,7 @@ function clockAt(seconds: number): void {
 }
 
 async function publishedJwks(): Promise<JSONWebKeySet> {
-  const res = await SELF.fetch(`${ISSUER}/jwks`);
+  const res = await exports.default.fetch(`${ISSUER}/jwks`);
   expect(res.status).toBe(200);
   return res.json<JSONWebKeySet>();
 }
@@ -106,7 +107,7 @@ describe("configuration", () => {
 
   it("JWKS and discovery are cacheable for less time than a new key waits before signing", async () => {
     for (const path of ["/jwks", "/.well-known/openid-configuration"]) {
-      const res = await SELF.fetch(`${ISSUER}${path}`);
+      const res = await exports.default.fetch(`${ISSUER}${path}`);
       expect(res.headers.get("cache-control")).toBe(`public, max-age=${config.keys.jwksMaxAgeSeconds}`);
     }
   });
@@ -189,7 +190,7 @@ describe("rotation on demand", () => {
       clockAt(next.activatesAt + 600);
       expect(kidOf(await serviceToken())).toBe(next.kid);
       expect(oldKid).not.toBe(next.kid);
-      const res = await SELF.fetch(`${ISSUER}/userinfo`, { headers: { authorization: `Bearer ${tokens.access_token}` } });
+      const res = await exports.default.fetch(`${ISSUER}/userinfo`, { headers: { authorization: `Bearer ${tokens.access_token}` } });
       expect(res.status).toBe(200);
       expect(await isActive(tokens.access_token)).toBe(true);
     } finally {

@@ -1,11 +1,11 @@
-import { SELF } from "cloudflare:test";
+import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { ISSUER, basic, clientCredentials, expectOAuthError, tokenRequest, type Tokens } from "../helpers";
 
 const ADMIN = { authorization: "Bearer dev-admin-token" };
 
 function adminFetch(path: string, init: { method?: string; body?: unknown; headers?: Record<string, string> } = {}) {
-  return SELF.fetch(`${ISSUER}/admin${path}`, {
+  return exports.default.fetch(`${ISSUER}/admin${path}`, {
     method: init.method ?? "GET",
     headers: { ...ADMIN, ...(init.body === undefined ? {} : { "content-type": "application/json" }), ...init.headers },
     ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }),
@@ -14,7 +14,7 @@ function adminFetch(path: string, init: { method?: string; body?: unknown; heade
 
 describe("admin API: authentication", () => {
   it("refuses a missing or wrong admin token (RFC 6750)", async () => {
-    const none = await SELF.fetch(`${ISSUER}/admin/clients`);
+    const none = await exports.default.fetch(`${ISSUER}/admin/clients`);
     expect(none.status).toBe(401);
     expect(none.headers.get("www-authenticate")).toMatch(/^Bearer/);
     const wrong = await adminFetch("/clients", { headers: { authorization: "Bearer nope" } });

@@ -1,4 +1,4 @@
-import { SELF } from "cloudflare:test";
+import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { setClockOffset } from "../../src/clock";
 import { Browser, DEMO_REDIRECT, ISSUER, SPA_REDIRECT, authorize, authorizeUrl, codeFor, hiddenFields, pkcePair, redeem } from "../helpers";
@@ -305,7 +305,7 @@ describe("authorization endpoint: login, consent, sessions", () => {
   });
 
   it("does not answer HTML errors with a 5xx for a garbage body", async () => {
-    const res = await SELF.fetch(`${ISSUER}/authorize`, {
+    const res = await exports.default.fetch(`${ISSUER}/authorize`, {
       method: "POST",
       headers: { "content-type": "text/plain" },
       body: "\u0000garbage",
@@ -345,8 +345,7 @@ describe("authorization endpoint: no shortcut around a demanded login", () => {
 
 describe("cookies on https", () => {
   it("the session and CSRF cookies get Secure and the __Host- prefix, and are read back under it", async () => {
-    const { SELF } = await import("cloudflare:test");
-    const https = (path: string, init: RequestInit = {}) => SELF.fetch(`https://auth.example.com${path}`, { ...init, redirect: "manual" });
+    const https = (path: string, init: RequestInit = {}) => exports.default.fetch(`https://auth.example.com${path}`, { ...init, redirect: "manual" });
     const first = await https(authorizeUrl());
     const loginPage = await https(first.headers.get("location") ?? "");
     const csrfCookie = loginPage.headers.getSetCookie().find((c) => c.startsWith("__Host-eo_csrf="));

@@ -1,11 +1,11 @@
-import { SELF } from "cloudflare:test";
+import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { ISSUER } from "../helpers";
 
 describe("discovery", () => {
   for (const path of ["/.well-known/openid-configuration", "/.well-known/oauth-authorization-server"]) {
     it(`${path} publishes the provider metadata, cacheably`, async () => {
-      const res = await SELF.fetch(`${ISSUER}${path}`);
+      const res = await exports.default.fetch(`${ISSUER}${path}`);
       expect(res.status).toBe(200);
       expect(res.headers.get("cache-control")).toMatch(/^public, max-age=\d+$/);
       const meta = await res.json<Record<string, unknown>>();
@@ -30,7 +30,7 @@ describe("discovery", () => {
   }
 
   it("answers unknown paths with a JSON 404", async () => {
-    const res = await SELF.fetch(`${ISSUER}/nope`);
+    const res = await exports.default.fetch(`${ISSUER}/nope`);
     expect(res.status).toBe(404);
     expect((await res.json<{ error: string }>()).error).toBe("invalid_request");
   });
@@ -38,7 +38,7 @@ describe("discovery", () => {
 
 describe("jwks", () => {
   it("publishes public keys only, each with a unique kid, use and alg", async () => {
-    const res = await SELF.fetch(`${ISSUER}/jwks`);
+    const res = await exports.default.fetch(`${ISSUER}/jwks`);
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toBe("application/jwk-set+json");
     expect(res.headers.get("cache-control")).toMatch(/^public, max-age=\d+$/);
@@ -53,8 +53,8 @@ describe("jwks", () => {
   });
 
   it("keeps the same keys across requests (generated once, stored)", async () => {
-    const first = await (await SELF.fetch(`${ISSUER}/jwks`)).json<{ keys: { kid: string }[] }>();
-    const second = await (await SELF.fetch(`${ISSUER}/jwks`)).json<{ keys: { kid: string }[] }>();
+    const first = await (await exports.default.fetch(`${ISSUER}/jwks`)).json<{ keys: { kid: string }[] }>();
+    const second = await (await exports.default.fetch(`${ISSUER}/jwks`)).json<{ keys: { kid: string }[] }>();
     expect(second.keys.map((k) => k.kid)).toEqual(first.keys.map((k) => k.kid));
   });
 });

@@ -1,4 +1,4 @@
-import { SELF } from "cloudflare:test";
+import { exports } from "cloudflare:workers";
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from "jose";
 import { describe, expect, it } from "vitest";
 import { setClockOffset } from "../../src/clock";
@@ -58,13 +58,13 @@ describe("introspection (RFC 7662)", () => {
   });
 
   it("requires client authentication: none is 401 invalid_client, a public client too", async () => {
-    const res = await SELF.fetch(`${ISSUER}/introspect`, {
+    const res = await exports.default.fetch(`${ISSUER}/introspect`, {
       method: "POST",
       headers: { "content-type": "application/x-www-form-urlencoded" },
       body: "token=x",
     });
     await expectOAuthError(res, 401, "invalid_client");
-    const spa = await SELF.fetch(`${ISSUER}/introspect`, {
+    const spa = await exports.default.fetch(`${ISSUER}/introspect`, {
       method: "POST",
       headers: { "content-type": "application/x-www-form-urlencoded" },
       body: "token=x&client_id=demo-spa",
@@ -73,7 +73,7 @@ describe("introspection (RFC 7662)", () => {
   });
 
   it("a missing token is invalid_request", async () => {
-    const res = await SELF.fetch(`${ISSUER}/introspect`, {
+    const res = await exports.default.fetch(`${ISSUER}/introspect`, {
       method: "POST",
       headers: { "content-type": "application/x-www-form-urlencoded", authorization: basic("weather-api", "weather-api-secret") },
       body: "",
@@ -88,7 +88,7 @@ describe("introspection (RFC 7662)", () => {
     expect(res.headers.get("content-type")).toBe("application/token-introspection+jwt");
     const jwt = await res.text();
     expect(decodeProtectedHeader(jwt).typ).toBe("token-introspection+jwt");
-    const jwks = await (await SELF.fetch(`${ISSUER}/jwks`)).json<{ keys: [] }>();
+    const jwks = await (await exports.default.fetch(`${ISSUER}/jwks`)).json<{ keys: [] }>();
     const { payload } = await jwtVerify(jwt, createLocalJWKSet(jwks), { issuer: ISSUER, audience: "weather-api", typ: "token-introspection+jwt" });
     expect(payload.token_introspection).toMatchObject({ active: true, client_id: "demo-service", scope: "weather" });
   });

@@ -1,4 +1,4 @@
-import { SELF, env } from "cloudflare:test";
+import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { findClient, saveClient } from "../../src/clients/registry";
 import { kv } from "../../src/storage";
@@ -20,7 +20,7 @@ interface Registered {
 function registerRequest(body: unknown, authorization: string | null = ADMIN, contentType = "application/json"): Promise<Response> {
   const headers: Record<string, string> = { "content-type": contentType };
   if (authorization !== null) headers.authorization = authorization;
-  return SELF.fetch(`${ISSUER}/register`, { method: "POST", headers, body: typeof body === "string" ? body : JSON.stringify(body) });
+  return exports.default.fetch(`${ISSUER}/register`, { method: "POST", headers, body: typeof body === "string" ? body : JSON.stringify(body) });
 }
 
 async function registered(body: unknown): Promise<Registered> {
@@ -33,7 +33,7 @@ function manage(client: Registered, method: string, authorization: string | unde
   const headers: Record<string, string> = {};
   if (authorization) headers.authorization = authorization;
   if (body !== undefined) headers["content-type"] = "application/json";
-  return SELF.fetch(client.registration_client_uri, { method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+  return exports.default.fetch(client.registration_client_uri, { method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
 }
 
 const bearer = (token: string) => `Bearer ${token}`;
@@ -251,7 +251,7 @@ describe("client management (RFC 7592)", () => {
     }
     expect(descriptions.size).toBe(1);
     // The admin-created demo client has no registration access token: it is not managed here.
-    expect((await SELF.fetch(`${ISSUER}/register/demo`, { headers: { authorization: ADMIN } })).status).toBe(401);
+    expect((await exports.default.fetch(`${ISSUER}/register/demo`, { headers: { authorization: ADMIN } })).status).toBe(401);
   });
 
   it("PUT replaces the metadata, keeps the secret, and omitted fields are removed", async () => {

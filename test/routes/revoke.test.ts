@@ -1,8 +1,8 @@
-import { SELF } from "cloudflare:test";
+import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { ISSUER, basic, clientCredentials, expectOAuthError, isActive, offlineTokens, refresh, revoke, type Tokens } from "../helpers";
 
-const userinfo = (token: string) => SELF.fetch(`${ISSUER}/userinfo`, { headers: { authorization: `Bearer ${token}` } });
+const userinfo = (token: string) => exports.default.fetch(`${ISSUER}/userinfo`, { headers: { authorization: `Bearer ${token}` } });
 
 describe("revocation (RFC 7009)", () => {
   it("revoking a refresh token revokes its grant: every token of it goes inactive", async () => {
@@ -57,7 +57,7 @@ describe("revocation (RFC 7009)", () => {
   });
 
   it("a public client revokes its own tokens with just its client_id", async () => {
-    const res = await SELF.fetch(`${ISSUER}/revoke`, {
+    const res = await exports.default.fetch(`${ISSUER}/revoke`, {
       method: "POST",
       headers: { "content-type": "application/x-www-form-urlencoded" },
       body: new URLSearchParams({ token: "unknown", client_id: "demo-spa" }).toString(),

@@ -1,4 +1,4 @@
-import { SELF, env } from "cloudflare:test";
+import { env, exports } from "cloudflare:workers";
 import { decodeProtectedHeader } from "jose";
 import { describe, expect, it } from "vitest";
 import { setClockOffset } from "../../src/clock";
@@ -154,12 +154,12 @@ describe("token endpoint: errors", () => {
   });
 
   it("a body that is not form-encoded: invalid_request", async () => {
-    const res = await SELF.fetch(`${ISSUER}/token`, { method: "POST", headers: { "content-type": "application/json", authorization: basic("demo", "demo-secret") }, body: "{}" });
+    const res = await exports.default.fetch(`${ISSUER}/token`, { method: "POST", headers: { "content-type": "application/json", authorization: basic("demo", "demo-secret") }, body: "{}" });
     await expectOAuthError(res, 400, "invalid_request");
   });
 
   it("a repeated parameter: invalid_request", async () => {
-    const res = await SELF.fetch(`${ISSUER}/token`, {
+    const res = await exports.default.fetch(`${ISSUER}/token`, {
       method: "POST",
       headers: { "content-type": "application/x-www-form-urlencoded", authorization: basic("demo", "demo-secret") },
       body: "grant_type=authorization_code&code=a&code=b&redirect_uri=x",
@@ -237,7 +237,7 @@ describe("token endpoint: errors", () => {
     const browser = await loggedInBrowser();
     const code = await codeFor(browser);
     const first = await (await redeem(code)).json<{ access_token: string }>();
-    const userinfo = () => SELF.fetch(`${ISSUER}/userinfo`, { headers: { authorization: `Bearer ${first.access_token}` } });
+    const userinfo = () => exports.default.fetch(`${ISSUER}/userinfo`, { headers: { authorization: `Bearer ${first.access_token}` } });
     expect((await userinfo()).status).toBe(200);
     await expectOAuthError(await redeem(code), 400, "invalid_grant");
     const after = await userinfo();
@@ -298,7 +298,7 @@ describe("request size", () => {
         controller.close();
       },
     });
-    const streamed = await SELF.fetch(`${ISSUER}/token`, {
+    const streamed = await exports.default.fetch(`${ISSUER}/token`, {
       method: "POST",
       headers: { "content-type": "application/x-www-form-urlencoded", authorization: basic("demo-service", "demo-service-secret") },
       body: stream,

@@ -1,4 +1,4 @@
-import { SELF } from "cloudflare:test";
+import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { setClockOffset } from "../../src/clock";
 import { Browser, ISSUER, codeFor, redeem } from "../helpers";
@@ -9,7 +9,7 @@ async function accessToken(scope = "openid profile email"): Promise<string> {
   return (await (await redeem(code)).json<{ access_token: string }>()).access_token;
 }
 
-const userinfo = (init: RequestInit = {}) => SELF.fetch(`${ISSUER}/userinfo`, init);
+const userinfo = (init: RequestInit = {}) => exports.default.fetch(`${ISSUER}/userinfo`, init);
 
 describe("userinfo", () => {
   it("GET with a bearer header answers sub plus the claims of the granted scopes only", async () => {

@@ -1,6 +1,7 @@
 // Sealed authorization codes and the Grant object they create: single use holds however the code is spelled
 // and however short the grant's tokens live, and grants stored before owners existed still announce themselves.
-import { SELF, env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { env, exports } from "cloudflare:workers";
 import { base64url } from "jose";
 import { afterEach, describe, expect, it } from "vitest";
 import { setClockOffset } from "../../src/clock";
@@ -40,7 +41,7 @@ describe("authorization codes", () => {
     // ...and presented after it, it is reuse: denied, and everything issued from the code is revoked.
     await expectOAuthError(await redeem(alt), 400, "invalid_grant");
     await expectOAuthError(await redeem(code), 400, "invalid_grant");
-    const userinfo = await SELF.fetch(`${ISSUER}/userinfo`, { headers: { authorization: `Bearer ${tokens.access_token}` } });
+    const userinfo = await exports.default.fetch(`${ISSUER}/userinfo`, { headers: { authorization: `Bearer ${tokens.access_token}` } });
     expect(userinfo.status).toBe(401);
   });
 
@@ -79,7 +80,7 @@ describe("grants stored before owners existed", () => {
     await runInDurableObject(env.GRANT.get(id), (_instance: Grant, state) => state.storage.kv.put("grant", legacy));
     const first = await refresh(`${id.toString()}.${secret}`);
     expect(first.status).toBe(200);
-    const res = await SELF.fetch(`${ISSUER}/admin/users/3c9e7a1b-2d4f-4a6b-8c0d-1e2f3a4b5c6d/sign-out`, {
+    const res = await exports.default.fetch(`${ISSUER}/admin/users/3c9e7a1b-2d4f-4a6b-8c0d-1e2f3a4b5c6d/sign-out`, {
       method: "POST",
       headers: { authorization: "Bearer dev-admin-token" },
     });

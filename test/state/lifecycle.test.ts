@@ -1,7 +1,8 @@
 // The state model (src/storage.ts): what ends many grants at once (a user deleted, a password changed, a sign-out
 // everywhere, a client deleted) ends them for every browser and every token, and client_credentials tokens cost
 // no storage until they are revoked.
-import { SELF, env, listDurableObjectIds, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { listDurableObjectIds, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { env, exports } from "cloudflare:workers";
 import type { Account } from "../../src/durable/account";
 import { decodeJwt, decodeProtectedHeader } from "jose";
 import { describe, expect, it } from "vitest";
@@ -27,7 +28,7 @@ import {
 const ADMIN = { authorization: "Bearer dev-admin-token", "content-type": "application/json" };
 
 function admin(path: string, method: string, body?: unknown): Promise<Response> {
-  return SELF.fetch(`${ISSUER}/admin${path}`, { method, headers: ADMIN, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+  return exports.default.fetch(`${ISSUER}/admin${path}`, { method, headers: ADMIN, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
 }
 
 interface TestUser {
@@ -57,7 +58,7 @@ async function signIn(browser: Browser, user: TestUser, options: Record<string, 
 /** Everything a signed-out user's tokens and sessions must now refuse. */
 async function expectAllEnded(browser: Browser, tokens: Tokens): Promise<void> {
   await expectOAuthError(await refresh(tokens.refresh_token ?? ""), 400, "invalid_grant");
-  const userinfo = await SELF.fetch(`${ISSUER}/userinfo`, { headers: { authorization: `Bearer ${tokens.access_token}` } });
+  const userinfo = await exports.default.fetch(`${ISSUER}/userinfo`, { headers: { authorization: `Bearer ${tokens.access_token}` } });
   expect(userinfo.status).toBe(401);
   expect(userinfo.headers.get("www-authenticate")).toMatch(/^Bearer error="invalid_token"/);
   expect(await isActive(tokens.access_token)).toBe(false);

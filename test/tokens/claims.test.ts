@@ -1,4 +1,4 @@
-import { SELF, env } from "cloudflare:test";
+import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { hashPassword } from "../../src/users/password";
 import { saveUser } from "../../src/users/store";
@@ -6,7 +6,7 @@ import { Browser, ISSUER, authorize, authorizeUrl, basic, codeFor, hiddenFields,
 import { SECRET, registerClient } from "./fixtures";
 
 const userinfo = async (token: string) =>
-  (await SELF.fetch(`${ISSUER}/userinfo`, { headers: { authorization: `Bearer ${token}` } })).json<Record<string, unknown>>();
+  (await exports.default.fetch(`${ISSUER}/userinfo`, { headers: { authorization: `Bearer ${token}` } })).json<Record<string, unknown>>();
 
 describe("scopes, claims and the claims parameter (OIDC Core §5.4, §5.5)", () => {
   it("puts claims requested for the ID token into it, and those for userinfo into userinfo only", async () => {

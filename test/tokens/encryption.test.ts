@@ -1,7 +1,7 @@
 // Encrypted ID tokens (OIDC Core §10.2): signed, then encrypted to the client's registered key as a nested JWT;
 // decrypted and verified with jose exactly as a client would.
 import { compactDecrypt, decodeProtectedHeader, jwtVerify } from "jose";
-import { SELF } from "cloudflare:test";
+import { exports } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { ISSUER, verifyWithJwks } from "../helpers";
 import { SECRET, encryptionKeyPair, registerClient, signingJwk, tokensFor } from "./fixtures";
@@ -69,7 +69,7 @@ describe("encrypted ID tokens", () => {
 
 describe("discovery", () => {
   it("advertises HS256 (after RS256), pairwise subjects, and the encryption and userinfo options", async () => {
-    const meta = await (await SELF.fetch(`${ISSUER}/.well-known/openid-configuration`)).json<Record<string, unknown>>();
+    const meta = await (await exports.default.fetch(`${ISSUER}/.well-known/openid-configuration`)).json<Record<string, unknown>>();
     expect(meta).toMatchObject({
       subject_types_supported: ["public", "pairwise"],
       id_token_encryption_alg_values_supported: ["RSA-OAEP-256", "ECDH-ES+A256KW"],

@@ -1,6 +1,6 @@
 // Test clients for the ID-token options (signing, encryption, pairwise subjects, custom claims), registered with
 // saveClient and secretFields exactly as the registry stores them, and the flows to get their tokens.
-import { SELF, env } from "cloudflare:test";
+import { env, exports } from "cloudflare:workers";
 import { exportJWK, generateKeyPair, type JWK } from "jose";
 import { expect } from "vitest";
 import { saveClient } from "../../src/clients/registry";
@@ -50,4 +50,4 @@ export async function signingJwk(): Promise<JWK> {
 }
 
 export const userinfoFetch = (accessToken: string) =>
-  SELF.fetch(`${ISSUER}/userinfo`, { headers: { authorization: `Bearer ${accessToken}` } });
+  exports.default.fetch(`${ISSUER}/userinfo`, { headers: { authorization: `Bearer ${accessToken}` } });

@@ -1,6 +1,6 @@
 // HS256 ID tokens signed with the client secret (OIDC Core §10.1), verified with jose exactly as a client would.
 import { base64url, decodeProtectedHeader, jwtVerify } from "jose";
-import { env } from "cloudflare:test";
+import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { saveClient } from "../../src/clients/registry";
 import { sha256Base64url } from "../../src/lib/crypto";

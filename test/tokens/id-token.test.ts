@@ -1,4 +1,4 @@
-import { env } from "cloudflare:test";
+import { env } from "cloudflare:workers";
 import { base64url, decodeProtectedHeader } from "jose";
 import { describe, expect, it } from "vitest";
 import type { SigningAlgorithm } from "../../src/config";

@@ -1,4 +1,4 @@
-import { env } from "cloudflare:test";
+import { env } from "cloudflare:workers";
 import { describe, expect, inject, it } from "vitest";
 import { config } from "../../src/config";
 import { OAuthError } from "../../src/errors";

@@ -15,9 +15,9 @@ export async function jsonObject(c: Context): Promise<Record<string, unknown>> {
 export async function jsonBody<S extends v.GenericSchema>(c: Context, schema: S): Promise<v.InferOutput<S>> {
   const parsed = v.safeParse(schema, await jsonObject(c));
   if (!parsed.success) {
-    const issue = parsed.issues[0];
-    const path = issue ? v.getDotPath(issue) : null;
-    throw invalidRequest(`${path ? `${path}: ` : ""}${issue?.message ?? "invalid body"}`);
+    const [issue] = parsed.issues;
+    const path = v.getDotPath(issue);
+    throw invalidRequest(`${path ? `${path}: ` : ""}${issue.message}`);
   }
   return parsed.output;
 }
