@@ -25,7 +25,10 @@ const USAGE = `usage: npm run admin -- [--url URL] [--token TOKEN] [--json] <com
 const LOCAL_URL = "http://localhost:8787";
 const LOCAL_TOKEN = "dev-admin-token";
 
-type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+type Json = null | boolean | number | string | Json[] | JsonObject;
+interface JsonObject {
+  [key: string]: Json;
+}
 
 class CliError extends Error {}
 
@@ -67,7 +70,7 @@ async function call(method: string, path: string, body?: Json): Promise<Json> {
   const text = await res.text();
   const parsed: Json = text ? (JSON.parse(text) as Json) : null;
   if (!res.ok) {
-    const error = isObject(parsed) ? `${String(parsed.error)}: ${String(parsed.error_description ?? "")}` : text;
+    const error = isObject(parsed) ? `${JSON.stringify(parsed.error)}: ${JSON.stringify(parsed.error_description ?? "")}` : text;
     throw new CliError(`${method} ${path} failed (${res.status}) ${error}`);
   }
   return parsed;
@@ -130,13 +133,15 @@ async function run(resource: string | undefined, action: string | undefined, id:
       return call("GET", "/users");
     case "users get":
       return call("GET", `/users/${enc(id, "sub")}`);
-    case "users create":
-      return call("POST", "/users", {
+    case "users create": {
+      const user: JsonObject = {
         username: required(values.username, "--username"),
         password: required(values.password, "--password"),
-        ...(values.sub ? { sub: values.sub } : {}),
         claims: claims(values.claim),
-      });
+      };
+      if (values.sub) user.sub = values.sub;
+      return call("POST", "/users", user);
+    }
     case "users update":
       return call("PUT", `/users/${enc(id, "sub")}`, {
         ...(values.password ? { password: values.password } : {}),

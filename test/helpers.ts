@@ -77,7 +77,7 @@ export function authorizeUrl(options: AuthorizeOptions = {}): string {
     ...options,
   };
   for (const [k, v] of Object.entries(all)) if (v !== undefined) params.set(k, v);
-  return `/authorize?${params}`;
+  return `/authorize?${params.toString()}`;
 }
 
 /** Follows the provider's pages (login, consent) until it redirects to the client; returns that Location. */
@@ -129,7 +129,7 @@ export function tokenRequest(form: Record<string, string>, authorization?: strin
 export async function codeFor(browser: Browser, options: AuthorizeOptions = {}): Promise<string> {
   const location = await authorize(browser, options);
   const code = location.searchParams.get("code");
-  if (!code) throw new Error(`no code in ${location}`);
+  if (!code) throw new Error(`no code in ${location.href}`);
   return code;
 }
 

@@ -72,7 +72,8 @@ function counting<T extends object>(target: T, counter: "kv" | "do"): T {
       if (typeof value !== "function" || typeof prop !== "string" || prop === "then") return value;
       return (...args: unknown[]) => {
         counts[counter]++;
-        return Reflect.apply(value, obj, args);
+        const result: unknown = Reflect.apply(value, obj, args);
+        return result;
       };
     },
   });
@@ -83,7 +84,7 @@ function countingNamespace<T extends object>(namespace: T): T {
   return new Proxy(namespace, {
     get(obj, prop) {
       const value: unknown = Reflect.get(obj, prop);
-      if (prop !== "get" || typeof value !== "function") return typeof value === "function" ? value.bind(obj) : value;
+      if (prop !== "get" || typeof value !== "function") return typeof value === "function" ? (value.bind(obj) as unknown) : value;
       return (...args: unknown[]) => {
         const stub: unknown = Reflect.apply(value, obj, args);
         return typeof stub === "object" && stub !== null ? counting(stub, "do") : stub;
@@ -163,7 +164,7 @@ const flows: Record<string, Step> = {
     ).text(),
   code: async (env, ctx, s) => {
     const query = new URLSearchParams({ client_id: "demo", redirect_uri: REDIRECT, response_type: "code", scope: "openid profile email", state: "s", nonce: "n" });
-    const res = await call(env, ctx, new Request(`${s.issuer}/authorize?${query}`, { headers: { cookie: s.cookie ?? "" } }));
+    const res = await call(env, ctx, new Request(`${s.issuer}/authorize?${query.toString()}`, { headers: { cookie: s.cookie ?? "" } }));
     const code = new URL(res.headers.get("location") ?? "", s.issuer).searchParams.get("code");
     if (!code) throw new Error(`authorize gave no code (${res.status})`);
     await (await ok(await call(env, ctx, form(s.issuer, "/token", { grant_type: "authorization_code", code, redirect_uri: REDIRECT }, BASIC_DEMO)), "token")).text();

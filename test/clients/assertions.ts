@@ -67,8 +67,8 @@ export async function assertion(
   claims: JWTPayload = {},
 ): Promise<string> {
   const now = nowSeconds();
-  const payload: JWTPayload = { iss: clientId, sub: clientId, aud: TOKEN_ENDPOINT, jti: crypto.randomUUID(), iat: now, exp: now + 60, ...claims };
-  for (const [name, value] of Object.entries(payload)) if (value === undefined) delete payload[name];
+  const all: JWTPayload = { iss: clientId, sub: clientId, aud: TOKEN_ENDPOINT, jti: crypto.randomUUID(), iat: now, exp: now + 60, ...claims };
+  const payload: JWTPayload = Object.fromEntries(Object.entries(all).filter(([, value]) => value !== undefined));
   return new SignJWT(payload).setProtectedHeader({ alg: key.alg, ...(key.kid ? { kid: key.kid } : {}) }).sign(key.privateKey);
 }
 

@@ -87,6 +87,6 @@ describe("admin CLI", () => {
   it("fails clearly with a wrong token", async () => {
     await expect(
       run(resolve(ROOT, "node_modules/.bin/tsx"), ["scripts/admin.ts", "--url", issuer, "--token", "wrong", "clients", "list"], { cwd: ROOT }),
-    ).rejects.toMatchObject({ stderr: expect.stringContaining("401") });
+    ).rejects.toMatchObject({ stderr: expect.stringContaining("401") as string });
   });
 });

@@ -109,8 +109,8 @@ function startWrangler(name: string, args: string[], extraEnv: Record<string, st
       },
     },
   );
-  child.stdout?.on("data", capture);
-  child.stderr?.on("data", capture);
+  child.stdout.on("data", capture);
+  child.stderr.on("data", capture);
   let spawnError: Error | undefined;
   child.on("error", (err) => {
     spawnError = err;

@@ -329,7 +329,7 @@ describe("authorization endpoint: no shortcut around a demanded login", () => {
 
   it("a code is not sent to a redirect URI the client no longer has", async () => {
     const { saveClient, findClient } = await import("../../src/clients/registry");
-    const { env } = await import("cloudflare:test");
+    const { env } = await import("cloudflare:workers");
     const demo = await findClient(env, "demo");
     if (!demo) throw new Error("no demo client");
     await saveClient(env, { ...demo, client_id: "shrinking", skip_consent: true });

@@ -98,7 +98,7 @@ describe("token endpoint: authorization_code", () => {
     const browser = await loggedInBrowser();
     const code = await codeFor(browser);
     // "demo-secret" with every character percent-encoded must still match.
-    const encoded = [..."demo-secret"].map((ch) => `%${ch.charCodeAt(0).toString(16)}`).join("");
+    const encoded = Array.from("demo-secret", (ch) => ch).map((ch) => `%${ch.charCodeAt(0).toString(16)}`).join("");
     const res = await tokenRequest(
       { grant_type: "authorization_code", code, redirect_uri: DEMO_REDIRECT },
       `Basic ${btoa(`demo:${encoded}`)}`,

@@ -49,7 +49,7 @@ async function newUser(): Promise<TestUser> {
 async function signIn(browser: Browser, user: TestUser, options: Record<string, string> = {}): Promise<Tokens> {
   const location = await authorize(browser, { scope: "openid profile offline_access", ...options }, user);
   const code = location.searchParams.get("code");
-  if (!code) throw new Error(`no code: ${location}`);
+  if (!code) throw new Error(`no code: ${location.href}`);
   const res = await redeem(code);
   expect(res.status).toBe(200);
   return res.json<Tokens>();

@@ -39,20 +39,24 @@ function serveJwks(req: IncomingMessage, res: ServerResponse): void {
 }
 
 function answer(req: IncomingMessage, res: ServerResponse): void {
-  if ((req.url ?? "").startsWith("/jwks/")) return serveJwks(req, res);
-  const creds = credentials(req);
-  const send = (status: number, body?: unknown) => {
-    res.writeHead(status, { "content-type": "application/json" });
-    res.end(body === undefined ? "" : JSON.stringify(body));
-  };
-  if (!creds) return send(401);
-  const [username, password] = creds;
-  if (username === "broken-backend") return send(500, { oops: true });
-  if (username === "no-sub") return send(200, { name: "Nobody" });
-  if (username === "ext-user" && password === "ext-pass") {
-    return send(200, { sub: "ext-123", name: "Extra Ternal", email: "ext@example.com", email_verified: true });
+  if ((req.url ?? "").startsWith("/jwks/")) {
+    serveJwks(req, res);
+    return;
   }
-  return send(401, { error: "bad credentials" });
+  const [status, body] = backendAnswer(credentials(req));
+  res.writeHead(status, { "content-type": "application/json" });
+  res.end(body === undefined ? "" : JSON.stringify(body));
+}
+
+function backendAnswer(creds: ReturnType<typeof credentials>): [number, unknown?] {
+  if (!creds) return [401];
+  const [username, password] = creds;
+  if (username === "broken-backend") return [500, { oops: true }];
+  if (username === "no-sub") return [200, { name: "Nobody" }];
+  if (username === "ext-user" && password === "ext-pass") {
+    return [200, { sub: "ext-123", name: "Extra Ternal", email: "ext@example.com", email_verified: true }];
+  }
+  return [401, { error: "bad credentials" }];
 }
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {

@@ -40,6 +40,7 @@ export async function tokensFor(clientId: string, options: AuthorizeOptions = {}
 /** A client's encryption key pair: the public JWK to register, the private key to decrypt with. */
 export async function encryptionKeyPair(alg: "RSA-OAEP-256" | "ECDH-ES+A256KW", jwk: JWK = {}): Promise<{ publicJwk: JWK; privateKey: CryptoKey }> {
   const { publicKey, privateKey } = await generateKeyPair(alg, alg === "ECDH-ES+A256KW" ? { crv: "P-256" } : {});
+  // eslint-disable-next-line @typescript-eslint/no-unsafe-class-instance-assignment -- jose returns a Web Crypto CryptoKey
   return { publicJwk: { ...(await exportJWK(publicKey)), ...jwk }, privateKey };
 }
 
