@@ -7,7 +7,7 @@ import { renderFormPost } from "../views/form-post";
 
 /** The response modes we support: validation, the request's schema and discovery all read this list. */
 export const RESPONSE_MODES = ["query", "fragment", "form_post"] as const;
-export type ResponseMode = (typeof RESPONSE_MODES)[number];
+type ResponseMode = (typeof RESPONSE_MODES)[number];
 
 /** Where an authorization response goes, once client and redirect_uri are validated (RFC 6749 §4.1.2.1). */
 export interface RedirectTarget {

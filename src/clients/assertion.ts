@@ -24,9 +24,9 @@ import { recoverClientSecret } from "./secrets";
 export type ClientAuthEndpoint = "token" | "introspect" | "revoke";
 
 /** Longest accepted assertion lifetime (exp - iat, or exp - now without iat): assertions are one-shot. */
-export const MAX_ASSERTION_LIFETIME_SECONDS = 300;
+const MAX_ASSERTION_LIFETIME_SECONDS = 300;
 /** Clock skew allowed on exp, nbf and iat. */
-export const ASSERTION_CLOCK_SKEW_SECONDS = 10;
+const ASSERTION_CLOCK_SKEW_SECONDS = 10;
 const MAX_JTI_LENGTH = 256;
 
 export async function verifyClientAssertion(
@@ -111,9 +111,9 @@ function checkLifetime(payload: JWTPayload): { exp: number; jti: string } {
 }
 
 /** Verifies an assertion's signature and the given claim checks with the client's key(s). */
-export type AssertionVerifier = (assertion: string, options: JWTVerifyOptions) => Promise<JWTVerifyResult>;
+type AssertionVerifier = (assertion: string, options: JWTVerifyOptions) => Promise<JWTVerifyResult>;
 
-export const assertionVerifiers: Record<AssertionMethod, (env: Env, client: Client) => Promise<AssertionVerifier>> = {
+const assertionVerifiers: Record<AssertionMethod, (env: Env, client: Client) => Promise<AssertionVerifier>> = {
   client_secret_jwt: secretVerifier,
   private_key_jwt: publicKeyVerifier,
 };

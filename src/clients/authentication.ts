@@ -52,15 +52,15 @@ async function verifyPresented(env: Env, client: Client, presented: Presented, e
 }
 
 /** RFC 7523 §2.2: the one client assertion type we accept. */
-export const JWT_BEARER_ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+const JWT_BEARER_ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 
-export type Presented =
+type Presented =
   | { kind: "client_secret_basic" | "client_secret_post"; clientId: string; secret: string }
   /** client_secret_jwt or private_key_jwt: which one is decided by the client's registration. */
   | { kind: "jwt"; clientId: string; assertion: string }
   | { kind: "none"; clientId: string };
 
-export function presentedCredentials(authorization: string | undefined, params: Params): Presented {
+function presentedCredentials(authorization: string | undefined, params: Params): Presented {
   const basic = authorization && /^basic /i.test(authorization) ? decodeBasic(authorization.slice(6).trim()) : undefined;
   const usesAssertion = params.client_assertion !== undefined || params.client_assertion_type !== undefined;
   const used = [basic !== undefined, params.client_secret !== undefined, usesAssertion].filter(Boolean).length;

@@ -16,8 +16,8 @@ export const GrantType = v.picklist(["authorization_code", "refresh_token", "cli
 export type GrantType = v.InferOutput<typeof GrantType>;
 
 /** ID-token signing: the provider's asymmetric keys, or HS256 with the client secret (OIDC Core §10.1). */
-export const IdTokenSigningAlg = v.picklist([...config.signingAlgorithms, "HS256"]);
-export type IdTokenSigningAlg = v.InferOutput<typeof IdTokenSigningAlg>;
+const IdTokenSigningAlg = v.picklist([...config.signingAlgorithms, "HS256"]);
+type IdTokenSigningAlg = v.InferOutput<typeof IdTokenSigningAlg>;
 /** JWE key management and content encryption for ID tokens and userinfo (OIDC Core §10.2). */
 export const EncryptionAlg = v.picklist(["RSA-OAEP-256", "ECDH-ES+A256KW"]);
 export const EncryptionEnc = v.picklist(["A256GCM"]);

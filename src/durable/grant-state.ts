@@ -76,7 +76,7 @@ export const GrantState = v.object({
   expiresAt: v.number(),
 });
 export type GrantState = v.InferOutput<typeof GrantState>;
-export type RefreshState = v.InferOutput<typeof RefreshState>;
+type RefreshState = v.InferOutput<typeof RefreshState>;
 
 /** What the Worker needs to know about a grant to issue tokens, answer userinfo or introspect. */
 export type GrantView = Pick<GrantState, "clientId" | "sub" | "scope" | "nonce" | "authTime" | "amr" | "acr" | "claims" | "sid">;
@@ -132,7 +132,7 @@ export type RedeemResult = { ok: true; grant: GrantView; refreshIssued: boolean 
 /** rotated: the Worker's new refresh token is now current; retry: answer with the successor kept for the window. */
 export type RefreshResult = { ok: true; grant: GrantView; retryOf?: string } | Failure;
 
-export type TokenKind = "access_token" | "refresh_token";
+type TokenKind = "access_token" | "refresh_token";
 
 export interface TokenInfo {
   kind: TokenKind;

@@ -20,7 +20,7 @@ export const pageErrors: ErrorHandler<AppEnv> = (err, c) => {
 export const notFound: NotFoundHandler<AppEnv> = () => errorJson(requestRefused(404, "not found"));
 
 /** The error as an OAuthError, its detail (or the unexpected error itself) written to the log. */
-export function asOAuthError(err: unknown): OAuthError {
+function asOAuthError(err: unknown): OAuthError {
   if (err instanceof OAuthError) {
     if (err.detail !== undefined) console.log("oauth error", err.error, err.detail);
     return err;

@@ -8,7 +8,7 @@
 import { config, type SigningAlgorithm } from "../config";
 import type { KeySet, StoredKey } from "./schema";
 
-export type KeyStatus = "next" | "active" | "retired" | "expired";
+type KeyStatus = "next" | "active" | "retired" | "expired";
 
 /** What the admin API may show about a key: never private material. */
 export interface KeyInfo {
@@ -21,7 +21,7 @@ export interface KeyInfo {
   deleteAfter: number | undefined;
 }
 
-export function keyStatus(key: StoredKey, now: number): KeyStatus {
+function keyStatus(key: StoredKey, now: number): KeyStatus {
   if (key.deleteAfter !== undefined && now >= key.deleteAfter) return "expired";
   if (now < key.activatesAt) return "next";
   if (key.retiresAt !== undefined && now >= key.retiresAt) return "retired";

@@ -7,7 +7,7 @@ import type { AppEnv, Env } from "../env";
 
 export const discovery = new Hono<AppEnv>();
 
-export function metadata(env: Env) {
+function metadata(env: Env) {
   const issuer = env.ISSUER;
   return {
     issuer,

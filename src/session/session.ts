@@ -10,7 +10,7 @@ import type { AppEnv } from "../env";
 import { objects } from "../storage";
 import { signInternal, verifyInternal } from "./mac";
 
-export const SESSION_COOKIE = "eo_session";
+const SESSION_COOKIE = "eo_session";
 const TYP = "eo-session+jwt";
 
 const SessionClaims = v.object({

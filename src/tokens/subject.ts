@@ -47,7 +47,7 @@ export function sectorIdentifier(client: Client): string {
  * OIDC Core §8.1: sub = base64url(SHA-256(sector_identifier || local sub || salt)). A NUL byte separates
  * sector and sub so that no two (sector, sub) pairs concatenate to the same input.
  */
-export async function pairwiseSubject(env: Env, sector: string, localSub: string): Promise<string> {
+async function pairwiseSubject(env: Env, sector: string, localSub: string): Promise<string> {
   const salt = await pairwiseSalt(env.KEY_ENCRYPTION_SECRET);
   const text = encoder.encode(`${sector}\u0000${localSub}`);
   const input = new Uint8Array(text.length + salt.length);

@@ -12,12 +12,12 @@ const AuthAnswer = v.looseObject({
   sub: v.pipe(v.string(), v.minLength(1), v.maxLength(255)),
 });
 
-export class AuthenticationBackendError extends Error {
+class AuthenticationBackendError extends Error {
   override name = "AuthenticationBackendError";
 }
 
 /** https only, except on loopback (local development and tests). */
-export function authenticationUrl(env: Env): URL {
+function authenticationUrl(env: Env): URL {
   const raw = env.AUTH_URL;
   if (!raw) throw new AuthenticationBackendError("AUTH_URL is not configured");
   const url = new URL(raw);

@@ -13,7 +13,7 @@ import { jsonObject, listRecords } from "./io";
 export const adminClients = new Hono<AppEnv>();
 
 /** A client as the admin API shows it: never the secret's hash, its encrypted form or registration hashes. */
-export function publicClient(client: Client) {
+function publicClient(client: Client) {
   const { client_secret_hash: _h, client_secret_encrypted: _e, registration_access_token_hash: _r, ...rest } = client;
   return rest;
 }

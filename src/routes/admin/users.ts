@@ -22,7 +22,7 @@ const UpdateUser = v.strictObject({
   claims: v.optional(Claims),
 });
 
-export function publicUser(user: User) {
+function publicUser(user: User) {
   return { sub: user.sub, username: user.username, source: user.source, claims: user.claims };
 }
 
