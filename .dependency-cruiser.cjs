@@ -1,8 +1,35 @@
 // Import rules for src/, checked by `npm run lint` and CI. Type-only imports vanish at compile time, so only runtime
-// imports count (tsPreCompilationDeps: false). The layers are described in docs/architecture.md.
+// imports count (tsPreCompilationDeps: false).
+
+/**
+ * The layers of src/, lowest first (docs/architecture.md). A module may import its own layer and those below,
+ * never one above. Each entry: its name, the folders of the layer, and what lies above it.
+ */
+const LAYERS = [
+  ["foundation", "(errors|clock|config|env|storage)\\.ts$|lib/", "keys|durable|clients|users|session|tokens|authorization|grants|views|http|routes|demo|index"],
+  ["views", "views/", "keys|durable|clients|users|session|tokens|authorization|grants|http|routes|demo|index"],
+  ["keys", "keys/", "durable|clients|users|session|tokens|authorization|grants|http|routes|demo|index"],
+  ["durable", "durable/", "clients|users|session|tokens|authorization|grants|http|routes|demo|index"],
+  ["clients-users-session", "(clients|users|session)/", "tokens|authorization|grants|http|routes|demo|index"],
+  ["tokens", "tokens/", "authorization|grants|http|routes|demo|index"],
+  ["authorization", "authorization/", "grants|http|routes|demo|index"],
+  ["grants", "grants/", "http|routes|demo|index"],
+  ["http", "http/", "routes|demo|index"],
+  ["routes-demo", "(routes|demo)/", "index"],
+];
+
+const layerRules = LAYERS.map(([name, layer, above]) => ({
+  name: `layer-${name}`,
+  comment: "A lower layer never imports a higher one (docs/architecture.md).",
+  severity: "error",
+  from: { path: `^src/(${layer})` },
+  to: { path: `^src/(${above})` },
+}));
+
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
   forbidden: [
+    ...layerRules,
     {
       name: "no-folder-cycles",
       comment: "Folders of src/ form a directed graph: a folder never depends, even indirectly, on one that uses it.",
