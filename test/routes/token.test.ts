@@ -1,6 +1,6 @@
 import { env, exports } from "cloudflare:workers";
 import { decodeProtectedHeader } from "jose";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { setClockOffset } from "../../src/clock";
 import {
   Browser,
@@ -243,6 +243,20 @@ describe("token endpoint: errors", () => {
     const after = await userinfo();
     expect(after.status).toBe(401);
     expect(after.headers.get("www-authenticate")).toMatch(/^Bearer error="invalid_token"/);
+  });
+
+  it("the client learns the error, not which check failed inside the Grant: that detail is only logged", async () => {
+    const browser = await loggedInBrowser();
+    const code = await codeFor(browser);
+    expect((await redeem(code)).status).toBe(200);
+    const log = vi.spyOn(console, "log");
+    try {
+      const reuse = await redeem(code);
+      expect(await reuse.json()).toEqual({ error: "invalid_grant", error_description: "the grant is invalid, expired or revoked" });
+      expect(log).toHaveBeenCalledWith("oauth error", "invalid_grant", "authorization code already used; the grant is revoked");
+    } finally {
+      log.mockRestore();
+    }
   });
 });
 
