@@ -17,7 +17,7 @@ import { AccessTokenError } from "./errors";
 import { unavailable } from "./http";
 import type { ResolvedOptions } from "./options";
 
-export interface KeySet {
+interface KeySet {
   getKey: JWTVerifyGetKey;
   kids: ReadonlySet<string>;
   /** Keys jose has already resolved and imported, by alg and kid: the hot path returns these directly. */
