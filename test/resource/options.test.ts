@@ -64,9 +64,10 @@ describe("options", () => {
     if (!first || !second) throw new Error("two options objects expected");
     const [a, b] = [resolveOptions(first), resolveOptions(second)];
     expect(b.scopes).toBe(a.scopes); // the same validated settings, not a second validation
-    expect([a.now(), b.now()]).toEqual([1, 2]);
+    expect([a.now(), b.now(), resolveOptions(first).now()]).toEqual([1, 2, 1]);
     expect([a.fetcher, b.fetcher]).toEqual([first.fetcher, second.fetcher]);
     expect(resolveOptions({ ...base, scopes: ["weather", "read"] }).scopes).toEqual(["weather", "read"]);
+    expect(resolveOptions({ ...base, scopes: ["weather", "write"] }).scopes).toEqual(["weather", "write"]);
   });
 
   it("an invalid value never borrows the cache entry of a valid one it might be confused with", () => {
