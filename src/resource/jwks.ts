@@ -5,18 +5,18 @@
 // cannot turn into a stream of fetches).
 //
 // Why not jose's createRemoteJWKSet, with [customFetch] for the service binding and [jwksCache] kept in the Cache
-// API? Run against test/resource/jwks-cache.test.ts (jose 6.2.18 in workerd, Date.now mapped onto the test clock),
-// it broke what README "Caching and rotation" promises:
+// API? Run in workerd (jose 6.2.18) against test/resource/jwks-cache.test.ts, with Date.now mapped onto the test
+// clock, it broke what README "Caching and rotation" promises:
 //   - on Workers it drops its in-flight fetch rather than share it: 30 concurrent cold verifications made 30 JWKS
 //     requests, 50 concurrent tokens with a new kid made 50 (here: 1 each; see the test "jose's createRemoteJWKSet");
 //   - one fixed cacheMaxAge instead of the response's Cache-Control (max-age, Age, no-store, must-revalidate);
-//   - a failed refresh fails verification (no stale-if-error, no maxStaleSeconds), and with no keys every request
-//     asks the issuer again (no failure cool-down);
-//   - its kid-miss cool-down runs from the set's `uat`, which [jwksCache] shares, so a new isolate holding an older
-//     shared copy cannot fetch a rotated key; a known kid with another alg refetches; the refetch cannot ask past
-//     HTTP caches (no-store); the clock is Date.now(), not the `now` option.
+//   - a failed refresh fails verification (no stale-if-error, no maxStaleSeconds); with the issuer down and no keys,
+//     10 calls made 10 requests (no failure cool-down);
+//   - its kid-miss cool-down runs from the set's `uat`, which [jwksCache] shares: a new isolate given a copy 1 s old
+//     refused a rotated key with no request; a known kid with another alg refetched; the refetch cannot ask past
+//     HTTP caches (no-store); its clock is Date.now(), not the `now` option.
 // Restoring those around it would rebuild document.ts, which the discovery document needs anyway. Speed is not
-// the reason: with a warm set both verify at the same rate (scripts/bench/verifier.mjs).
+// the reason: with a warm set both verified at the same rate within noise (scripts/bench/verifier.mjs).
 import {
   createLocalJWKSet,
   errors,
