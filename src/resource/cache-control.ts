@@ -1,6 +1,6 @@
 // How long a response may be reused, from its Cache-Control and Age headers (RFC 9111 §4.2.1, §5.2.2).
 
-export interface Freshness {
+interface Freshness {
   /** Seconds the response stays fresh from now; 0 when it must not be reused. */
   seconds: number;
   /** Whether a shared cache (the Workers Cache API) may store it: not for `private`, `no-store`, `no-cache`. */

@@ -29,7 +29,7 @@ export function audiences(aud: unknown): string[] {
   return [];
 }
 
-export function splitScope(scope: unknown): string[] {
+function splitScope(scope: unknown): string[] {
   return typeof scope === "string" ? scope.split(" ").filter((s) => s.length > 0) : [];
 }
 

@@ -11,16 +11,16 @@ const Metadata = v.looseObject({
   introspection_endpoint: v.optional(v.pipe(v.string(), v.url())),
 });
 
-export type ProviderMetadata = v.InferOutput<typeof Metadata>;
+type ProviderMetadata = v.InferOutput<typeof Metadata>;
 
 const registry = new DocumentRegistry<ProviderMetadata>();
 
 /** OIDC Discovery §4: the configuration lives at the issuer + /.well-known/openid-configuration. */
-export function discoveryUrl(issuer: string): string {
+function discoveryUrl(issuer: string): string {
   return `${issuer.replace(/\/$/, "")}/.well-known/openid-configuration`;
 }
 
-export function metadata(opts: ResolvedOptions): Promise<ProviderMetadata> {
+function metadata(opts: ResolvedOptions): Promise<ProviderMetadata> {
   // Keyed by issuer: "https://a/" and "https://a" share a URL but not an identity (the parser checks it).
   return registry.get(discoveryUrl(opts.issuer), (body) => parseMetadata(body, opts.issuer), opts.issuer).get(opts);
 }

@@ -9,7 +9,7 @@ import { getJson, type SendInit } from "./http";
 import type { ResolvedOptions } from "./options";
 import { deleteShared, openCache, readShared, writeShared } from "./shared-cache";
 
-export interface Loaded<T> {
+interface Loaded<T> {
   value: T;
   freshUntil: number;
   /** When the document was last fetched from the origin: it is served stale for at most maxStale from then. */
@@ -18,7 +18,7 @@ export interface Loaded<T> {
   mustRevalidate: boolean;
 }
 
-export type Source = "any" | "network";
+type Source = "any" | "network";
 
 interface Failure {
   until: number;

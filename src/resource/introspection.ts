@@ -7,9 +7,9 @@ import { discoveredEndpoint } from "./discovery";
 import { AccessTokenError } from "./errors";
 import { readJson, send, unavailable } from "./http";
 import type { ResolvedOptions } from "./options";
+import { AnswerCache } from "./token-cache";
 
 type IntrospectionConfig = NonNullable<ResolvedOptions["introspection"]>;
-import { AnswerCache } from "./token-cache";
 
 /** RFC 7662 §2.2: `active` is REQUIRED; everything else is optional. */
 const Answer = v.looseObject({

@@ -1,7 +1,22 @@
-// The issuer's signing keys for jose: the JWK Set (RFC 7517 §5) found through discovery, cached as a document,
-// wrapped in a key resolver. A `kid` the cached set does not know may be a freshly rotated key: it triggers a
-// refetch from the network, at most one at a time (concurrent misses wait for the same fetch) and at most one
-// per cool-down (a stream of tokens with made-up kids cannot turn into a stream of fetches).
+// The issuer's signing keys for jose: the JWK Set (RFC 7517 §5) found through discovery, cached as a document
+// (document.ts, which also caches the discovery document), wrapped in jose's createLocalJWKSet. A `kid` the cached
+// set does not know may be a freshly rotated key: it triggers a refetch from the network, at most one at a time
+// (concurrent misses wait for the same fetch) and at most one per cool-down (a stream of tokens with made-up kids
+// cannot turn into a stream of fetches).
+//
+// Why not jose's createRemoteJWKSet, with [customFetch] for the service binding and [jwksCache] kept in the Cache
+// API? Run in workerd (jose 6.2.18) against test/resource/jwks-cache.test.ts, with Date.now mapped onto the test
+// clock, it broke what README "Caching and rotation" promises:
+//   - on Workers it drops its in-flight fetch rather than share it: 30 concurrent cold verifications made 30 JWKS
+//     requests, 50 concurrent tokens with a new kid made 50 (here: 1 each; see the test "jose's createRemoteJWKSet");
+//   - one fixed cacheMaxAge instead of the response's Cache-Control (max-age, Age, no-store, must-revalidate);
+//   - a failed refresh fails verification (no stale-if-error, no maxStaleSeconds); with the issuer down and no keys,
+//     10 calls made 10 requests (no failure cool-down);
+//   - its kid-miss cool-down runs from the set's `uat`, which [jwksCache] shares: a new isolate given a copy 1 s old
+//     refused a rotated key with no request; a known kid with another alg refetched; the refetch cannot ask past
+//     HTTP caches (no-store); its clock is Date.now(), not the `now` option.
+// Restoring those around it would rebuild document.ts, which the discovery document needs anyway. Speed is not
+// the reason: with a warm set both verified at the same rate within noise (scripts/bench/verifier.mjs).
 import {
   createLocalJWKSet,
   errors,
@@ -17,7 +32,7 @@ import { AccessTokenError } from "./errors";
 import { unavailable } from "./http";
 import type { ResolvedOptions } from "./options";
 
-export interface KeySet {
+interface KeySet {
   getKey: JWTVerifyGetKey;
   kids: ReadonlySet<string>;
   /** Keys jose has already resolved and imported, by alg and kid: the hot path returns these directly. */

@@ -23,8 +23,8 @@ export type WithAccessToken<E extends Env> = E & { Variables: AccessTokenVariabl
 
 /**
  * Options are an object, or a function of the request context for values that live in `c.env` (the issuer,
- * a service binding, the introspection secret). Return the same object for the same env where you can: a
- * new object per request works, but is validated on every request.
+ * a service binding, the introspection secret). A new object per request costs what one shared object does:
+ * options are validated once per isolate for each distinct set of values (options-cache.ts).
  */
 export function requireAccessToken<E extends Env = Env>(
   options: RequireAccessTokenOptions | ((c: Context<WithAccessToken<E>>) => RequireAccessTokenOptions),

@@ -1,4 +1,7 @@
-// The verifier's options, their documented defaults and bounds, resolved once per options object.
+// The verifier's options, their documented defaults and bounds. Validation reads only the option values, so its
+// result is shared by every options object with the same values (options-cache.ts); a binding, a Cache and a clock
+// are taken by reference from each object.
+import { MAX_FRESHNESS_SECONDS } from "./cache-control";
 
 /** Anything with a Workers-style fetch: a service binding (Fetcher), or a test double. */
 export interface FetcherLike {
@@ -66,7 +69,8 @@ export interface VerifyAccessTokenOptions {
   now?: () => number;
 }
 
-export interface ResolvedOptions {
+/** What the option values decide, validated and completed: the same for equal values. */
+export interface Settings {
   issuer: string;
   /** Names where this issuer's keys come from (issuer and JWKS URL), for the isolate-wide key cache. */
   keysId: string;
@@ -75,17 +79,21 @@ export interface ResolvedOptions {
   scopes: readonly string[];
   algorithms: AccessTokenAlgorithm[];
   clockTolerance: number;
-  fetcher: FetcherLike | undefined;
   jwksUri: string | undefined;
   introspection: Required<Omit<IntrospectionOptions, "endpoint">> & { endpoint: string | undefined } | undefined;
   cooldown: number;
   maxStale: number;
-  cache: Cache | false | undefined;
   timeoutMs: number;
+}
+
+/** The settings plus what the options object holds by reference. */
+export interface ResolvedOptions extends Settings {
+  fetcher: FetcherLike | undefined;
+  cache: Cache | false | undefined;
   now: () => number;
 }
 
-export const defaults = {
+const defaults = {
   algorithms: ["RS256", "PS256", "ES256", "EdDSA"] as AccessTokenAlgorithm[],
   clockToleranceSeconds: 30,
   maxClockToleranceSeconds: 300,
@@ -96,27 +104,15 @@ export const defaults = {
   maxIntrospectionCacheSeconds: 300,
   timeoutMs: 5000,
   maxTimeoutMs: 30_000,
-  /** The longest cool-down and stale period: as long as any document is ever kept fresh (cache-control.ts). */
-  maxSeconds: 24 * 3600,
+  /** The longest cool-down and stale period: as long as any document is ever kept fresh. */
+  maxSeconds: MAX_FRESHNESS_SECONDS,
 } as const;
 
 /** RFC 8252 §8.3 loopback hosts: the only ones an issuer or endpoint may be reached at over plain http. */
 const LOOPBACK: ReadonlySet<string> = new Set(["localhost", "127.0.0.1", "[::1]"]);
 
-const systemNow = () => Math.floor(Date.now() / 1000);
-const resolved = new WeakMap<VerifyAccessTokenOptions, ResolvedOptions>();
-
-/** Validates and completes the options; the same options object is resolved only once. */
-export function resolveOptions(options: VerifyAccessTokenOptions): ResolvedOptions {
-  let result = resolved.get(options);
-  if (!result) {
-    result = resolve(options);
-    resolved.set(options, result);
-  }
-  return result;
-}
-
-function resolve(options: VerifyAccessTokenOptions): ResolvedOptions {
+/** Validates and completes the option values; a misconfiguration is a TypeError, never a quiet default. */
+export function validateOptions(options: VerifyAccessTokenOptions): Settings {
   const { issuer, audience } = options;
   const issuerOrigin = issuerUrl(issuer).origin;
   if (typeof audience !== "string" || audience.length === 0) throw new TypeError("audience is required");
@@ -141,18 +137,15 @@ function resolve(options: VerifyAccessTokenOptions): ResolvedOptions {
     algorithms,
     // RFC 9068 §4 (6): leeway of "no more than a few minutes".
     clockTolerance: bounded("clockToleranceSeconds", options.clockToleranceSeconds ?? defaults.clockToleranceSeconds, 0, defaults.maxClockToleranceSeconds),
-    fetcher: options.fetcher,
     jwksUri: options.jwksUri,
     introspection: options.introspection && resolveIntrospection(options.introspection),
     cooldown: bounded("jwksRefetchCooldownSeconds", options.jwksRefetchCooldownSeconds ?? defaults.jwksRefetchCooldownSeconds, 1, defaults.maxSeconds),
     maxStale: bounded("maxStaleSeconds", options.maxStaleSeconds ?? defaults.maxStaleSeconds, 0, defaults.maxSeconds),
-    cache: options.cache,
     timeoutMs: bounded("timeoutMs", options.timeoutMs ?? defaults.timeoutMs, 1, defaults.maxTimeoutMs),
-    now: options.now ?? systemNow,
   };
 }
 
-function resolveIntrospection(intro: IntrospectionOptions): NonNullable<ResolvedOptions["introspection"]> {
+function resolveIntrospection(intro: IntrospectionOptions): NonNullable<Settings["introspection"]> {
   // RFC 7662 §2.1: the request carries this API's client secret; it goes only where https protects it.
   if (intro.endpoint !== undefined) endpointUrl("introspection.endpoint", intro.endpoint);
   const max = defaults.maxIntrospectionCacheSeconds;

@@ -11,7 +11,7 @@ const FETCHED_AT = "x-edge-oidc-fetched-at";
 const FRESH_FOR = "x-edge-oidc-fresh-for";
 const MUST_REVALIDATE = "x-edge-oidc-must-revalidate";
 
-export interface SharedEntry {
+interface SharedEntry {
   body: unknown;
   freshUntil: number;
   /** When the document was fetched from the origin, by the verifier's clock. */
@@ -19,7 +19,7 @@ export interface SharedEntry {
   mustRevalidate: boolean;
 }
 
-export interface SharedFreshness {
+interface SharedFreshness {
   seconds: number;
   mustRevalidate: boolean;
 }

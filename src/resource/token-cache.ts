@@ -3,33 +3,28 @@
 // introspection call. Bounded in size; the oldest entries go first.
 
 /** What the cache needs to know about an answer: whether it is active, and until when. */
-export interface AnswerLifetime {
+interface AnswerLifetime {
   active: boolean;
   exp?: number | undefined;
 }
 
-export interface CacheKey {
+interface CacheKey {
   endpoint: string;
   clientId: string;
   token: string;
   now: number;
 }
 
-export interface CacheLifetimes {
+interface CacheLifetimes {
   positive: number;
   negative: number;
 }
 
 const MAX_ENTRIES = 10_000;
-const allCaches = new Set<AnswerCache<AnswerLifetime>>();
 
 export class AnswerCache<A extends AnswerLifetime> {
   private readonly entries = new Map<string, { answer: A; until: number }>();
   private readonly pending = new Map<string, Promise<A>>();
-
-  constructor() {
-    allCaches.add(this);
-  }
 
   /** The cached answer for a token, or the one `ask` gets (once, however many callers ask at the same time). */
   async get(key: CacheKey, lifetimes: CacheLifetimes, ask: () => Promise<A>): Promise<A> {
@@ -48,10 +43,6 @@ export class AnswerCache<A extends AnswerLifetime> {
       this.pending.set(id, flight);
     }
     return flight;
-  }
-
-  clear(): void {
-    this.entries.clear();
   }
 
   private remember(id: string, answer: A, now: number, lifetimes: CacheLifetimes): void {
@@ -73,9 +64,4 @@ async function sha256(value: string): Promise<string> {
   let hex = "";
   for (const byte of digest) hex += byte.toString(16).padStart(2, "0");
   return hex;
-}
-
-/** Test hook: forget every cached answer. */
-export function clearIntrospectionCache(): void {
-  for (const cache of allCaches) cache.clear();
 }

@@ -5,7 +5,8 @@ import { MAX_TOKEN_LENGTH, isB64Token } from "./bearer";
 import { AccessTokenError } from "./errors";
 import { introspect } from "./introspection";
 import { verifyJwt } from "./jwt";
-import { resolveOptions, type ResolvedOptions, type VerifyAccessTokenOptions } from "./options";
+import type { ResolvedOptions, VerifyAccessTokenOptions } from "./options";
+import { resolveOptions } from "./options-cache";
 import { requireScopes } from "./scope";
 
 /**

@@ -1,5 +1,6 @@
 // The JWKS and metadata caches: isolate memory and the Workers Cache API, Cache-Control, rotation with an
 // unknown kid, single-flight refetch and its cool-down, stale-if-error. The FakeIssuer counts every request.
+import { createRemoteJWKSet, customFetch } from "jose";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { clearIsolateDocuments } from "../../src/resource/document";
 import { readShared, sharedKey, writeShared } from "../../src/resource/shared-cache";
@@ -364,5 +365,18 @@ describe("Workers Cache API entries", () => {
     await verify(await issuer.token(key), { ...options, cache });
     expect(issuer.calls.jwks).toBe(1);
     expect(sharedKey(jwksUrl)).not.toBe(jwksUrl);
+  });
+});
+
+describe("jose's createRemoteJWKSet (the measurement behind not using it, in src/resource/jwks.ts)", () => {
+  it("on Workers, concurrent cold callers each send their own JWKS request (the verifier above sends one)", async () => {
+    // If this fails, jose now shares its in-flight fetch on Workers: worth weighing createRemoteJWKSet again.
+    const jwks = createRemoteJWKSet(new URL(`${issuer.issuer}/jwks`), { [customFetch]: (url, init) => issuer.fetch(url, init) });
+    const release = issuer.holdJwks();
+    const keys = Promise.all(Array.from({ length: 30 }, () => jwks({ alg: key.alg, kid: key.kid })));
+    await new Promise((r) => setTimeout(r, 20));
+    release();
+    expect(await keys).toHaveLength(30);
+    expect(issuer.calls.jwks).toBe(30);
   });
 });

@@ -125,7 +125,12 @@ describe("requireAccessToken", () => {
       requireAccessToken<E>((c) => ({ issuer: c.env.ISSUER, audience: issuer.audience, fetcher: c.env.AUTH, cache: false, now: () => clock.now })),
     );
     hono.get("/", (c) => c.text(c.get("accessToken").client_id ?? ""));
-    const res = await hono.request("/", { headers: { authorization: `Bearer ${await issuer.token(key)}` } }, { ISSUER: issuer.issuer, AUTH: issuer });
-    expect(await res.text()).toBe("client-1");
+    const env = { ISSUER: issuer.issuer, AUTH: issuer };
+    for (let i = 0; i < 3; i++) {
+      const res = await hono.request("/", { headers: { authorization: `Bearer ${await issuer.token(key)}` } }, env);
+      expect(await res.text()).toBe("client-1");
+    }
+    // A new options object on every request still shares the metadata and keys fetched by the first.
+    expect(issuer.calls).toMatchObject({ discovery: 1, jwks: 1 });
   });
 });

@@ -1,7 +1,8 @@
 // Option validation: the issuer URL (RFC 8414 §2), configured endpoints, and every numeric option's bounds.
 // A misconfiguration is a TypeError when the options are first used, never a quiet default.
 import { describe, expect, it } from "vitest";
-import { resolveOptions, type VerifyAccessTokenOptions } from "../../src/resource/options";
+import type { VerifyAccessTokenOptions } from "../../src/resource/options";
+import { resolveOptions } from "../../src/resource/options-cache";
 
 const base: VerifyAccessTokenOptions = { issuer: "https://auth.example.com", audience: "urn:test:api" };
 const resolve = (changes: Partial<VerifyAccessTokenOptions>) => () => resolveOptions({ ...base, ...changes });
@@ -51,5 +52,29 @@ describe("options", () => {
     for (const good of [{ jwksRefetchCooldownSeconds: 1 }, intro({ cacheSeconds: 300, negativeCacheSeconds: 0 }), { timeoutMs: 1 }, { timeoutMs: 30_000 }, { maxStaleSeconds: 0 }]) {
       expect(resolve(good), JSON.stringify(good)).not.toThrow();
     }
+  });
+
+  it("a new object with equal values shares the validated settings, but keeps its own binding, Cache and clock", () => {
+    const [first, second] = [1, 2].map((n) => ({
+      ...base,
+      scopes: ["weather"],
+      fetcher: { fetch: () => Promise.resolve(new Response(String(n))) },
+      now: () => n,
+    }));
+    if (!first || !second) throw new Error("two options objects expected");
+    const [a, b] = [resolveOptions(first), resolveOptions(second)];
+    expect(b.scopes).toBe(a.scopes); // the same validated settings, not a second validation
+    expect([a.now(), b.now(), resolveOptions(first).now()]).toEqual([1, 2, 1]);
+    expect([a.fetcher, b.fetcher]).toEqual([first.fetcher, second.fetcher]);
+    expect(resolveOptions({ ...base, scopes: ["weather", "read"] }).scopes).toEqual(["weather", "read"]);
+    expect(resolveOptions({ ...base, scopes: ["weather", "write"] }).scopes).toEqual(["weather", "write"]);
+  });
+
+  it("an invalid value never borrows the cache entry of a valid one it might be confused with", () => {
+    resolveOptions({ ...base, scopes: ["a", "b"] });
+    expect(resolve({ scopes: ["a b"] })).toThrow(TypeError);
+    expect(resolve({ timeoutMs: Number.NaN })).toThrow(TypeError); // base (timeoutMs undefined) is cached
+    // Invalid options are not kept: every use throws again.
+    expect(resolve({ timeoutMs: Number.NaN })).toThrow(TypeError);
   });
 });

@@ -1,32 +1,25 @@
 // The weather API: /current and /today for a ZIP code, open only to access tokens with the `weather` scope.
 import { Hono, type Context } from "hono";
-import { requireAccessToken, type RequireAccessTokenOptions } from "edge-oidc/resource";
-import type { WeatherBindings, WeatherEnv } from "./env";
+import { requireAccessToken } from "edge-oidc/resource";
+import type { WeatherEnv } from "./env";
 import { current, findPlace, today, type Place } from "./forecasts";
 
 export const app = new Hono<WeatherEnv>();
 
-// One options object per env, so the verifier validates it once (its caches are per issuer anyway).
-const optionsFor = new WeakMap<WeatherBindings, RequireAccessTokenOptions>();
-
-function verifierOptions(env: WeatherBindings): RequireAccessTokenOptions {
-  let options = optionsFor.get(env);
-  if (!options) {
-    const { INTROSPECTION_CLIENT_ID: clientId, INTROSPECTION_CLIENT_SECRET: clientSecret } = env;
-    options = {
-      issuer: env.ISSUER,
-      audience: env.AUDIENCE,
-      scopes: ["weather"],
-      realm: "weather",
-      fetcher: env.PROVIDER,
-      introspection: clientId && clientSecret ? { clientId, clientSecret } : undefined,
-    };
-    optionsFor.set(env, options);
-  }
-  return options;
-}
-
-app.use(requireAccessToken<WeatherEnv>((c) => verifierOptions(c.env)));
+// Options built per request from the bindings: the verifier caches what they decide per isolate, by value.
+app.use(
+  requireAccessToken<WeatherEnv>(({ env }) => ({
+    issuer: env.ISSUER,
+    audience: env.AUDIENCE,
+    scopes: ["weather"],
+    realm: "weather",
+    fetcher: env.PROVIDER,
+    introspection:
+      env.INTROSPECTION_CLIENT_ID && env.INTROSPECTION_CLIENT_SECRET
+        ? { clientId: env.INTROSPECTION_CLIENT_ID, clientSecret: env.INTROSPECTION_CLIENT_SECRET }
+        : undefined,
+  })),
+);
 
 app.get("/current", (c) => answer(c, current));
 app.get("/today", (c) => answer(c, today));
