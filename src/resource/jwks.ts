@@ -6,7 +6,7 @@
 //
 // Why not jose's createRemoteJWKSet, with [customFetch] for the service binding and [jwksCache] kept in the Cache
 // API? Run in workerd (jose 6.2.18) against test/resource/jwks-cache.test.ts, with Date.now mapped onto the test
-// clock, it broke what README "Caching and rotation" promises:
+// clock, it broke what docs/protecting-your-api.md ("Caching and rotation") promises:
 //   - on Workers it drops its in-flight fetch rather than share it: 30 concurrent cold verifications made 30 JWKS
 //     requests, 50 concurrent tokens with a new kid made 50 (here: 1 each; see the test "jose's createRemoteJWKSet");
 //   - one fixed cacheMaxAge instead of the response's Cache-Control (max-age, Age, no-store, must-revalidate);

@@ -1,6 +1,6 @@
 // After the provider rotates its signing keys, an API using the verifier accepts tokens signed with the new key
 // without a restart. The provider's clock (src/clock.ts) is moved, never slept, and the verifier reads the same.
-import { SELF } from "cloudflare:test";
+import { exports } from "cloudflare:workers";
 import { decodeProtectedHeader } from "jose";
 import { afterEach, describe, expect, it } from "vitest";
 import { nowSeconds, setClockOffset } from "../../src/clock";
@@ -14,7 +14,7 @@ const weather: VerifyAccessTokenOptions = {
   issuer: ISSUER,
   audience: "urn:edge-oidc:api:weather",
   scopes: ["weather"],
-  fetcher: SELF,
+  fetcher: exports.default,
   now: nowSeconds,
 };
 
@@ -29,13 +29,13 @@ describe("verifier and provider key rotation", () => {
     const before = await serviceToken();
     await verifyAccessToken(before, weather);
 
-    const rotated = await SELF.fetch(`${ISSUER}/admin/keys/rotate`, {
+    const rotated = await exports.default.fetch(`${ISSUER}/admin/keys/rotate`, {
       method: "POST",
       headers: { authorization: "Bearer dev-admin-token" },
     });
     expect(rotated.status).toBe(200);
-    // The new key is published now but signs only after its activation delay (README "Signing keys and
-    // rotation"): until then tokens keep the old kid, and the verifier keeps verifying from its cache.
+    // The new key is published now but signs only after its activation delay (docs/keys-and-rotation.md):
+    // until then tokens keep the old kid, and the verifier keeps verifying from its cache.
     expect(decodeProtectedHeader(await serviceToken()).kid).toBe(decodeProtectedHeader(before).kid);
 
     setClockOffset(config.keys.activationDelaySeconds + 60);

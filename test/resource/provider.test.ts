@@ -1,6 +1,6 @@
-// The verifier against the real provider (SELF) reached as a service binding: real keys, real discovery,
+// The verifier against the real provider (`exports.default`) reached as a service binding: real keys, real discovery,
 // real tokens from the code flow and client credentials, real introspection and revocation.
-import { SELF } from "cloudflare:test";
+import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { verifyAccessToken, type VerifyAccessTokenOptions } from "../../src/resource";
 import { Browser, ISSUER, basic, codeFor, redeem, tokenRequest } from "../helpers";
@@ -12,7 +12,7 @@ const weather: VerifyAccessTokenOptions = {
   issuer: ISSUER,
   audience: WEATHER,
   scopes: ["weather"],
-  fetcher: SELF,
+  fetcher: exports.default,
   introspection: { clientId: "weather-api", clientSecret: "weather-api-secret" },
   now: () => clock.now,
 };
@@ -43,7 +43,7 @@ describe("verifier against the provider (service binding)", () => {
     const other = await codeFlowToken("openid profile");
     await expect(verifyAccessToken(other, weather)).rejects.toMatchObject({ code: "ERR_TOKEN_WRONG_AUDIENCE", status: 401 });
     // The same token is fine for an API that is the issuer itself (userinfo's audience).
-    await expect(verifyAccessToken(other, { issuer: ISSUER, audience: ISSUER, fetcher: SELF })).resolves.toMatchObject({ format: "jwt" });
+    await expect(verifyAccessToken(other, { issuer: ISSUER, audience: ISSUER, fetcher: exports.default })).resolves.toMatchObject({ format: "jwt" });
   });
 
   it("an opaque token (demo-service-ref) is introspected, cached, and refused once revoked and the cache runs out", async () => {
@@ -54,7 +54,7 @@ describe("verifier against the provider (service binding)", () => {
       client_id: "demo-service-ref",
       scopes: ["weather"],
     });
-    const revoked = await SELF.fetch(`${ISSUER}/revoke`, {
+    const revoked = await exports.default.fetch(`${ISSUER}/revoke`, {
       method: "POST",
       headers: { authorization: basic("demo-service-ref", "demo-service-secret"), "content-type": "application/x-www-form-urlencoded" },
       body: new URLSearchParams({ token }).toString(),
@@ -68,7 +68,7 @@ describe("verifier against the provider (service binding)", () => {
 
   it("a revoked opaque token never seen before is refused at once", async () => {
     const token = await clientCredentials("demo-service-ref", "demo-service-secret", "weather");
-    await SELF.fetch(`${ISSUER}/revoke`, {
+    await exports.default.fetch(`${ISSUER}/revoke`, {
       method: "POST",
       headers: { authorization: basic("demo-service-ref", "demo-service-secret"), "content-type": "application/x-www-form-urlencoded" },
       body: new URLSearchParams({ token }).toString(),

@@ -1,6 +1,6 @@
 // The weather example Worker (examples/weather): its answers with a stand-in issuer, then with the real
-// provider (SELF) behind its service binding, as `npm start` wires them.
-import { SELF } from "cloudflare:test";
+// provider (`exports.default`) behind its service binding, as `npm start` wires them.
+import { exports } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { app } from "../../examples/weather/src/app";
 import type { WeatherBindings } from "../../examples/weather/src/env";
@@ -82,7 +82,7 @@ describe("weather API with the provider behind its service binding", () => {
   const env: WeatherBindings = {
     ISSUER,
     AUDIENCE: WEATHER,
-    PROVIDER: SELF,
+    PROVIDER: exports.default,
     INTROSPECTION_CLIENT_ID: "weather-api",
     INTROSPECTION_CLIENT_SECRET: "weather-api-secret",
   };
