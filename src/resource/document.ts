@@ -22,7 +22,7 @@ type Source = "any" | "network";
 
 interface Failure {
   until: number;
-  error: unknown;
+  error: Error;
 }
 
 export class CachedDocument<T> {
@@ -75,7 +75,7 @@ export class CachedDocument<T> {
       if (!stale || !servableStale(stale, now, opts.maxStale)) {
         // Nothing usable: answer 503 at once until the cool-down has passed, then try again.
         this.current = undefined;
-        this.failure = { until: now + opts.cooldown, error: err };
+        this.failure = { until: now + opts.cooldown, error: err instanceof Error ? err : new Error(String(err)) };
         throw err;
       }
       console.warn("edge-oidc/resource: refresh failed, keeping the cached copy", this.url, String(err));

@@ -71,12 +71,15 @@ async function readLimited(response: Response, url: string): Promise<string> {
   let text = "";
   try {
     for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) {
-      size += chunk.value.byteLength;
+      // The stream's chunk type is `any` in the Workers types: checked, not trusted.
+      const bytes: unknown = chunk.value;
+      if (!(bytes instanceof Uint8Array)) throw unavailable(`${url} sent a body that is not bytes`);
+      size += bytes.byteLength;
       if (size > MAX_BODY_BYTES) {
         await reader.cancel();
         throw tooLarge(url);
       }
-      text += decoder.decode(chunk.value, { stream: true });
+      text += decoder.decode(bytes, { stream: true });
     }
   } catch (err) {
     throw err instanceof AccessTokenError ? err : unavailable(`${url} could not be read`, err);

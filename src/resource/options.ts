@@ -120,7 +120,7 @@ export function validateOptions(options: VerifyAccessTokenOptions): Settings {
   // RFC 9068 §4: "The resource server MUST reject any JWT in which the value of "alg" is "none""; a symmetric
   // algorithm would let anyone holding the public JWKS forge tokens, so only asymmetric ones are allowed.
   for (const alg of algorithms) {
-    if (!ASYMMETRIC.has(alg)) throw new TypeError(`algorithm ${String(alg)} is not an asymmetric JWS algorithm`);
+    if (!ASYMMETRIC.has(alg)) throw new TypeError(`algorithm ${alg} is not an asymmetric JWS algorithm`);
   }
   if (algorithms.length === 0) throw new TypeError("algorithms must not be empty");
   for (const scope of options.scopes ?? []) {

@@ -82,7 +82,7 @@ export class FakeIssuer implements FetcherLike {
     header: { typ?: string; alg?: string; kid?: string } = {},
   ): Promise<string> {
     const now = this.clock.now;
-    const payload: JWTPayload = {
+    const all: JWTPayload = {
       iss: this.issuer,
       sub: "user-1",
       aud: this.audience,
@@ -93,7 +93,7 @@ export class FakeIssuer implements FetcherLike {
       scope: "weather read",
       ...claims,
     };
-    for (const [name, value] of Object.entries(payload)) if (value === undefined) delete payload[name];
+    const payload: JWTPayload = Object.fromEntries(Object.entries(all).filter(([, value]) => value !== undefined));
     return new SignJWT(payload)
       .setProtectedHeader({ alg: header.alg ?? key.alg, kid: header.kid ?? key.kid, typ: header.typ ?? "at+jwt" })
       .sign(key.privateKey);
