@@ -6,7 +6,11 @@
  * never one above. Each entry: its name, the folders of the layer, and what lies above it.
  */
 const LAYERS = [
-  ["foundation", "(errors|clock|config|env|storage)\\.ts$|lib/", "keys|durable|clients|users|session|tokens|authorization|grants|views|http|routes|demo|index"],
+  [
+    "foundation",
+    "(errors|clock|config|env|storage)\\.ts$|lib/",
+    "keys|durable|clients|users|session|tokens|authorization|grants|views|http|routes|demo|index",
+  ],
   ["views", "views/", "keys|durable|clients|users|session|tokens|authorization|grants|http|routes|demo|index"],
   ["keys", "keys/", "durable|clients|users|session|tokens|authorization|grants|http|routes|demo|index"],
   ["durable", "durable/", "clients|users|session|tokens|authorization|grants|http|routes|demo|index"],
@@ -53,7 +57,8 @@ module.exports = {
     },
     {
       name: "resource-stands-alone",
-      comment: "src/resource is the package export edge-oidc/resource, used by APIs: it imports nothing of the provider.",
+      comment:
+        "src/resource is the package export edge-oidc/resource, used by APIs: it imports nothing of the provider.",
       severity: "error",
       from: { path: "^src/resource/" },
       to: { path: "^src/", pathNot: "^src/resource/" },

@@ -64,13 +64,18 @@ async function call(method: string, path: string, body?: Json): Promise<Json> {
   if (!token) throw new CliError("no admin token: pass --token or set EDGE_OIDC_ADMIN_TOKEN");
   const res = await fetch(`${baseUrl}/admin${path}`, {
     method,
-    headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
+    headers: {
+      authorization: `Bearer ${token}`,
+      ...(body === undefined ? {} : { "content-type": "application/json" }),
+    },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
   const text = await res.text();
   const parsed: Json = text ? (JSON.parse(text) as Json) : null;
   if (!res.ok) {
-    const error = isObject(parsed) ? `${JSON.stringify(parsed.error)}: ${JSON.stringify(parsed.error_description ?? "")}` : text;
+    const error = isObject(parsed)
+      ? `${JSON.stringify(parsed.error)}: ${JSON.stringify(parsed.error_description ?? "")}`
+      : text;
     throw new CliError(`${method} ${path} failed (${res.status}) ${error}`);
   }
   return parsed;
@@ -124,7 +129,11 @@ async function run(resource: string | undefined, action: string | undefined, id:
     case "clients create":
       return call("POST", "/clients", metadataFromFlags());
     case "clients update":
-      return call("PUT", `/clients/${enc(id, "client_id")}`, JSON.parse(required(values.metadata, "--metadata")) as Json);
+      return call(
+        "PUT",
+        `/clients/${enc(id, "client_id")}`,
+        JSON.parse(required(values.metadata, "--metadata")) as Json,
+      );
     case "clients rotate-secret":
       return call("POST", `/clients/${enc(id, "client_id")}/secret`);
     case "clients delete":
@@ -171,14 +180,29 @@ function render(result: Json): string {
     .join("\n");
 }
 
-const COLUMNS = ["client_id", "client_name", "token_endpoint_auth_method", "grant_types", "sub", "username", "source", "kid", "alg", "status"];
+const COLUMNS = [
+  "client_id",
+  "client_name",
+  "token_endpoint_auth_method",
+  "grant_types",
+  "sub",
+  "username",
+  "source",
+  "kid",
+  "alg",
+  "status",
+];
 
 function table(rows: { [key: string]: Json }[]): string {
   if (rows.length === 0) return "(none)";
   const columns = COLUMNS.filter((c) => rows.some((r) => r[c] !== undefined));
   const cells = rows.map((r) => columns.map((c) => cell(r[c] ?? "")));
   const widths = columns.map((c, i) => Math.max(c.length, ...cells.map((row) => (row[i] ?? "").length)));
-  const line = (parts: string[]) => parts.map((p, i) => p.padEnd(widths[i] ?? 0)).join("  ").trimEnd();
+  const line = (parts: string[]) =>
+    parts
+      .map((p, i) => p.padEnd(widths[i] ?? 0))
+      .join("  ")
+      .trimEnd();
   return [line(columns), line(widths.map((w) => "-".repeat(w))), ...cells.map(line)].join("\n");
 }
 

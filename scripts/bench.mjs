@@ -73,10 +73,16 @@ async function expectOk(res, what) {
 }
 
 const form = (url, fields, authorization) =>
-  fetch(url, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded", authorization }, body: new URLSearchParams(fields) });
+  fetch(url, {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded", authorization },
+    body: new URLSearchParams(fields),
+  });
 
 async function tokenJson(side, fields, authorization) {
-  return JSON.parse(await expectOk(await form(side.meta.token_endpoint, fields, authorization), `token ${fields.grant_type}`));
+  return JSON.parse(
+    await expectOk(await form(side.meta.token_endpoint, fields, authorization), `token ${fields.grant_type}`),
+  );
 }
 
 /** Starts oidc-provider in its own process (its CPU is then its own), and waits for its READY line. */
@@ -100,7 +106,8 @@ async function startPeer(port) {
 async function prepareSide(name, base, pid, silentCode) {
   const meta = JSON.parse(await expectOk(await fetch(`${base}/.well-known/openid-configuration`), "discovery"));
   const side = { name, base, pid, meta, silentCode, chains: [], collected: [] };
-  const redeemOnce = async () => tokenJson(side, { grant_type: "authorization_code", code: await silentCode(), redirect_uri: REDIRECT }, DEMO);
+  const redeemOnce = async () =>
+    tokenJson(side, { grant_type: "authorization_code", code: await silentCode(), redirect_uri: REDIRECT }, DEMO);
   // Setting up (not measured): oidc-provider ends a session's grant when one of its refresh tokens is revoked,
   // after which the silent flow wants the consent page again; sign in anew then.
   const redeem = async () => {
@@ -113,7 +120,8 @@ async function prepareSide(name, base, pid, silentCode) {
     }
   };
   const first = await redeem();
-  if (!first.refresh_token || !first.id_token) throw new Error(`${name}: the code flow gave no refresh token or ID token`);
+  if (!first.refresh_token || !first.id_token)
+    throw new Error(`${name}: the code flow gave no refresh token or ID token`);
   side.accessToken = first.access_token;
   side.redeem = redeem;
   return side;
@@ -124,19 +132,26 @@ const operations = {
   discovery: (side) => fetch(`${side.base}/.well-known/openid-configuration`).then((r) => expectOk(r, "discovery")),
   jwks: (side) => fetch(side.meta.jwks_uri).then((r) => expectOk(r, "jwks")),
   "cc-es256": (side) => tokenJson(side, { grant_type: "client_credentials", scope: "weather" }, SERVICE),
-  "cc-rs256": (side) => tokenJson(side, { grant_type: "client_credentials", scope: "weather", resource: RS256_API }, SERVICE),
+  "cc-rs256": (side) =>
+    tokenJson(side, { grant_type: "client_credentials", scope: "weather", resource: RS256_API }, SERVICE),
   code: (side) => side.redeem(),
   refresh: async (side, _i, lane) => {
     const tokens = await tokenJson(side, { grant_type: "refresh_token", refresh_token: side.chains[lane] }, DEMO);
     side.chains[lane] = tokens.refresh_token;
     side.collected.push(tokens.access_token);
   },
-  userinfo: (side) => fetch(side.meta.userinfo_endpoint, { headers: { authorization: `Bearer ${side.accessToken}` } }).then((r) => expectOk(r, "userinfo")),
+  userinfo: (side) =>
+    fetch(side.meta.userinfo_endpoint, { headers: { authorization: `Bearer ${side.accessToken}` } }).then((r) =>
+      expectOk(r, "userinfo"),
+    ),
   introspect: async (side) => {
-    const body = JSON.parse(await expectOk(await form(side.meta.introspection_endpoint, { token: side.accessToken }, DEMO), "introspect"));
+    const body = JSON.parse(
+      await expectOk(await form(side.meta.introspection_endpoint, { token: side.accessToken }, DEMO), "introspect"),
+    );
     if (body.active !== true) throw new Error("introspection: not active");
   },
-  revoke: (side, i) => form(side.meta.revocation_endpoint, { token: side.collected[i] }, DEMO).then((r) => expectOk(r, "revoke")),
+  revoke: (side, i) =>
+    form(side.meta.revocation_endpoint, { token: side.collected[i] }, DEMO).then((r) => expectOk(r, "revoke")),
 };
 
 async function counters(side) {
@@ -145,7 +160,13 @@ async function counters(side) {
 
 async function measure(side, flow, count) {
   const before = side.name === "ours" ? await counters(side) : undefined;
-  const result = await runBlock({ pid: side.pid, count, concurrency: CONCURRENCY, maxMs: BLOCK_MS, operation: (i, lane) => operations[flow.name](side, i, lane) });
+  const result = await runBlock({
+    pid: side.pid,
+    count,
+    concurrency: CONCURRENCY,
+    maxMs: BLOCK_MS,
+    operation: (i, lane) => operations[flow.name](side, i, lane),
+  });
   if (before) {
     const after = await counters(side);
     result.kvPerOp = (after.kv - before.kv) / result.operations;
@@ -155,7 +176,14 @@ async function measure(side, flow, count) {
 }
 
 async function inIsolate(ours, flow, cookie) {
-  const input = { flow: flow.name, n: LOOP_N, issuer: ours.base, cookie, refreshToken: (await ours.redeem()).refresh_token, accessToken: ours.accessToken };
+  const input = {
+    flow: flow.name,
+    n: LOOP_N,
+    issuer: ours.base,
+    cookie,
+    refreshToken: (await ours.redeem()).refresh_token,
+    accessToken: ours.accessToken,
+  };
   const res = await fetch(`${ours.base}/__bench/loop`, { method: "POST", body: JSON.stringify(input) });
   const body = JSON.parse(await res.text());
   if (res.status !== 200) throw new Error(`in-isolate ${flow.name}: ${body.error}`);
@@ -191,8 +219,12 @@ async function main() {
   let ours;
   let peer;
   try {
-    console.log(`edge-oidc benchmark: ${cpus().length} cores (${cpus()[0]?.model ?? "unknown"}), Node ${process.version}`);
-    console.log(`blocks of ${OPS} operations (<= ${BLOCK_MS / 1000} s), ${CONCURRENCY} in flight, ${ROUNDS} rounds alternated; in-isolate loops of ${LOOP_N}\n`);
+    console.log(
+      `edge-oidc benchmark: ${cpus().length} cores (${cpus()[0]?.model ?? "unknown"}), Node ${process.version}`,
+    );
+    console.log(
+      `blocks of ${OPS} operations (<= ${BLOCK_MS / 1000} s), ${CONCURRENCY} in flight, ${ROUNDS} rounds alternated; in-isolate loops of ${LOOP_N}\n`,
+    );
     const script = await bundle(root, join(root, "scripts/bench/provider-worker.ts"), join(work, "bench-bundle"), work);
     const started = await startOurs(script, ourPort);
     ours = started;
@@ -200,9 +232,15 @@ async function main() {
 
     // Each side signs in anew before every code-flow block: oidc-provider's grant slows down as one session
     // accumulates thousands of codes (each save scans the grant's list), which no real user does.
-    const ourLogin = { cookie: "", login: async () => (ourLogin.cookie = (await ourSession(started.issuer, SCOPE)).cookie) };
+    const ourLogin = {
+      cookie: "",
+      login: async () => (ourLogin.cookie = (await ourSession(started.issuer, SCOPE)).cookie),
+    };
     const ourSilent = async () => {
-      const res = await fetch(ourAuthorizeUrl(started.issuer, SCOPE), { redirect: "manual", headers: { cookie: ourLogin.cookie } });
+      const res = await fetch(ourAuthorizeUrl(started.issuer, SCOPE), {
+        redirect: "manual",
+        headers: { cookie: ourLogin.cookie },
+      });
       const code = new URL(res.headers.get("location") ?? "", started.issuer).searchParams.get("code");
       if (!code) throw new Error(`ours: silent authorize gave no code (${res.status})`);
       return code;
@@ -211,7 +249,10 @@ async function main() {
     const peerSilent = async () => (await peerSilentCode(peer.base, peerLogin.cookie)).code;
     await ourLogin.login();
     await peerLogin.login();
-    const sides = [await prepareSide("ours", started.issuer, started.pid, ourSilent), await prepareSide("oidc-provider", peer.base, peer.pid, peerSilent)];
+    const sides = [
+      await prepareSide("ours", started.issuer, started.pid, ourSilent),
+      await prepareSide("oidc-provider", peer.base, peer.pid, peerSilent),
+    ];
     sides[0].login = ourLogin.login;
     sides[1].login = peerLogin.login;
     const memoryAtStart = Object.fromEntries(sides.map((s) => [s.name, rssMiB(s.pid)]));
@@ -232,31 +273,55 @@ async function main() {
             for (let lane = 0; lane < CONCURRENCY; lane++) side.chains.push((await side.redeem()).refresh_token);
           }
           // A token of a live grant (oidc-provider ends a grant's tokens when a new login replaces the grant).
-          if (flow.name === "userinfo" || flow.name === "introspect") side.accessToken = (await side.redeem()).access_token;
+          if (flow.name === "userinfo" || flow.name === "introspect")
+            side.accessToken = (await side.redeem()).access_token;
           const block = await measure(side, flow, count);
-          if (block.errors > 0) console.error(`  ${side.name} ${flow.name}: ${block.errors} errors (${block.firstError})`);
+          if (block.errors > 0)
+            console.error(`  ${side.name} ${flow.name}: ${block.errors} errors (${block.firstError})`);
           blocks[side.name].push(block);
           if (flow.name === "revoke") side.collected = [];
         }
         // Fresh tokens to revoke in the next round come from more refreshes (not measured).
         if (flow.name === "revoke" && round + 1 < ROUNDS) {
-          for (const side of sides) await runBlock({ pid: side.pid, count: OPS, concurrency: CONCURRENCY, maxMs: BLOCK_MS, operation: (i, lane) => operations.refresh(side, i, lane) });
+          for (const side of sides)
+            await runBlock({
+              pid: side.pid,
+              count: OPS,
+              concurrency: CONCURRENCY,
+              maxMs: BLOCK_MS,
+              operation: (i, lane) => operations.refresh(side, i, lane),
+            });
         }
       }
       results[flow.name] = { ours: summarize(blocks.ours), peer: summarize(blocks["oidc-provider"]) };
-      results[flow.name].isolate = flow.name === "floor" ? {} : await inIsolate(sides[0], flow, ourLogin.cookie).catch((err) => ({ error: err.message }));
-      if (results[flow.name].isolate.error) console.error(`  in-isolate ${flow.name}: ${results[flow.name].isolate.error}`);
+      results[flow.name].isolate =
+        flow.name === "floor"
+          ? {}
+          : await inIsolate(sides[0], flow, ourLogin.cookie).catch((err) => ({ error: err.message }));
+      if (results[flow.name].isolate.error)
+        console.error(`  in-isolate ${flow.name}: ${results[flow.name].isolate.error}`);
       process.stdout.write(`  measured ${flow.name}\n`);
     }
     const memoryAtEnd = Object.fromEntries(sides.map((s) => [s.name, rssMiB(s.pid)]));
-    const signatures = JSON.parse(await expectOk(await fetch(`${started.issuer}/__bench/sign?n=${LOOP_N}`), "signatures"));
+    const signatures = JSON.parse(
+      await expectOk(await fetch(`${started.issuer}/__bench/sign?n=${LOOP_N}`), "signatures"),
+    );
     const bareHono = await inIsolate(sides[0], { name: "bare-hono" }, "");
     const storage = JSON.parse(await expectOk(await fetch(`${started.issuer}/__bench/storage?n=100`), "storage costs"));
 
     console.log("");
     const verifier = await verifierBench();
     const bundleSize = await productionBundleSize(root, join(work, "deploy"));
-    const report = buildReport({ results, signatures, bareHono, storage, verifier, bundleSize, memoryAtStart, memoryAtEnd });
+    const report = buildReport({
+      results,
+      signatures,
+      bareHono,
+      storage,
+      verifier,
+      bundleSize,
+      memoryAtStart,
+      memoryAtEnd,
+    });
     console.log(`\n${report.text}`);
     await mkdir(join(root, "bench/results"), { recursive: true });
     await writeFile(join(root, "bench/results/latest.json"), `${JSON.stringify(report.json, null, 2)}\n`);
@@ -275,7 +340,9 @@ function buildReport({ results, signatures, bareHono, storage, verifier, bundleS
   const lines = [];
   const targets = [];
   const target = (name, met, detail) => targets.push({ name, met, detail });
-  lines.push("flow                      |  req/s ours  peer | p50 ms ours  peer | p99 ms ours  peer | CPU ms/op ours  peer | minus floor: ratio (target) | in-isolate µs | KV DO /op | $/M ops");
+  lines.push(
+    "flow                      |  req/s ours  peer | p50 ms ours  peer | p99 ms ours  peer | CPU ms/op ours  peer | minus floor: ratio (target) | in-isolate µs | KV DO /op | $/M ops",
+  );
   const flows = [];
   for (const flow of FLOWS) {
     const r = results[flow.name];
@@ -286,42 +353,92 @@ function buildReport({ results, signatures, bareHono, storage, verifier, bundleS
     const isolate = r.isolate.microsPerOp;
     const cpuForCost = isolate !== undefined ? isolate / 1000 : Math.max(ourNet, 0);
     const cost = costPerMillion(cpuForCost, r.ours.kvPerOp ?? 0, r.ours.doPerOp ?? 0);
-    flows.push({ name: flow.name, requests: flow.requests, ours: r.ours, peer: r.peer, isolate: r.isolate, ratioMinusFloor: ratio, ratioTarget: limit, costPerMillion: cost });
+    flows.push({
+      name: flow.name,
+      requests: flow.requests,
+      ours: r.ours,
+      peer: r.peer,
+      isolate: r.isolate,
+      ratioMinusFloor: ratio,
+      ratioTarget: limit,
+      costPerMillion: cost,
+    });
     lines.push(
       `${(flow.label ?? flow.name).padEnd(25)} | ${pad(r.ours.perSecond.toFixed(0), 6)} ${pad(r.peer.perSecond.toFixed(0), 5)} | ${pad(r.ours.p50.toFixed(2), 6)} ${pad(r.peer.p50.toFixed(2), 5)} | ${pad(r.ours.p99.toFixed(2), 6)} ${pad(r.peer.p99.toFixed(2), 5)} | ${pad(r.ours.cpuMsPerOp.toFixed(3), 9)} ${pad(r.peer.cpuMsPerOp.toFixed(3), 5)} | ${ratio === undefined ? pad("(the floor)", 27) : pad(`${ratio.toFixed(2)}x (<= ${limit.toFixed(1)}x)`, 27)} | ${pad(isolate === undefined ? "-" : isolate.toFixed(0), 13)} | ${pad((r.ours.kvPerOp ?? 0).toFixed(3), 5)} ${pad((r.ours.doPerOp ?? 0).toFixed(3), 5)} | ${cost.toFixed(3)}`,
     );
-    if (r.ours.errors + r.peer.errors > 0) lines.push(`  errors: ours ${r.ours.errors} (${r.ours.firstError ?? ""}), oidc-provider ${r.peer.errors} (${r.peer.firstError ?? ""})`);
-    if (ratio !== undefined) target(`${flow.name}: CPU minus floor <= ${limit}x oidc-provider`, ratio <= limit, `${ratio.toFixed(2)}x`);
+    if (r.ours.errors + r.peer.errors > 0)
+      lines.push(
+        `  errors: ours ${r.ours.errors} (${r.ours.firstError ?? ""}), oidc-provider ${r.peer.errors} (${r.peer.firstError ?? ""})`,
+      );
+    if (ratio !== undefined)
+      target(`${flow.name}: CPU minus floor <= ${limit}x oidc-provider`, ratio <= limit, `${ratio.toFixed(2)}x`);
     // Over HTTP, isolate caches (client records, the key set: <= 60 s) are refilled now and then, so a warm
     // flow's KV reads per operation are a small fraction rather than exactly 0: TRIP_SLACK allows for that.
     const kv = r.ours.kvPerOp ?? 0;
     const dos = r.ours.doPerOp ?? 0;
     const trips = `KV ${kv.toFixed(3)}, DO ${dos.toFixed(3)}`;
-    if (flow.trips.total !== undefined) target(`${flow.name}: <= ${flow.trips.total} round trips`, kv + dos <= flow.trips.total + TRIP_SLACK, trips);
+    if (flow.trips.total !== undefined)
+      target(`${flow.name}: <= ${flow.trips.total} round trips`, kv + dos <= flow.trips.total + TRIP_SLACK, trips);
     else if (!["floor", "discovery", "jwks"].includes(flow.name)) {
-      target(`${flow.name}: KV ${flow.trips.kv}, DO ${flow.trips.do} round trips`, Math.abs(kv - flow.trips.kv) <= TRIP_SLACK && Math.abs(dos - flow.trips.do) <= TRIP_SLACK, trips);
+      target(
+        `${flow.name}: KV ${flow.trips.kv}, DO ${flow.trips.do} round trips`,
+        Math.abs(kv - flow.trips.kv) <= TRIP_SLACK && Math.abs(dos - flow.trips.do) <= TRIP_SLACK,
+        trips,
+      );
     }
   }
-  lines.push(`floors (a trivial request answered by the runtime, CPU ms): ours ${floor.ours.toFixed(3)} (workerd under Miniflare), oidc-provider ${floor.peer.toFixed(3)} (Node http)`);
-  lines.push(`server memory (RSS MiB) start -> end: ours ${memoryAtStart.ours.toFixed(0)} -> ${memoryAtEnd.ours.toFixed(0)}, oidc-provider ${memoryAtStart["oidc-provider"].toFixed(0)} -> ${memoryAtEnd["oidc-provider"].toFixed(0)}`);
-  const signLine = Object.entries(signatures).map(([alg, ms]) => `${alg} ${(ms * 1000).toFixed(0)} µs (${(1000 / ms).toFixed(0)}/s)`).join(", ");
+  lines.push(
+    `floors (a trivial request answered by the runtime, CPU ms): ours ${floor.ours.toFixed(3)} (workerd under Miniflare), oidc-provider ${floor.peer.toFixed(3)} (Node http)`,
+  );
+  lines.push(
+    `server memory (RSS MiB) start -> end: ours ${memoryAtStart.ours.toFixed(0)} -> ${memoryAtEnd.ours.toFixed(0)}, oidc-provider ${memoryAtStart["oidc-provider"].toFixed(0)} -> ${memoryAtEnd["oidc-provider"].toFixed(0)}`,
+  );
+  const signLine = Object.entries(signatures)
+    .map(([alg, ms]) => `${alg} ${(ms * 1000).toFixed(0)} µs (${(1000 / ms).toFixed(0)}/s)`)
+    .join(", ");
   lines.push(`raw JWT signatures inside workerd: ${signLine}`);
-  lines.push(`for scale, inside workerd: a bare Hono app reading a form POST and answering a token-sized JSON, built and read in the same loop: ${bareHono.microsPerOp.toFixed(0)} µs`);
-  const storageLine = Object.entries(storage).map(([op, us]) => `${op} ${us.toFixed(0)} µs`).join(", ");
+  lines.push(
+    `for scale, inside workerd: a bare Hono app reading a form POST and answering a token-sized JSON, built and read in the same loop: ${bareHono.microsPerOp.toFixed(0)} µs`,
+  );
+  const storageLine = Object.entries(storage)
+    .map(([op, us]) => `${op} ${us.toFixed(0)} µs`)
+    .join(", ");
   lines.push(`Durable Object storage in this host (local workerd, SQLite on disk), per operation: ${storageLine}`);
   const cc = results["cc-es256"];
   const ccIsolate = cc.isolate.microsPerOp ?? Number.NaN;
   const es256 = (signatures.ES256 ?? Number.NaN) * 1000;
-  target("client_credentials ES256 in the isolate <= 2x the raw ES256 signature", ccIsolate <= 2 * es256, `${ccIsolate.toFixed(0)} µs vs ${es256.toFixed(0)} µs (${(ccIsolate / es256).toFixed(1)}x)`);
-  target("client_credentials: 0 KV / DO round trips in the isolate loop", cc.isolate.kvPerOp === 0 && cc.isolate.doPerOp === 0, `KV ${cc.isolate.kvPerOp}, DO ${cc.isolate.doPerOp}`);
+  target(
+    "client_credentials ES256 in the isolate <= 2x the raw ES256 signature",
+    ccIsolate <= 2 * es256,
+    `${ccIsolate.toFixed(0)} µs vs ${es256.toFixed(0)} µs (${(ccIsolate / es256).toFixed(1)}x)`,
+  );
+  target(
+    "client_credentials: 0 KV / DO round trips in the isolate loop",
+    cc.isolate.kvPerOp === 0 && cc.isolate.doPerOp === 0,
+    `KV ${cc.isolate.kvPerOp}, DO ${cc.isolate.doPerOp}`,
+  );
   const ccCost = flows.find((f) => f.name === "cc-es256").costPerMillion;
-  target("client_credentials cost per million <= 1.2x the request price", ccCost <= 1.2 * PRICES.request, `$${ccCost.toFixed(3)} vs $${PRICES.request.toFixed(2)}`);
-  target("deployable bundle < 150 KiB gzip", bundleSize.gzip < 150 * 1024, `${(bundleSize.gzip / 1024).toFixed(1)} KiB gzip (${(bundleSize.raw / 1024).toFixed(0)} KiB raw)`);
-  target("API verifier >= 90% of a hand-written jose middleware", verifier.middlewareVsHandRolled >= 0.9, `${(verifier.middlewareVsHandRolled * 100).toFixed(1)}%`);
+  target(
+    "client_credentials cost per million <= 1.2x the request price",
+    ccCost <= 1.2 * PRICES.request,
+    `$${ccCost.toFixed(3)} vs $${PRICES.request.toFixed(2)}`,
+  );
+  target(
+    "deployable bundle < 150 KiB gzip",
+    bundleSize.gzip < 150 * 1024,
+    `${(bundleSize.gzip / 1024).toFixed(1)} KiB gzip (${(bundleSize.raw / 1024).toFixed(0)} KiB raw)`,
+  );
+  target(
+    "API verifier >= 90% of a hand-written jose middleware",
+    verifier.middlewareVsHandRolled >= 0.9,
+    `${(verifier.middlewareVsHandRolled * 100).toFixed(1)}%`,
+  );
   lines.push("");
   lines.push("targets:");
   for (const t of targets) lines.push(`  [${t.met ? "met" : "MISSED"}] ${t.name}: ${t.detail}`);
-  lines.push(`$/M ops: Workers requests $${PRICES.request}/M + CPU $${PRICES.cpuMs}/M ms (in-isolate time) + DO requests $${PRICES.doRequest}/M + KV reads $${PRICES.kvRead}/M; DO duration and SQLite rows written ($1.00/M) not included.`);
+  lines.push(
+    `$/M ops: Workers requests $${PRICES.request}/M + CPU $${PRICES.cpuMs}/M ms (in-isolate time) + DO requests $${PRICES.doRequest}/M + KV reads $${PRICES.kvRead}/M; DO duration and SQLite rows written ($1.00/M) not included.`,
+  );
   return {
     text: lines.join("\n"),
     json: {

@@ -13,13 +13,20 @@ const common = ["--show-interactive-dev-session=false"];
 
 const workers = [
   { name: "provider", args: ["dev", "--env", "dev", "--port", "8787", ...common] },
-  { name: "weather ", args: ["dev", "--config", "examples/weather/wrangler.toml", "--env", "dev", "--port", "8788", ...common] },
+  {
+    name: "weather ",
+    args: ["dev", "--config", "examples/weather/wrangler.toml", "--env", "dev", "--port", "8788", ...common],
+  },
 ];
 
 let stopping = false;
 const children = workers.map(({ name, args }) => {
   // Its own process group, so that stopping it also stops the workerd it starts.
-  const child = spawn(process.execPath, [wrangler, ...args], { cwd: root, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [wrangler, ...args], {
+    cwd: root,
+    detached: true,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   prefix(child.stdout, process.stdout, name);
   prefix(child.stderr, process.stderr, name);
   child.on("exit", (code, signal) => {

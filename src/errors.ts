@@ -91,7 +91,10 @@ export const invalidClient = (description: string, detail?: string) =>
 
 /** RFC 6750 §3.1: a missing, malformed, expired or revoked bearer token. */
 export const invalidToken = (description: string) =>
-  new OAuthError("invalid_token", description, { status: 401, wwwAuthenticate: bearerChallenge("invalid_token", description) });
+  new OAuthError("invalid_token", description, {
+    status: 401,
+    wwwAuthenticate: bearerChallenge("invalid_token", description),
+  });
 
 /** RFC 6750 §3.1: a malformed bearer request (the token sent in more than one way), 400 with the challenge. */
 export const invalidBearerRequest = (description: string) =>

@@ -71,7 +71,8 @@ export const objects = {
    */
   clientShardId: (env: Env, clientId: string, shard: number) =>
     env.CLIENT_STATE.idFromName(`client:${encodeURIComponent(clientId)}#${shard}`),
-  clientState: (env: Env, clientId: string, shard = 0) => env.CLIENT_STATE.get(objects.clientShardId(env, clientId, shard)),
+  clientState: (env: Env, clientId: string, shard = 0) =>
+    env.CLIENT_STATE.get(objects.clientShardId(env, clientId, shard)),
   clientShardFromHex(env: Env, hex: string): DurableObjectStub<ClientState> | null {
     if (!/^[0-9a-f]{64}$/.test(hex)) return null;
     try {
@@ -81,7 +82,8 @@ export const objects = {
     }
   },
   /** Limiter: one per throttled username (case-folded). */
-  loginLimiter: (env: Env, username: string) => env.LIMITER.get(env.LIMITER.idFromName(`login:${username.toLowerCase()}`)),
+  loginLimiter: (env: Env, username: string) =>
+    env.LIMITER.get(env.LIMITER.idFromName(`login:${username.toLowerCase()}`)),
   /** KeyManager: the one owner of the signing key set. */
   keyManager: (env: Env) => env.KEY_MANAGER.get(env.KEY_MANAGER.idFromName("keys")),
   /** AssertionReplay: one per client assertion; encodeURIComponent escapes ':' so no two pairs collide. */

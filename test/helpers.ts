@@ -123,7 +123,11 @@ export function basic(id: string, secret: string): string {
 export function tokenRequest(form: Record<string, string>, authorization?: string): Promise<Response> {
   const headers: Record<string, string> = { "content-type": "application/x-www-form-urlencoded" };
   if (authorization) headers.authorization = authorization;
-  return exports.default.fetch(`${ISSUER}/token`, { method: "POST", headers, body: new URLSearchParams(form).toString() });
+  return exports.default.fetch(`${ISSUER}/token`, {
+    method: "POST",
+    headers,
+    body: new URLSearchParams(form).toString(),
+  });
 }
 
 export async function codeFor(browser: Browser, options: AuthorizeOptions = {}): Promise<string> {
@@ -139,7 +143,11 @@ export function redeem(code: string, extra: Record<string, string> = {}, authori
 
 export async function verifyWithJwks(token: string, audience: string, typ?: string): Promise<JWTPayload> {
   const jwks = await (await exports.default.fetch(`${ISSUER}/jwks`)).json<{ keys: [] }>();
-  const { payload } = await jwtVerify(token, createLocalJWKSet(jwks), { issuer: ISSUER, audience, ...(typ ? { typ } : {}) });
+  const { payload } = await jwtVerify(token, createLocalJWKSet(jwks), {
+    issuer: ISSUER,
+    audience,
+    ...(typ ? { typ } : {}),
+  });
   return payload;
 }
 
@@ -167,11 +175,19 @@ export async function offlineTokens(scope = "openid profile email offline_access
   return res.json<Tokens>();
 }
 
-export function refresh(refreshToken: string, extra: Record<string, string> = {}, authorization = basic("demo", "demo-secret")) {
+export function refresh(
+  refreshToken: string,
+  extra: Record<string, string> = {},
+  authorization = basic("demo", "demo-secret"),
+) {
   return tokenRequest({ grant_type: "refresh_token", refresh_token: refreshToken, ...extra }, authorization);
 }
 
-export function introspect(token: string, authorization = basic("weather-api", "weather-api-secret"), headers: Record<string, string> = {}) {
+export function introspect(
+  token: string,
+  authorization = basic("weather-api", "weather-api-secret"),
+  headers: Record<string, string> = {},
+) {
   return exports.default.fetch(`${ISSUER}/introspect`, {
     method: "POST",
     headers: { "content-type": "application/x-www-form-urlencoded", authorization, ...headers },
@@ -186,7 +202,11 @@ export async function isActive(token: string, authorization = basic("demo", "dem
   return (await res.json<{ active: boolean }>()).active;
 }
 
-export function revoke(token: string, authorization = basic("demo", "demo-secret"), extra: Record<string, string> = {}) {
+export function revoke(
+  token: string,
+  authorization = basic("demo", "demo-secret"),
+  extra: Record<string, string> = {},
+) {
   return exports.default.fetch(`${ISSUER}/revoke`, {
     method: "POST",
     headers: { "content-type": "application/x-www-form-urlencoded", authorization },
@@ -195,5 +215,8 @@ export function revoke(token: string, authorization = basic("demo", "demo-secret
 }
 
 export function clientCredentials(client: string, secret: string, scope?: string) {
-  return tokenRequest({ grant_type: "client_credentials", ...(scope === undefined ? {} : { scope }) }, basic(client, secret));
+  return tokenRequest(
+    { grant_type: "client_credentials", ...(scope === undefined ? {} : { scope }) },
+    basic(client, secret),
+  );
 }

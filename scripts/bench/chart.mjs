@@ -4,7 +4,13 @@ const escape = (text) => String(text).replace(/&/g, "&amp;").replace(/</g, "&lt;
 
 export function renderSvg(report) {
   const flows = report.flows.filter((f) => f.name !== "floor");
-  const value = (side, f) => Math.max(0, side === "ours" ? f.ours.cpuMsPerOp - report.floors.ours * f.requests : f.peer.cpuMsPerOp - report.floors.peer * f.requests);
+  const value = (side, f) =>
+    Math.max(
+      0,
+      side === "ours"
+        ? f.ours.cpuMsPerOp - report.floors.ours * f.requests
+        : f.peer.cpuMsPerOp - report.floors.peer * f.requests,
+    );
   const max = Math.max(0.001, ...flows.flatMap((f) => [value("ours", f), value("peer", f)]));
   const rowHeight = 34;
   const left = 190;

@@ -35,24 +35,42 @@ export async function bundle(root, main, outDir, configDir) {
       main,
       compatibility_date: COMPATIBILITY_DATE,
       kv_namespaces: KV.map((binding) => ({ binding, id: binding.toLowerCase() })),
-      durable_objects: { bindings: Object.entries(DURABLE_OBJECTS).map(([name, class_name]) => ({ name, class_name })) },
+      durable_objects: {
+        bindings: Object.entries(DURABLE_OBJECTS).map(([name, class_name]) => ({ name, class_name })),
+      },
       migrations: [{ tag: "v1", new_sqlite_classes: Object.values(DURABLE_OBJECTS) }],
     }),
   );
-  await run(process.execPath, [join(root, "node_modules/wrangler/bin/wrangler.js"), "deploy", "--dry-run", "--outdir", outDir, "--config", config], {
-    cwd: root,
-    env: { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "true" },
-  });
+  await run(
+    process.execPath,
+    [
+      join(root, "node_modules/wrangler/bin/wrangler.js"),
+      "deploy",
+      "--dry-run",
+      "--outdir",
+      outDir,
+      "--config",
+      config,
+    ],
+    {
+      cwd: root,
+      env: { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "true" },
+    },
+  );
   // wrangler names the bundle after the entry file.
   return join(outDir, `${basename(main, extname(main))}.js`);
 }
 
 /** The production bundle's size, as `wrangler deploy --dry-run --outdir` writes it (gzip, as Cloudflare counts). */
 export async function productionBundleSize(root, outDir) {
-  await run(process.execPath, [join(root, "node_modules/wrangler/bin/wrangler.js"), "deploy", "--dry-run", "--outdir", outDir], {
-    cwd: root,
-    env: { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "true" },
-  });
+  await run(
+    process.execPath,
+    [join(root, "node_modules/wrangler/bin/wrangler.js"), "deploy", "--dry-run", "--outdir", outDir],
+    {
+      cwd: root,
+      env: { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "true" },
+    },
+  );
   let raw = 0;
   let gzip = 0;
   for (const name of await readdir(outDir)) {
@@ -74,7 +92,9 @@ export async function startOurs(scriptPath, port) {
     modulesRoot: dirname(scriptPath),
     compatibilityDate: COMPATIBILITY_DATE,
     kvNamespaces: KV,
-    durableObjects: Object.fromEntries(Object.entries(DURABLE_OBJECTS).map(([binding, className]) => [binding, { className, useSQLite: true }])),
+    durableObjects: Object.fromEntries(
+      Object.entries(DURABLE_OBJECTS).map(([binding, className]) => [binding, { className, useSQLite: true }]),
+    ),
     bindings: {
       ISSUER: issuer,
       DEMO_SEED: "true",

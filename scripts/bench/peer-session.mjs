@@ -19,7 +19,12 @@ class CookieJar {
     const jar = new CookieJar();
     for (const part of (header ?? "").split(";")) {
       const eq = part.indexOf("=");
-      if (eq > 0) jar.#cookies.set(`${part.slice(0, eq).trim()};/`, { name: part.slice(0, eq).trim(), value: part.slice(eq + 1).trim(), path: "/" });
+      if (eq > 0)
+        jar.#cookies.set(`${part.slice(0, eq).trim()};/`, {
+          name: part.slice(0, eq).trim(),
+          value: part.slice(eq + 1).trim(),
+          path: "/",
+        });
     }
     return jar;
   }
@@ -59,7 +64,9 @@ class CookieJar {
   header(url) {
     const { pathname } = new URL(url);
     return [...this.#cookies.values()]
-      .filter(({ path }) => path === "/" || pathname === path || pathname.startsWith(path.endsWith("/") ? path : `${path}/`))
+      .filter(
+        ({ path }) => path === "/" || pathname === path || pathname.startsWith(path.endsWith("/") ? path : `${path}/`),
+      )
       .sort((a, b) => b.path.length - a.path.length)
       .map(({ name, value }) => `${name}=${value}`)
       .join("; ");
@@ -68,7 +75,15 @@ class CookieJar {
 
 function authorizationUrl(baseUrl, extra = {}) {
   const url = new URL("/auth", baseUrl);
-  const params = { client_id: CLIENT_ID, redirect_uri: REDIRECT_URI, response_type: "code", scope: SCOPE, nonce: "n", state: "s", ...extra };
+  const params = {
+    client_id: CLIENT_ID,
+    redirect_uri: REDIRECT_URI,
+    response_type: "code",
+    scope: SCOPE,
+    nonce: "n",
+    state: "s",
+    ...extra,
+  };
   for (const [key, value] of Object.entries(params)) url.searchParams.set(key, value);
   return url.href;
 }
@@ -93,7 +108,8 @@ async function follow(baseUrl, jar, first, counter) {
       const location = new URL(response.headers.get("location"), url);
       if (location.href.startsWith(`${REDIRECT_URI}?`)) {
         const error = location.searchParams.get("error");
-        if (error) throw new Error(`authorization failed: ${error} ${location.searchParams.get("error_description") ?? ""}`);
+        if (error)
+          throw new Error(`authorization failed: ${error} ${location.searchParams.get("error_description") ?? ""}`);
         const code = location.searchParams.get("code");
         if (!code) throw new Error(`redirect to the callback without a code: ${location.href}`);
         return { code };
@@ -142,7 +158,11 @@ function readForm(page, pageUrl, fill) {
 function submit(form) {
   return {
     url: form.action,
-    init: { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: form.fields.toString() },
+    init: {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: form.fields.toString(),
+    },
   };
 }
 

@@ -47,13 +47,17 @@ const ALL_SCOPES = config.scopes.join(" ");
 const REDIRECTS = ["http://localhost:3000/callback", "http://127.0.0.1:3000/callback"];
 
 // The same users and claims as our demo seed (src/demo/users.ts); each password is the username.
-const USERS = new Map(demoUsers.map((user) => [user.username, { sub: user.sub, password: user.username, claims: user.claims }]));
+const USERS = new Map(
+  demoUsers.map((user) => [user.username, { sub: user.sub, password: user.username, claims: user.claims }]),
+);
 const USERS_BY_SUB = new Map([...USERS.values()].map((user) => [user.sub, user]));
 
 /** A private signing JWK, generated at startup. */
 function signingJwk(kid, alg) {
   const { privateKey } =
-    alg === "RS256" ? generateKeyPairSync("rsa", { modulusLength: 2048 }) : generateKeyPairSync("ec", { namedCurve: "P-256" });
+    alg === "RS256"
+      ? generateKeyPairSync("rsa", { modulusLength: 2048 })
+      : generateKeyPairSync("ec", { namedCurve: "P-256" });
   return { ...privateKey.export({ format: "jwk" }), kid, use: "sig", alg };
 }
 
@@ -65,8 +69,20 @@ function offlineAccess(ctx, source) {
 }
 
 const resourceServers = {
-  [WEATHER_API]: { scope: "weather", audience: WEATHER_API, accessTokenFormat: "jwt", accessTokenTTL: 3600, jwt: { sign: { alg: "ES256" } } },
-  [RS256_API]: { scope: "weather", audience: RS256_API, accessTokenFormat: "jwt", accessTokenTTL: 3600, jwt: { sign: { alg: "RS256" } } },
+  [WEATHER_API]: {
+    scope: "weather",
+    audience: WEATHER_API,
+    accessTokenFormat: "jwt",
+    accessTokenTTL: 3600,
+    jwt: { sign: { alg: "ES256" } },
+  },
+  [RS256_API]: {
+    scope: "weather",
+    audience: RS256_API,
+    accessTokenFormat: "jwt",
+    accessTokenTTL: 3600,
+    jwt: { sign: { alg: "RS256" } },
+  },
 };
 
 // Listen first (port 0 is allowed), so that the issuer can name the actual port.
@@ -130,7 +146,11 @@ const provider = new Provider(issuer, {
       // (the code and refresh flows) keeps oidc-provider's default (an opaque access token for userinfo).
       async defaultResource(ctx, _client, oneOf) {
         if (oneOf) return oneOf;
-        if (ctx.oidc.route === "token" && ctx.oidc.params.grant_type === "client_credentials" && ctx.oidc.requestParamScopes.has("weather")) {
+        if (
+          ctx.oidc.route === "token" &&
+          ctx.oidc.params.grant_type === "client_credentials" &&
+          ctx.oidc.requestParamScopes.has("weather")
+        ) {
           return WEATHER_API;
         }
         return undefined;
@@ -144,7 +164,8 @@ const provider = new Provider(issuer, {
     },
   },
   pkce: { required: () => false },
-  issueRefreshToken: async (ctx, client, source) => client.grantTypeAllowed("refresh_token") && offlineAccess(ctx, source),
+  issueRefreshToken: async (ctx, client, source) =>
+    client.grantTypeAllowed("refresh_token") && offlineAccess(ctx, source),
   expiresWithSession: async (ctx, source) => !offlineAccess(ctx, source),
   rotateRefreshToken: true,
   ttl: {
@@ -177,7 +198,12 @@ provider.use(async (ctx, next) => {
     return;
   }
   ctx.respond = false;
-  await provider.interactionFinished(ctx.req, ctx.res, { login: { accountId: user.sub } }, { mergeWithLastSubmission: false });
+  await provider.interactionFinished(
+    ctx.req,
+    ctx.res,
+    { login: { accountId: user.sub } },
+    { mergeWithLastSubmission: false },
+  );
 });
 
 // The runtime's floor for the benchmark: Node's HTTP server answering a trivial request, before oidc-provider.

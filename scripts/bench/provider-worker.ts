@@ -58,7 +58,10 @@ async function storageCosts(env: ProbeEnv, n: number): Promise<Record<string, nu
 }
 
 const RS256_API = "urn:edge-oidc:api:bench-rs256";
-Reflect.set(config, "resourceServers", [...config.resourceServers, { audience: RS256_API, scopes: [], accessTokenSigningAlg: "RS256" }]);
+Reflect.set(config, "resourceServers", [
+  ...config.resourceServers,
+  { audience: RS256_API, scopes: [], accessTokenSigningAlg: "RS256" },
+]);
 
 const counts = { kv: 0, do: 0 };
 const KV_BINDINGS = new Set(["CLIENTS", "KEYS", "USERS"]);
@@ -84,7 +87,8 @@ function countingNamespace<T extends object>(namespace: T): T {
   return new Proxy(namespace, {
     get(obj, prop) {
       const value: unknown = Reflect.get(obj, prop);
-      if (prop !== "get" || typeof value !== "function") return typeof value === "function" ? (value.bind(obj) as unknown) : value;
+      if (prop !== "get" || typeof value !== "function")
+        return typeof value === "function" ? (value.bind(obj) as unknown) : value;
       return (...args: unknown[]) => {
         const stub: unknown = Reflect.apply(value, obj, args);
         return typeof stub === "object" && stub !== null ? counting(stub, "do") : stub;
@@ -148,37 +152,114 @@ const call = (env: Env, ctx: ExecutionContext, req: Request) => app.fetch(req, e
 const bare = new Hono();
 bare.post("/token", async (c) => {
   const params = new URLSearchParams(new TextDecoder().decode(await c.req.arrayBuffer()));
-  return c.json({ access_token: "x".repeat(600), token_type: "Bearer", expires_in: 3600, scope: params.get("scope") ?? "" });
+  return c.json({
+    access_token: "x".repeat(600),
+    token_type: "Bearer",
+    expires_in: 3600,
+    scope: params.get("scope") ?? "",
+  });
 });
 
 const flows: Record<string, Step> = {
   "bare-hono": async (_env, _ctx, s) =>
-    void (await ok(await bare.fetch(form(s.issuer, "/token", { grant_type: "client_credentials", scope: "weather" }, BASIC_SERVICE)), "bare")).text(),
-  discovery: async (env, ctx, s) => void (await ok(await call(env, ctx, new Request(`${s.issuer}/.well-known/openid-configuration`)), "discovery")).text(),
+    void (
+      await ok(
+        await bare.fetch(
+          form(s.issuer, "/token", { grant_type: "client_credentials", scope: "weather" }, BASIC_SERVICE),
+        ),
+        "bare",
+      )
+    ).text(),
+  discovery: async (env, ctx, s) =>
+    void (
+      await ok(await call(env, ctx, new Request(`${s.issuer}/.well-known/openid-configuration`)), "discovery")
+    ).text(),
   jwks: async (env, ctx, s) => void (await ok(await call(env, ctx, new Request(`${s.issuer}/jwks`)), "jwks")).text(),
   "cc-es256": async (env, ctx, s) =>
-    void (await ok(await call(env, ctx, form(s.issuer, "/token", { grant_type: "client_credentials", scope: "weather" }, BASIC_SERVICE)), "cc")).text(),
+    void (
+      await ok(
+        await call(
+          env,
+          ctx,
+          form(s.issuer, "/token", { grant_type: "client_credentials", scope: "weather" }, BASIC_SERVICE),
+        ),
+        "cc",
+      )
+    ).text(),
   "cc-rs256": async (env, ctx, s) =>
     void (
-      await ok(await call(env, ctx, form(s.issuer, "/token", { grant_type: "client_credentials", scope: "weather", resource: RS256_API }, BASIC_SERVICE)), "cc")
+      await ok(
+        await call(
+          env,
+          ctx,
+          form(
+            s.issuer,
+            "/token",
+            { grant_type: "client_credentials", scope: "weather", resource: RS256_API },
+            BASIC_SERVICE,
+          ),
+        ),
+        "cc",
+      )
     ).text(),
   code: async (env, ctx, s) => {
-    const query = new URLSearchParams({ client_id: "demo", redirect_uri: REDIRECT, response_type: "code", scope: "openid profile email", state: "s", nonce: "n" });
-    const res = await call(env, ctx, new Request(`${s.issuer}/authorize?${query.toString()}`, { headers: { cookie: s.cookie ?? "" } }));
+    const query = new URLSearchParams({
+      client_id: "demo",
+      redirect_uri: REDIRECT,
+      response_type: "code",
+      scope: "openid profile email",
+      state: "s",
+      nonce: "n",
+    });
+    const res = await call(
+      env,
+      ctx,
+      new Request(`${s.issuer}/authorize?${query.toString()}`, { headers: { cookie: s.cookie ?? "" } }),
+    );
     const code = new URL(res.headers.get("location") ?? "", s.issuer).searchParams.get("code");
     if (!code) throw new Error(`authorize gave no code (${res.status})`);
-    await (await ok(await call(env, ctx, form(s.issuer, "/token", { grant_type: "authorization_code", code, redirect_uri: REDIRECT }, BASIC_DEMO)), "token")).text();
+    await (
+      await ok(
+        await call(
+          env,
+          ctx,
+          form(s.issuer, "/token", { grant_type: "authorization_code", code, redirect_uri: REDIRECT }, BASIC_DEMO),
+        ),
+        "token",
+      )
+    ).text();
   },
   refresh: async (env, ctx, s) => {
-    const res = await ok(await call(env, ctx, form(s.issuer, "/token", { grant_type: "refresh_token", refresh_token: s.refreshToken ?? "" }, BASIC_DEMO)), "refresh");
+    const res = await ok(
+      await call(
+        env,
+        ctx,
+        form(s.issuer, "/token", { grant_type: "refresh_token", refresh_token: s.refreshToken ?? "" }, BASIC_DEMO),
+      ),
+      "refresh",
+    );
     const body: { refresh_token?: string; access_token?: string } = await res.json();
     s.refreshToken = body.refresh_token;
     s.accessToken = body.access_token;
   },
   userinfo: async (env, ctx, s) =>
-    void (await ok(await call(env, ctx, new Request(`${s.issuer}/userinfo`, { headers: { authorization: `Bearer ${s.accessToken ?? ""}` } })), "userinfo")).text(),
+    void (
+      await ok(
+        await call(
+          env,
+          ctx,
+          new Request(`${s.issuer}/userinfo`, { headers: { authorization: `Bearer ${s.accessToken ?? ""}` } }),
+        ),
+        "userinfo",
+      )
+    ).text(),
   introspect: async (env, ctx, s) =>
-    void (await ok(await call(env, ctx, form(s.issuer, "/introspect", { token: s.accessToken ?? "" }, BASIC_DEMO)), "introspect")).text(),
+    void (
+      await ok(
+        await call(env, ctx, form(s.issuer, "/introspect", { token: s.accessToken ?? "" }, BASIC_DEMO)),
+        "introspect",
+      )
+    ).text(),
   revoke: async (env, ctx, s) => {
     const token = s.toRevoke?.pop();
     if (!token) throw new Error("no token left to revoke");
@@ -196,7 +277,11 @@ async function tokensToRevoke(env: Env, ctx: ExecutionContext, state: LoopInput,
   return tokens;
 }
 
-async function loop(env: Env, ctx: ExecutionContext, input: LoopInput): Promise<{ ms: number; kv: number; do: number }> {
+async function loop(
+  env: Env,
+  ctx: ExecutionContext,
+  input: LoopInput,
+): Promise<{ ms: number; kv: number; do: number }> {
   const flow = flows[input.flow];
   if (!flow) throw new Error(`unknown flow ${input.flow}`);
   const state = { ...input };
@@ -218,8 +303,20 @@ async function signatures(n: number): Promise<Record<string, number>> {
   const out: Record<string, number> = {};
   for (const alg of ALGS) {
     const { privateKey } = await generateKeyPair(alg);
-    const payload = { iss: "https://issuer.test", sub: "demo-service", aud: "urn:edge-oidc:api:weather", scope: "weather", client_id: "demo-service" };
-    const sign = () => new SignJWT(payload).setProtectedHeader({ alg, kid: "k", typ: "at+jwt" }).setIssuedAt().setExpirationTime("1h").setJti(crypto.randomUUID()).sign(privateKey);
+    const payload = {
+      iss: "https://issuer.test",
+      sub: "demo-service",
+      aud: "urn:edge-oidc:api:weather",
+      scope: "weather",
+      client_id: "demo-service",
+    };
+    const sign = () =>
+      new SignJWT(payload)
+        .setProtectedHeader({ alg, kid: "k", typ: "at+jwt" })
+        .setIssuedAt()
+        .setExpirationTime("1h")
+        .setJti(crypto.randomUUID())
+        .sign(privateKey);
     await sign();
     await tick();
     const started = performance.now();
@@ -238,8 +335,10 @@ export default {
       // The runtime's floor: workerd answering a trivial request, without the app.
       if (url.pathname === "/__bench/floor") return new Response("ok");
       if (url.pathname === "/__bench/loop") return Response.json(await loop(env, ctx, await request.json<LoopInput>()));
-      if (url.pathname === "/__bench/sign") return Response.json(await signatures(Number(url.searchParams.get("n") ?? "300")));
-      if (url.pathname === "/__bench/storage") return Response.json(await storageCosts(env, Number(url.searchParams.get("n") ?? "100")));
+      if (url.pathname === "/__bench/sign")
+        return Response.json(await signatures(Number(url.searchParams.get("n") ?? "300")));
+      if (url.pathname === "/__bench/storage")
+        return Response.json(await storageCosts(env, Number(url.searchParams.get("n") ?? "100")));
     } catch (err) {
       return Response.json({ error: err instanceof Error ? err.message : String(err) }, { status: 500 });
     }

@@ -68,11 +68,18 @@ async function prepare(): Promise<Setup> {
   const handRolled = new Hono();
   handRolled.use(async (c, next) => {
     const header = c.req.header("authorization") ?? "";
-    await jwtVerify(header.slice(7), publicKey, { issuer: ISSUER, audience: AUDIENCE, typ: "at+jwt", algorithms: ["RS256"] });
+    await jwtVerify(header.slice(7), publicKey, {
+      issuer: ISSUER,
+      audience: AUDIENCE,
+      typ: "at+jwt",
+      algorithms: ["RS256"],
+    });
     await next();
   });
   handRolled.get("/current", (c) => c.text("demo-service"));
-  const request = new Request("https://weather.test/current?zipcode=90210", { headers: { authorization: `Bearer ${token}` } });
+  const request = new Request("https://weather.test/current?zipcode=90210", {
+    headers: { authorization: `Bearer ${token}` },
+  });
   return { token, publicKey, options, app, bare, handRolled, request };
 }
 
@@ -100,7 +107,10 @@ async function run(mode: Mode, n: number): Promise<void> {
 const tick = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
 
 /** Runs `rounds` rounds of `n` verifications per mode, alternating the order, and times each block. */
-async function bench(n: number, rounds: number): Promise<{ ms: Record<Mode, number[]>; fetchesWhileMeasuring: number }> {
+async function bench(
+  n: number,
+  rounds: number,
+): Promise<{ ms: Record<Mode, number[]>; fetchesWhileMeasuring: number }> {
   for (const mode of MODES) await run(mode, Math.min(n, 500)); // warm up: JWKS fetch, key import, JIT
   const before = fetches;
   const ms: Record<Mode, number[]> = { "hand-rolled": [], middleware: [], raw: [], verify: [], hono: [] };
@@ -120,7 +130,9 @@ export default {
   async fetch(request: Request): Promise<Response> {
     const url = new URL(request.url);
     try {
-      return Response.json(await bench(Number(url.searchParams.get("n") ?? "2000"), Number(url.searchParams.get("rounds") ?? "15")));
+      return Response.json(
+        await bench(Number(url.searchParams.get("n") ?? "2000"), Number(url.searchParams.get("rounds") ?? "15")),
+      );
     } catch (err) {
       return Response.json({ error: String(err) }, { status: 500 });
     }

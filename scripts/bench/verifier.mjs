@@ -25,11 +25,21 @@ export async function verifierBench() {
   const config = join(configDir, "wrangler.json");
   await writeFile(
     config,
-    JSON.stringify({ name: "edge-oidc-bench-verifier", main: join(root, "scripts", "bench", "verifier-worker.ts"), compatibility_date: "2026-04-20" }),
+    JSON.stringify({
+      name: "edge-oidc-bench-verifier",
+      main: join(root, "scripts", "bench", "verifier-worker.ts"),
+      compatibility_date: "2026-04-20",
+    }),
   );
   const worker = await unstable_startWorker({
     config,
-    dev: { server: { hostname: "127.0.0.1", port: 0 }, inspector: false, watch: false, persist: false, logLevel: "warn" },
+    dev: {
+      server: { hostname: "127.0.0.1", port: 0 },
+      inspector: false,
+      watch: false,
+      persist: false,
+      logLevel: "warn",
+    },
   });
   try {
     await worker.ready;
@@ -42,7 +52,8 @@ export async function verifierBench() {
     const ratio = (mine, raw) => median(ms[raw].map((rawMs, round) => rawMs / ms[mine][round]));
     const line = (label, mode) =>
       `    ${label.padEnd(52)} ${micros(mode).toFixed(1).padStart(6)} µs ${(1e6 / micros(mode)).toFixed(0).padStart(7)} /s`;
-    const verdict = (r) => `${(r * 100).toFixed(1)}% of raw (target >= ${TARGET * 100}%: ${r >= TARGET ? "met" : "NOT met"})`;
+    const verdict = (r) =>
+      `${(r * 100).toFixed(1)}% of raw (target >= ${TARGET * 100}%: ${r >= TARGET ? "met" : "NOT met"})`;
 
     console.log(`access-token verification at the API, RS256, inside workerd: ${ROUNDS} rounds of ${N} per mode`);
     console.log("  per request through a Hono route:");
@@ -54,7 +65,9 @@ export async function verifierBench() {
     console.log(line("verifyAccessToken (warm cache)", "verify"));
     console.log(`    => ${verdict(ratio("verify", "raw"))}`);
     console.log(`  for scale: Hono's own handling of a route without any auth: ${micros("hono").toFixed(1)} µs;`);
-    console.log(`  the protected route against bare jwtVerify calls: ${(ratio("middleware", "raw") * 100).toFixed(1)}%`);
+    console.log(
+      `  the protected route against bare jwtVerify calls: ${(ratio("middleware", "raw") * 100).toFixed(1)}%`,
+    );
     console.log(`  requests to the issuer while measuring: ${fetchesWhileMeasuring}`);
     return {
       micros: Object.fromEntries(Object.keys(ms).map((mode) => [mode, micros(mode)])),

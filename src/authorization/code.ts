@@ -15,7 +15,10 @@ const IV_BYTES = 12;
 const encoder = new TextEncoder();
 
 function codeKey(env: Env): Promise<CryptoKey> {
-  return derivedKey("SESSION_SECRET", env.SESSION_SECRET, PURPOSE, { name: "AES-GCM", length: 256 }, ["encrypt", "decrypt"]);
+  return derivedKey("SESSION_SECRET", env.SESSION_SECRET, PURPOSE, { name: "AES-GCM", length: 256 }, [
+    "encrypt",
+    "decrypt",
+  ]);
 }
 
 /** A new code for a new grant. */
@@ -23,7 +26,11 @@ export async function sealCode(env: Env, code: SealedCode): Promise<string> {
   const id = objects.newGrantId(env).toString();
   const iv = crypto.getRandomValues(new Uint8Array(IV_BYTES));
   const plaintext = encoder.encode(JSON.stringify(code));
-  const sealed = await crypto.subtle.encrypt({ name: "AES-GCM", iv, additionalData: encoder.encode(id) }, await codeKey(env), plaintext);
+  const sealed = await crypto.subtle.encrypt(
+    { name: "AES-GCM", iv, additionalData: encoder.encode(id) },
+    await codeKey(env),
+    plaintext,
+  );
   const bytes = new Uint8Array(IV_BYTES + sealed.byteLength);
   bytes.set(iv);
   bytes.set(new Uint8Array(sealed), IV_BYTES);

@@ -45,7 +45,12 @@ export async function continueAuthorization(
   return issueCode(c, client, req, session);
 }
 
-function authorizeInSession(env: Env, client: Client, req: AuthorizationRequest, session: Session): Promise<AuthorizeOutcome> {
+function authorizeInSession(
+  env: Env,
+  client: Client,
+  req: AuthorizationRequest,
+  session: Session,
+): Promise<AuthorizeOutcome> {
   const consent = req.prompt.includes("consent") ? "force" : client.skip_consent ? "skip" : "check";
   return objects.account(env, session.sub).authorize({
     sid: session.sid,
@@ -66,7 +71,12 @@ export async function liveSession(c: Context<AppEnv>): Promise<Session | null> {
  * them. Every step that can issue a code (here and the consent page) must call this (OIDC Core §3.1.2.1:
  * prompt=login "MUST prompt the End-User for reauthentication").
  */
-export async function loginSatisfied(env: Env, client: Client, interaction: Interaction, session: Session): Promise<boolean> {
+export async function loginSatisfied(
+  env: Env,
+  client: Client,
+  interaction: Interaction,
+  session: Session,
+): Promise<boolean> {
   if (session.ixn === interaction.jti) return true;
   return !(await needsLogin(env, client, interaction.req, session));
 }
@@ -81,7 +91,12 @@ async function needsLogin(env: Env, client: Client, req: AuthorizationRequest, s
 }
 
 /** Sends the client a code that seals the grant (src/authorization/code.ts); nothing is stored until it is redeemed. */
-export async function issueCode(c: Context<AppEnv>, client: Client, req: AuthorizationRequest, session: Session): Promise<Response> {
+export async function issueCode(
+  c: Context<AppEnv>,
+  client: Client,
+  req: AuthorizationRequest,
+  session: Session,
+): Promise<Response> {
   const code = await sealCode(c.env, {
     v: 1,
     init: {

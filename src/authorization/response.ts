@@ -39,7 +39,11 @@ export function authorizationResponse(
 }
 
 /** RFC 6749 §4.1.2.1: an error for a trusted redirect URI goes back to the client. */
-export function authorizationError(c: Context<AppEnv>, target: RedirectTarget, err: OAuthError): Response | Promise<Response> {
+export function authorizationError(
+  c: Context<AppEnv>,
+  target: RedirectTarget,
+  err: OAuthError,
+): Response | Promise<Response> {
   if (err.detail !== undefined) console.log("oauth error", err.error, err.detail);
   return authorizationResponse(c, target, { error: err.error, error_description: err.description });
 }

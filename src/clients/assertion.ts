@@ -10,7 +10,14 @@
 // The keys that verify a client's assertion, one entry per method: the client secret for client_secret_jwt
 // (OIDC Core §9 and §10.1: an HMAC keyed with the UTF-8 octets of the secret), the client's registered `jwks`
 // or `jwks_uri` for private_key_jwt.
-import { createLocalJWKSet, errors, jwtVerify, type JWTPayload, type JWTVerifyOptions, type JWTVerifyResult } from "jose";
+import {
+  createLocalJWKSet,
+  errors,
+  jwtVerify,
+  type JWTPayload,
+  type JWTVerifyOptions,
+  type JWTVerifyResult,
+} from "jose";
 import { nowSeconds } from "../clock";
 import { useAssertion } from "../durable/assertion-replay";
 import type { Env } from "../env";
@@ -102,7 +109,8 @@ function checkLifetime(payload: JWTPayload): { exp: number; jti: string } {
     throw invalidClient("client_assertion needs exp and a jti of at most 256 characters");
   }
   const now = nowSeconds();
-  if (iat !== undefined && iat > now + ASSERTION_CLOCK_SKEW_SECONDS) throw invalidClient("client_assertion iat is in the future");
+  if (iat !== undefined && iat > now + ASSERTION_CLOCK_SKEW_SECONDS)
+    throw invalidClient("client_assertion iat is in the future");
   // RFC 7523 §3 item 4 lets the server reject JWTs with "an unreasonably far future" exp.
   if (exp - (iat ?? now) > MAX_ASSERTION_LIFETIME_SECONDS) {
     throw invalidClient(`client_assertion lifetime exceeds ${MAX_ASSERTION_LIFETIME_SECONDS} seconds`);

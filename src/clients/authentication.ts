@@ -31,7 +31,12 @@ export async function authenticateClient(
   return client;
 }
 
-async function verifyPresented(env: Env, client: Client, presented: Presented, endpoint: ClientAuthEndpoint): Promise<void> {
+async function verifyPresented(
+  env: Env,
+  client: Client,
+  presented: Presented,
+  endpoint: ClientAuthEndpoint,
+): Promise<void> {
   // One method per client: the one it registered (RFC 7591 §2 token_endpoint_auth_method).
   const method = client.token_endpoint_auth_method;
   switch (presented.kind) {
@@ -61,7 +66,8 @@ type Presented =
   | { kind: "none"; clientId: string };
 
 function presentedCredentials(authorization: string | undefined, params: Params): Presented {
-  const basic = authorization && /^basic /i.test(authorization) ? decodeBasic(authorization.slice(6).trim()) : undefined;
+  const basic =
+    authorization && /^basic /i.test(authorization) ? decodeBasic(authorization.slice(6).trim()) : undefined;
   const usesAssertion = params.client_assertion !== undefined || params.client_assertion_type !== undefined;
   const used = [basic !== undefined, params.client_secret !== undefined, usesAssertion].filter(Boolean).length;
   // RFC 6749 §2.3: "The client MUST NOT use more than one authentication method in each request."
@@ -113,7 +119,9 @@ function assertionIssuer(assertion: string): string {
 function decodeBasic(token: string): { clientId: string; secret: string } {
   let decoded: string;
   try {
-    decoded = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(Uint8Array.from(atob(token), (ch) => ch.charCodeAt(0)));
+    decoded = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(
+      Uint8Array.from(atob(token), (ch) => ch.charCodeAt(0)),
+    );
   } catch {
     throw invalidClient("malformed Basic credentials");
   }

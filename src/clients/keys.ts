@@ -34,7 +34,8 @@ const REQUIRED_MEMBERS: Record<PublicJwk["kty"], readonly (keyof PublicJwk)[]> =
 /** Why this key may not be registered, or the key as we store it. */
 export function publicJwk(key: Record<string, unknown>): { ok: true; key: PublicJwk } | { ok: false; problem: string } {
   const privateMember = PRIVATE_MEMBERS.find((member) => member in key);
-  if (privateMember !== undefined) return { ok: false, problem: `a registered key must be public (it has '${privateMember}')` };
+  if (privateMember !== undefined)
+    return { ok: false, problem: `a registered key must be public (it has '${privateMember}')` };
   const parsed = v.safeParse(PublicJwk, key);
   if (!parsed.success) return { ok: false, problem: "each key must be an RSA, EC or OKP public JWK" };
   const missing = REQUIRED_MEMBERS[parsed.output.kty].find((member) => parsed.output[member] === undefined);
@@ -79,10 +80,15 @@ export interface ClientEncryptionKey {
 }
 
 /** One table entry per key-management algorithm: which keys it can use, and their public members. */
-const keyTypes: Record<KeyManagementAlgorithm, { fits: (jwk: PublicJwk) => boolean; members: readonly (keyof PublicJwk)[] }> = {
+const keyTypes: Record<
+  KeyManagementAlgorithm,
+  { fits: (jwk: PublicJwk) => boolean; members: readonly (keyof PublicJwk)[] }
+> = {
   "RSA-OAEP-256": { fits: (jwk) => jwk.kty === "RSA", members: ["kty", "n", "e"] },
   "ECDH-ES+A256KW": {
-    fits: (jwk) => (jwk.kty === "EC" && ["P-256", "P-384", "P-521"].includes(jwk.crv ?? "")) || (jwk.kty === "OKP" && jwk.crv === "X25519"),
+    fits: (jwk) =>
+      (jwk.kty === "EC" && ["P-256", "P-384", "P-521"].includes(jwk.crv ?? "")) ||
+      (jwk.kty === "OKP" && jwk.crv === "X25519"),
     members: ["kty", "crv", "x", "y"],
   },
 };

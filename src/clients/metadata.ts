@@ -134,11 +134,14 @@ function issueText(issues: [v.BaseIssue<unknown>, ...v.BaseIssue<unknown>[]]): s
 
 function resolveClientId(requested: string | undefined, options: ClientFromMetadataOptions): string {
   const assigned = options.clientId ?? options.existing?.client_id;
-  if (requested !== undefined && assigned === undefined) throw invalidClientMetadata("client_id is assigned by the server");
+  if (requested !== undefined && assigned === undefined)
+    throw invalidClientMetadata("client_id is assigned by the server");
   // RFC 7592 §2.2: the client_id in an update "MUST be the same as its currently issued client identifier".
-  if (requested !== undefined && requested !== assigned) throw invalidClientMetadata("client_id does not match the client");
+  if (requested !== undefined && requested !== assigned)
+    throw invalidClientMetadata("client_id does not match the client");
   if (assigned === undefined) return randomToken(16);
-  if (!CLIENT_ID_PATTERN.test(assigned)) throw invalidClientMetadata("client_id must be 1-128 characters of A-Z a-z 0-9 . _ ~ -");
+  if (!CLIENT_ID_PATTERN.test(assigned))
+    throw invalidClientMetadata("client_id must be 1-128 characters of A-Z a-z 0-9 . _ ~ -");
   return assigned;
 }
 
@@ -183,24 +186,30 @@ function checkAuthMethod(request: ClientMetadata, grantTypes: readonly string[])
     // by confidential clients" (§4.4); the password grant is refused to it too (RFC 9700 §2.4). Public clients
     // get authorization codes only with PKCE, which the provider requires of them anyway (RFC 9700 §2.1.1).
     const refused = grantTypes.filter((grant) => grant === "client_credentials" || grant === "password");
-    if (refused.length > 0) throw invalidClientMetadata(`a public client (auth method none) cannot use ${refused.join(", ")}`);
+    if (refused.length > 0)
+      throw invalidClientMetadata(`a public client (auth method none) cannot use ${refused.join(", ")}`);
     // OIDC Core §10.1: HS256 ID tokens are keyed with the client secret, which a public client does not have.
-    if (request.id_token_signed_response_alg === "HS256") throw invalidClientMetadata("HS256 ID tokens need a confidential client");
+    if (request.id_token_signed_response_alg === "HS256")
+      throw invalidClientMetadata("HS256 ID tokens need a confidential client");
   }
   const alg = request.token_endpoint_auth_signing_alg;
   if (alg === undefined) return;
   if (!isAssertionMethod(method)) {
-    throw invalidClientMetadata("token_endpoint_auth_signing_alg applies only to client_secret_jwt and private_key_jwt");
+    throw invalidClientMetadata(
+      "token_endpoint_auth_signing_alg applies only to client_secret_jwt and private_key_jwt",
+    );
   }
   // OIDC Registration §2: "The value none MUST NOT be used." Our allow-list never contains it.
   const allowed: readonly string[] = assertionAlgorithms[method];
-  if (!allowed.includes(alg)) throw invalidClientMetadata(`token_endpoint_auth_signing_alg for ${method} must be one of ${allowed.join(", ")}`);
+  if (!allowed.includes(alg))
+    throw invalidClientMetadata(`token_endpoint_auth_signing_alg for ${method} must be one of ${allowed.join(", ")}`);
 }
 
 /** Returns the keys as stored: public members only. */
 function checkKeys(request: ClientMetadata): { keys: PublicJwk[] } | undefined {
   // RFC 7591 §2: "The jwks_uri and jwks parameters MUST NOT both be present in the same request or response."
-  if (request.jwks && request.jwks_uri !== undefined) throw invalidClientMetadata("jwks and jwks_uri must not both be present");
+  if (request.jwks && request.jwks_uri !== undefined)
+    throw invalidClientMetadata("jwks and jwks_uri must not both be present");
   if (request.token_endpoint_auth_method === "private_key_jwt" && !request.jwks && request.jwks_uri === undefined) {
     throw invalidClientMetadata("private_key_jwt needs jwks or jwks_uri");
   }
@@ -225,16 +234,23 @@ function checkEncryption(request: ClientMetadata): void {
   ] as const;
   for (const [what, alg, enc] of pairs) {
     // "If ..._enc is included, ..._alg MUST also be provided."
-    if (enc !== undefined && alg === undefined) throw invalidClientMetadata(`${what}_encrypted_response_enc needs ${what}_encrypted_response_alg`);
+    if (enc !== undefined && alg === undefined)
+      throw invalidClientMetadata(`${what}_encrypted_response_enc needs ${what}_encrypted_response_alg`);
     if (alg === undefined) continue;
     // The registration default for _enc is A128CBC-HS256, which we do not offer: the client must name A256GCM.
     if (enc === undefined) throw invalidClientMetadata(`${what}_encrypted_response_enc is required (A256GCM)`);
-    if (!request.jwks && request.jwks_uri === undefined) throw invalidClientMetadata(`${what} encryption needs jwks or jwks_uri`);
+    if (!request.jwks && request.jwks_uri === undefined)
+      throw invalidClientMetadata(`${what} encryption needs jwks or jwks_uri`);
   }
 }
 
 function checkMetadataUris(request: ClientMetadata): void {
-  const uris = { client_uri: request.client_uri, logo_uri: request.logo_uri, policy_uri: request.policy_uri, tos_uri: request.tos_uri };
+  const uris = {
+    client_uri: request.client_uri,
+    logo_uri: request.logo_uri,
+    policy_uri: request.policy_uri,
+    tos_uri: request.tos_uri,
+  };
   for (const [name, uri] of Object.entries(uris)) {
     const problem = uri === undefined ? undefined : webUriProblem(uri);
     if (problem) throw invalidClientMetadata(`${name} ${problem}`);
@@ -258,7 +274,8 @@ function checkSubjectType(request: ClientMetadata, sectorIdentifier: string | un
   const hosts = new Set(request.redirect_uris.map((uri) => new URL(uri).host));
   // "If the Client has not provided a value for sector_identifier_uri ... If there are multiple hostnames in the
   // registered redirect_uris, the Client MUST register a sector_identifier_uri."
-  if (hosts.size > 1) throw invalidClientMetadata("pairwise subjects with redirect URIs on several hosts need a sector identifier");
+  if (hosts.size > 1)
+    throw invalidClientMetadata("pairwise subjects with redirect URIs on several hosts need a sector identifier");
 }
 
 /** RFC 7592 §2.2: a client_secret sent on update "MUST match the currently issued client secret". */
@@ -277,7 +294,10 @@ async function secretFor(env: Env, request: ClientMetadata, existing: Client | u
   const encrypted = existing?.client_secret_encrypted;
   const recoverable = needsRecoverableSecret(request);
   if (hash !== undefined && (!recoverable || encrypted !== undefined)) {
-    return { secret: undefined, fields: { client_secret_hash: hash, ...(recoverable ? { client_secret_encrypted: encrypted } : {}) } };
+    return {
+      secret: undefined,
+      fields: { client_secret_hash: hash, ...(recoverable ? { client_secret_encrypted: encrypted } : {}) },
+    };
   }
   return issueClientSecret(env, request);
 }

@@ -25,7 +25,8 @@ export function redirectUriProblem(uri: string, applicationType: ApplicationType
 /** RFC 8252 §7.1: native apps "MUST use a URI scheme based on a domain name under their control, expressed in reverse order". */
 function privateUseSchemeProblem(protocol: string): string | undefined {
   if (FORBIDDEN_SCHEMES.has(protocol)) return "uses a forbidden scheme";
-  if (!protocol.slice(0, -1).includes(".")) return "must use a reverse-domain private-use scheme (e.g. com.example.app:/callback), https or a loopback http URI";
+  if (!protocol.slice(0, -1).includes("."))
+    return "must use a reverse-domain private-use scheme (e.g. com.example.app:/callback), https or a loopback http URI";
   return undefined;
 }
 

@@ -13,7 +13,11 @@ const cache = new IsolateCache<Client | null>();
  * The client, or null when unknown. Stored data is parsed, never cast. `fresh` skips the
  * isolate cache: management paths read-modify-write and must not start from a copy up to a minute old.
  */
-export async function findClient(env: Env, clientId: string, options: { fresh?: boolean } = {}): Promise<Client | null> {
+export async function findClient(
+  env: Env,
+  clientId: string,
+  options: { fresh?: boolean } = {},
+): Promise<Client | null> {
   const hit = options.fresh ? undefined : cache.get(clientId);
   if (hit !== undefined) return hit;
   const raw = await env.CLIENTS.get(kv.client(clientId), "json");

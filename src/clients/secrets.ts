@@ -22,7 +22,10 @@ export function needsRecoverableSecret(client: SecretNeeds): boolean {
 }
 
 /** A new secret and the fields that store it; the secret itself is shown once and never stored in clear. */
-export async function issueClientSecret(env: Env, client: SecretNeeds): Promise<{ secret: string | undefined; fields: SecretFields }> {
+export async function issueClientSecret(
+  env: Env,
+  client: SecretNeeds,
+): Promise<{ secret: string | undefined; fields: SecretFields }> {
   if (!usesSecret(client)) return { secret: undefined, fields: {} };
   const secret = randomToken(32);
   return { secret, fields: await secretFields(env, client, secret) };

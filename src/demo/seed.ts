@@ -13,7 +13,12 @@ import { saveUser, type UserInput } from "../users/store";
 const MARKER = kv.demoSeedMarker;
 const ALL_SCOPES = "openid profile email address phone offline_access weather";
 const REDIRECTS = ["http://localhost:3000/callback", "http://127.0.0.1:3000/callback"];
-const WEB_GRANTS: ClientInput["grant_types"] = ["authorization_code", "refresh_token", "client_credentials", "password"];
+const WEB_GRANTS: ClientInput["grant_types"] = [
+  "authorization_code",
+  "refresh_token",
+  "client_credentials",
+  "password",
+];
 
 let seeded: Promise<void> | undefined;
 
@@ -50,7 +55,12 @@ export async function seedDemoData(env: Env): Promise<void> {
     },
     serviceClient("demo-service", "Demo service", await sha256Base64url("demo-service-secret"), "jwt"),
     // The same service, with access tokens by reference (opaque; APIs resolve them through introspection).
-    serviceClient("demo-service-ref", "Demo service (opaque tokens)", await sha256Base64url("demo-service-secret"), "opaque"),
+    serviceClient(
+      "demo-service-ref",
+      "Demo service (opaque tokens)",
+      await sha256Base64url("demo-service-secret"),
+      "opaque",
+    ),
     {
       // The weather API as a resource server: it authenticates to introspect tokens and obtains none.
       v: 1,
@@ -85,7 +95,12 @@ function serviceClient(id: string, name: string, secretHash: string, format: "jw
   };
 }
 
-function webClient(id: string, name: string, method: ClientInput["token_endpoint_auth_method"], secretHash: string): ClientInput {
+function webClient(
+  id: string,
+  name: string,
+  method: ClientInput["token_endpoint_auth_method"],
+  secretHash: string,
+): ClientInput {
   return {
     v: 1,
     client_id: id,

@@ -10,7 +10,15 @@ import * as v from "valibot";
 import { nowMillis, nowSeconds } from "../clock";
 import type { Env } from "../env";
 import { doKeys } from "../storage";
-import { CLOCK_SKEW_MS, GrantRegistry, ownerAlarm, pruneAlarm, readRecord, type GrantRef, type GrantRegistration } from "./revocation-queue";
+import {
+  CLOCK_SKEW_MS,
+  GrantRegistry,
+  ownerAlarm,
+  pruneAlarm,
+  readRecord,
+  type GrantRef,
+  type GrantRegistration,
+} from "./revocation-queue";
 
 const keys = doKeys.account;
 
@@ -100,7 +108,12 @@ export class Account extends DurableObject<Env> {
         ? grant.createdAtMs <= meta.revokedAtMs + CLOCK_SKEW_MS
         : this.ctx.storage.kv.get(keys.session(grant.sid)) === undefined;
     if (meta.deleted || ended || stale(meta, grant.credential)) return { revoked: true };
-    await this.registry().add(grant.grantId, { v: 1, clientId: grant.clientId, sid: grant.sid, exp: grant.exp } satisfies GrantRef);
+    await this.registry().add(grant.grantId, {
+      v: 1,
+      clientId: grant.clientId,
+      sid: grant.sid,
+      exp: grant.exp,
+    } satisfies GrantRef);
     return { revoked: false };
   }
 
@@ -112,7 +125,12 @@ export class Account extends DurableObject<Env> {
     const storage = this.ctx.storage.kv;
     const meta = this.meta();
     // A sign-out racing a deletion never undoes it; a new password (credential) becomes the only one accepted.
-    storage.put(keys.meta, { v: 1, revokedAtMs: nowMillis(), deleted: deleted || meta.deleted, credential: credential ?? meta.credential } satisfies Meta);
+    storage.put(keys.meta, {
+      v: 1,
+      revokedAtMs: nowMillis(),
+      deleted: deleted || meta.deleted,
+      credential: credential ?? meta.credential,
+    } satisfies Meta);
     let sessions = 0;
     for (const [key] of storage.list({ prefix: keys.sessionPrefix })) {
       storage.delete(key);

@@ -10,7 +10,15 @@ import * as v from "valibot";
 import { nowMillis, nowSeconds } from "../clock";
 import type { Env } from "../env";
 import { doKeys, objects } from "../storage";
-import { CLOCK_SKEW_MS, GrantRegistry, ownerAlarm, pruneAlarm, readRecord, type GrantRef, type GrantRegistration } from "./revocation-queue";
+import {
+  CLOCK_SKEW_MS,
+  GrantRegistry,
+  ownerAlarm,
+  pruneAlarm,
+  readRecord,
+  type GrantRef,
+  type GrantRegistration,
+} from "./revocation-queue";
 
 const keys = doKeys.clientState;
 
@@ -91,7 +99,9 @@ export class ClientState extends DurableObject<Env> {
     const own = await this.registry().revokeAll();
     if (shard !== 0) return { grants: own };
     const others = Array.from({ length: shards - 1 }, (_, i) => i + 1);
-    const counts = await Promise.all(others.map((i) => objects.clientState(this.env, clientId, i).revokeEverything(clientId, shards, i)));
+    const counts = await Promise.all(
+      others.map((i) => objects.clientState(this.env, clientId, i).revokeEverything(clientId, shards, i)),
+    );
     return { grants: counts.reduce((sum, c) => sum + c.grants, own) };
   }
 

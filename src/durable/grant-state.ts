@@ -79,7 +79,10 @@ export type GrantState = v.InferOutput<typeof GrantState>;
 type RefreshState = v.InferOutput<typeof RefreshState>;
 
 /** What the Worker needs to know about a grant to issue tokens, answer userinfo or introspect. */
-export type GrantView = Pick<GrantState, "clientId" | "sub" | "scope" | "nonce" | "authTime" | "amr" | "acr" | "claims" | "sid">;
+export type GrantView = Pick<
+  GrantState,
+  "clientId" | "sub" | "scope" | "nonce" | "authTime" | "amr" | "acr" | "claims" | "sid"
+>;
 
 /** Tokens about to be issued, registered in the same atomic step that authorises them. */
 export interface Issuance {

@@ -68,7 +68,13 @@ export class Grant extends DurableObject<Env> {
     const pkceFailure = checkPkce(sealed.challenge, input.verifierChallenge);
     if (pkceFailure) return fail(pkceFailure);
     const { init } = sealed;
-    const code = { hash: input.codeHash, expiresAt: sealed.expiresAt, redirectUri: sealed.redirectUri, challenge: sealed.challenge, redeemedAt: now };
+    const code = {
+      hash: input.codeHash,
+      expiresAt: sealed.expiresAt,
+      redirectUri: sealed.redirectUri,
+      challenge: sealed.challenge,
+      redeemedAt: now,
+    };
     const issuance = { ...input.issuance, refresh: init.offline ? input.issuance.refresh : undefined };
     // The state outlives the code (expiresAt >= the code's expiry), so a second redemption always finds it.
     const state = { ...newState(init), code, expiresAt: sealed.expiresAt };
@@ -100,7 +106,9 @@ export class Grant extends DurableObject<Env> {
 
     if (presented === family.hash) {
       if (now >= family.expiresAt) return fail("refresh token expired");
-      const retired = family.previous ? [...family.retired, family.previous.hash].slice(-RETIRED_LIMIT) : family.retired;
+      const retired = family.previous
+        ? [...family.retired, family.previous.hash].slice(-RETIRED_LIMIT)
+        : family.retired;
       const rotated = {
         ...family,
         hash: input.issuance.refresh.hash,
@@ -132,7 +140,14 @@ export class Grant extends DurableObject<Env> {
     const now = nowSeconds();
     const opaque = state.opaque.find((t) => t.hash === hash && now < t.expiresAt);
     if (opaque) {
-      return { kind: "access_token", grant: view(state), scope: opaque.scope, iat: opaque.iat, exp: opaque.expiresAt, aud: opaque.aud };
+      return {
+        kind: "access_token",
+        grant: view(state),
+        scope: opaque.scope,
+        iat: opaque.iat,
+        exp: opaque.expiresAt,
+        aud: opaque.aud,
+      };
     }
     const family = state.refresh;
     if (family && family.hash === hash && now < family.expiresAt) {
@@ -155,13 +170,16 @@ export class Grant extends DurableObject<Env> {
     if (!state) return "not_found";
     const isOpaque = state.opaque.some((t) => t.hash === hash);
     const family = state.refresh;
-    const isRefresh = family !== undefined && (family.hash === hash || family.previous?.hash === hash || family.retired.includes(hash));
+    const isRefresh =
+      family !== undefined && (family.hash === hash || family.previous?.hash === hash || family.retired.includes(hash));
     if (!isOpaque && !isRefresh) return "not_found";
     // "The authorization server first validates the client credentials ... and then verifies whether the token
     // was issued to the client making the revocation request."
     if (state.clientId !== clientId) return "wrong_client";
     // Revoking a refresh token revokes the grant and every access token issued from it (RFC 7009 §2.1 SHOULD).
-    this.write(isRefresh ? { ...state, revoked: true } : { ...state, opaque: state.opaque.filter((t) => t.hash !== hash) });
+    this.write(
+      isRefresh ? { ...state, revoked: true } : { ...state, opaque: state.opaque.filter((t) => t.hash !== hash) },
+    );
     return "revoked";
   }
 
@@ -285,7 +303,16 @@ function grantShard(grantId: string): number {
 }
 
 function newState(init: GrantInit): GrantState {
-  return { v: 1, ...init, createdAtMs: nowMillis(), unregistered: true, opaque: [], revokedJti: [], revoked: false, expiresAt: 0 };
+  return {
+    v: 1,
+    ...init,
+    createdAtMs: nowMillis(),
+    unregistered: true,
+    opaque: [],
+    revokedJti: [],
+    revoked: false,
+    expiresAt: 0,
+  };
 }
 
 /** Registers the tokens of one issuance and extends the grant's life to cover them. */

@@ -47,7 +47,11 @@ export class KeyManager extends DurableObject<Env> {
   async rotate(): Promise<KeySet> {
     return this.update(async (keySet, now) => {
       // On a fresh store the first keys are made (and sign at once); their successors are published either way.
-      const current = await this.addKeys(withoutExpiredKeys(keySet, now), algorithmsWithoutSigningKey(keySet, now), now);
+      const current = await this.addKeys(
+        withoutExpiredKeys(keySet, now),
+        algorithmsWithoutSigningKey(keySet, now),
+        now,
+      );
       return this.addKeys(current, algorithmsToRotate(current, now, true), now);
     });
   }
@@ -101,4 +105,3 @@ export class KeyManager extends DurableObject<Env> {
     });
   }
 }
-

@@ -39,7 +39,11 @@ export interface GrantRegistration {
 }
 
 /** A stored record parsed through its schema, or null when absent or invalid (logged, never cast). */
-export function readRecord<S extends v.GenericSchema>(storage: DurableObjectStorage, key: string, schema: S): v.InferOutput<S> | null {
+export function readRecord<S extends v.GenericSchema>(
+  storage: DurableObjectStorage,
+  key: string,
+  schema: S,
+): v.InferOutput<S> | null {
   const raw = storage.kv.get(key);
   if (raw === undefined) return null;
   const parsed = v.safeParse(schema, raw);
@@ -93,7 +97,9 @@ export class GrantRegistry {
   /** Tells one batch of older-generation grants; those reached are forgotten, the rest retried soon. */
   async revokeBatch(): Promise<void> {
     const current = this.key(this.generation(), "");
-    const pending = [...this.storage.kv.list({ prefix: this.names.prefix, end: current, limit: REVOKE_BATCH })].map(([key]) => key);
+    const pending = [...this.storage.kv.list({ prefix: this.names.prefix, end: current, limit: REVOKE_BATCH })].map(
+      ([key]) => key,
+    );
     const results = await Promise.allSettled(
       pending.map(async (key) => {
         const id = objects.grantIdFromHex(this.env, key.slice(key.lastIndexOf(":") + 1));
@@ -104,7 +110,11 @@ export class GrantRegistry {
       if (results[i]?.status === "fulfilled") this.storage.kv.delete(key);
     });
     const more = pending.length === REVOKE_BATCH || results.some((r) => r.status === "rejected");
-    if (more) await alarmNoLaterThan(this.storage, (nowSeconds() + (pending.length === REVOKE_BATCH ? 1 : RETRY_SECONDS)) * 1000);
+    if (more)
+      await alarmNoLaterThan(
+        this.storage,
+        (nowSeconds() + (pending.length === REVOKE_BATCH ? 1 : RETRY_SECONDS)) * 1000,
+      );
   }
 
   private generation(): number {

@@ -35,7 +35,16 @@ export const clientCredentials: GrantHandler = {
       accessToken = minted.value;
     } else {
       // RFC 9068 §2.2: for a client acting for itself, sub is its client_id.
-      accessToken = await signJwtAccessToken(env, { grantId: undefined, clientId, subject: clientId, scope, iat, exp, authTime: undefined, audience });
+      accessToken = await signJwtAccessToken(env, {
+        grantId: undefined,
+        clientId,
+        subject: clientId,
+        scope,
+        iat,
+        exp,
+        authTime: undefined,
+        audience,
+      });
     }
     return { access_token: accessToken, token_type: "Bearer", expires_in: exp - iat, scope: scope.join(" ") };
   },

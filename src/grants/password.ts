@@ -20,7 +20,8 @@ export const password: GrantHandler = {
     if (scope.length === 0) throw invalidScope("scope is required");
     const login = await passwordLogin(env, username, secret);
     // RFC 6749 §5.2: invalid resource owner credentials are invalid_grant.
-    if (!login.ok) throw invalidGrant(login.throttled ? "too many failed attempts; try again later" : "wrong username or password");
+    if (!login.ok)
+      throw invalidGrant(login.throttled ? "too many failed attempts; try again later" : "wrong username or password");
 
     const grantId = objects.newGrantId(env);
     const prepared = await prepareIssuance(client, scope, wantsRefreshToken(client, scope), requestedAudience(params));

@@ -35,6 +35,10 @@ export const refreshToken: GrantHandler = {
     // Inside the grace window a retry gets the successor already issued, not a new one.
     const refreshSecret = result.retryOf ? await openSuccessor(handle.secret, result.retryOf) : successor;
     // OIDC Core §12.2: the refreshed ID token keeps sub, aud and auth_time, has a new iat, and no nonce.
-    return tokenResponse(env, client, handle.id, result.grant, prepared, { refreshSecret, idToken: true, includeNonce: false });
+    return tokenResponse(env, client, handle.id, result.grant, prepared, {
+      refreshSecret,
+      idToken: true,
+      includeNonce: false,
+    });
   },
 };

@@ -36,5 +36,8 @@ export function errorJson(err: OAuthError): Response {
   // RFC 6750 §3: a request with no token at all gets the bare challenge and no error body.
   if (err instanceof MissingBearerToken) return new Response(null, { status: err.status, headers });
   headers.set("Content-Type", "application/json;charset=UTF-8");
-  return new Response(JSON.stringify({ error: err.error, error_description: err.description }), { status: err.status, headers });
+  return new Response(JSON.stringify({ error: err.error, error_description: err.description }), {
+    status: err.status,
+    headers,
+  });
 }

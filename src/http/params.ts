@@ -47,7 +47,9 @@ export function queryParams(c: Context): Params {
 const JsonObject = v.record(v.string(), v.unknown());
 
 /** A JSON object body, or why the body is not one (each endpoint answers with its own error code). */
-export async function jsonObjectBody(c: Context): Promise<{ ok: true; object: Record<string, unknown> } | { ok: false; problem: string }> {
+export async function jsonObjectBody(
+  c: Context,
+): Promise<{ ok: true; object: Record<string, unknown> } | { ok: false; problem: string }> {
   let json: unknown;
   try {
     json = JSON.parse(await bodyText(c));
@@ -55,5 +57,7 @@ export async function jsonObjectBody(c: Context): Promise<{ ok: true; object: Re
     return { ok: false, problem: "the request body is not valid JSON" };
   }
   const parsed = Array.isArray(json) ? undefined : v.safeParse(JsonObject, json);
-  return parsed?.success ? { ok: true, object: parsed.output } : { ok: false, problem: "the request body must be a JSON object" };
+  return parsed?.success
+    ? { ok: true, object: parsed.output }
+    : { ok: false, problem: "the request body must be a JSON object" };
 }

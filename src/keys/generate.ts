@@ -33,5 +33,7 @@ export async function generateSigningKey(
 
 /** A public key's members are all strings (kty, n, e, crv, x, y): stored and published as exactly those. */
 function stringMembers(jwk: JWK): Record<string, string> {
-  return Object.fromEntries(Object.entries(jwk).filter((entry): entry is [string, string] => typeof entry[1] === "string"));
+  return Object.fromEntries(
+    Object.entries(jwk).filter((entry): entry is [string, string] => typeof entry[1] === "string"),
+  );
 }

@@ -78,7 +78,11 @@ export function algorithmsToRotate(keySet: KeySet, now: number, force: boolean):
 }
 
 /** The timestamps a key published now gets: immediately active only when nothing signs for its algorithm yet. */
-export function scheduleForNewKey(keySet: KeySet, alg: SigningAlgorithm, now: number): Pick<StoredKey, "publishedAt" | "activatesAt"> {
+export function scheduleForNewKey(
+  keySet: KeySet,
+  alg: SigningAlgorithm,
+  now: number,
+): Pick<StoredKey, "publishedAt" | "activatesAt"> {
   const immediate = !signingKeyFor(keySet, alg, now);
   return { publishedAt: now, activatesAt: immediate ? now : now + config.keys.activationDelaySeconds };
 }

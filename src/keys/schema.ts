@@ -52,4 +52,3 @@ function upgradeV1(old: v.InferOutput<typeof KeySetV1>): v.InferOutput<typeof Cu
 
 export const KeySet = v.union([CurrentKeySet, v.pipe(KeySetV1, v.transform(upgradeV1))]);
 export type KeySet = v.InferOutput<typeof CurrentKeySet>;
-

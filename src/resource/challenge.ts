@@ -35,13 +35,19 @@ export function errorResponse(err: AccessTokenError, realm?: string): Response {
     // The issuer could not be asked: not an authentication failure, so no challenge.
     headers.set("content-type", "application/json");
     headers.set("retry-after", "5");
-    return new Response(JSON.stringify({ error: "temporarily_unavailable", error_description: UNAVAILABLE_DESCRIPTION }), {
-      status: 503,
-      headers,
-    });
+    return new Response(
+      JSON.stringify({ error: "temporarily_unavailable", error_description: UNAVAILABLE_DESCRIPTION }),
+      {
+        status: 503,
+        headers,
+      },
+    );
   }
   headers.set("www-authenticate", challenge(err, realm));
   if (!err.error) return new Response(null, { status: err.status, headers });
   headers.set("content-type", "application/json");
-  return new Response(JSON.stringify({ error: err.error, error_description: err.message }), { status: err.status, headers });
+  return new Response(JSON.stringify({ error: err.error, error_description: err.message }), {
+    status: err.status,
+    headers,
+  });
 }

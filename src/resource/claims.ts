@@ -33,7 +33,11 @@ function splitScope(scope: unknown): string[] {
   return typeof scope === "string" ? scope.split(" ").filter((s) => s.length > 0) : [];
 }
 
-export function toClaims(format: AccessTokenClaims["format"], iss: string, raw: Record<string, unknown>): AccessTokenClaims {
+export function toClaims(
+  format: AccessTokenClaims["format"],
+  iss: string,
+  raw: Record<string, unknown>,
+): AccessTokenClaims {
   return {
     format,
     iss,

@@ -31,7 +31,10 @@ function metadata(opts: ResolvedOptions): Promise<ProviderMetadata> {
  * the introspection endpoint, and the JWKS decides which signatures are trusted, so neither is taken from
  * anywhere but the issuer's origin unless the API configures it explicitly (`jwksUri`, `introspection.endpoint`).
  */
-export async function discoveredEndpoint(opts: ResolvedOptions, name: "jwks_uri" | "introspection_endpoint"): Promise<string> {
+export async function discoveredEndpoint(
+  opts: ResolvedOptions,
+  name: "jwks_uri" | "introspection_endpoint",
+): Promise<string> {
   const url = (await metadata(opts))[name];
   if (!url) throw unavailable(`the provider metadata has no ${name}`);
   if (new URL(url).origin !== opts.issuerOrigin) {

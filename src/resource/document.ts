@@ -101,7 +101,12 @@ export class CachedDocument<T> {
     if (cache && fresh.shareable) await writeShared(cache, this.url, body, now, fresh);
     // A document that forbids caching is still kept for the refetch cool-down, so that a burst of requests
     // cannot turn into a burst of fetches.
-    return { value, freshUntil: now + Math.max(fresh.seconds, opts.cooldown), fetchedAt: now, mustRevalidate: fresh.mustRevalidate };
+    return {
+      value,
+      freshUntil: now + Math.max(fresh.seconds, opts.cooldown),
+      fetchedAt: now,
+      mustRevalidate: fresh.mustRevalidate,
+    };
   }
 
   /** The Cache API's copy, if fresh and usable; an entry that does not parse is deleted (the network decides). */

@@ -39,7 +39,11 @@ function dispatch(url: string, init: SendInit, opts: ResolvedOptions): Promise<R
 }
 
 /** GET a JSON document (RFC 8414 §3.2, RFC 7517 §5: both are JSON objects answered with 200). */
-export async function getJson(url: string, opts: ResolvedOptions, init: SendInit = {}): Promise<{ body: unknown; response: Response }> {
+export async function getJson(
+  url: string,
+  opts: ResolvedOptions,
+  init: SendInit = {},
+): Promise<{ body: unknown; response: Response }> {
   const response = await send(url, { ...init, headers: { accept: "application/json" } }, opts);
   if (response.status !== 200) {
     await response.body?.cancel();

@@ -5,14 +5,14 @@
 // and validated options cached per isolate by value (options-cache.ts), so an API may build them per request.
 // Nothing here imports from the rest of src/: this is a separate package export.
 export { verifyAccessToken } from "./verify";
-export { requireAccessToken, type AccessTokenVariables, type RequireAccessTokenOptions, type WithAccessToken } from "./middleware";
+export {
+  requireAccessToken,
+  type AccessTokenVariables,
+  type RequireAccessTokenOptions,
+  type WithAccessToken,
+} from "./middleware";
 export { bearerToken } from "./bearer";
 export { challenge, errorResponse } from "./challenge";
 export { AccessTokenError, type AccessTokenErrorCode, type BearerErrorCode } from "./errors";
 export type { AccessTokenClaims } from "./claims";
-export type {
-  AccessTokenAlgorithm,
-  FetcherLike,
-  IntrospectionOptions,
-  VerifyAccessTokenOptions,
-} from "./options";
+export type { AccessTokenAlgorithm, FetcherLike, IntrospectionOptions, VerifyAccessTokenOptions } from "./options";

@@ -44,7 +44,12 @@ export async function introspect(token: string, opts: ResolvedOptions): Promise<
 }
 
 /** One introspection request (RFC 7662 §2.1), authenticated as a client with client_secret_basic. */
-async function ask(endpoint: string, token: string, config: IntrospectionConfig, opts: ResolvedOptions): Promise<IntrospectionAnswer> {
+async function ask(
+  endpoint: string,
+  token: string,
+  config: IntrospectionConfig,
+  opts: ResolvedOptions,
+): Promise<IntrospectionAnswer> {
   const response = await send(
     endpoint,
     {

@@ -111,7 +111,11 @@ function requireStringKid(header: JWTHeaderParameters): void {
   }
 }
 
-async function resolve(opts: ResolvedOptions, header: JWTHeaderParameters, token: FlattenedJWSInput): Promise<CryptoKey> {
+async function resolve(
+  opts: ResolvedOptions,
+  header: JWTHeaderParameters,
+  token: FlattenedJWSInput,
+): Promise<CryptoKey> {
   const doc = await keySetDocument(opts);
   documentOf.set(opts.keysId, doc);
   const keys = doc.fresh(opts.now()) ?? (await doc.refresh(opts, "any")).value;
@@ -136,7 +140,11 @@ function remember(keys: KeySet, header: JWTHeaderParameters, key: unknown): Cryp
 }
 
 /** The key set to retry with after a kid miss, or undefined when the cool-down forbids asking again. */
-async function keysAfterMiss(doc: CachedDocument<KeySet>, seen: KeySet, opts: ResolvedOptions): Promise<KeySet | undefined> {
+async function keysAfterMiss(
+  doc: CachedDocument<KeySet>,
+  seen: KeySet,
+  opts: ResolvedOptions,
+): Promise<KeySet | undefined> {
   // Someone is already fetching: wait for that one fetch rather than starting another.
   if (doc.loading) return (await doc.loading).value;
   // Someone refreshed the set since we looked at it.

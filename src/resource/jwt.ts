@@ -69,9 +69,13 @@ function classify(err: unknown): [AccessTokenErrorCode, string] {
         return ["ERR_TOKEN_INVALID_CLAIMS", `the access token's ${err.claim} claim is missing or invalid`];
     }
   }
-  if (err instanceof errors.JOSEAlgNotAllowed) return ["ERR_TOKEN_ALG_NOT_ALLOWED", "the access token's algorithm is not accepted"];
-  if (err instanceof errors.JWKSNoMatchingKey) return ["ERR_TOKEN_UNKNOWN_KEY", "the access token was signed with an unknown key"];
-  if (err instanceof errors.JWKSMultipleMatchingKeys) return ["ERR_TOKEN_UNKNOWN_KEY", "the access token's key is ambiguous"];
-  if (err instanceof errors.JWSSignatureVerificationFailed) return ["ERR_TOKEN_BAD_SIGNATURE", "the access token's signature is invalid"];
+  if (err instanceof errors.JOSEAlgNotAllowed)
+    return ["ERR_TOKEN_ALG_NOT_ALLOWED", "the access token's algorithm is not accepted"];
+  if (err instanceof errors.JWKSNoMatchingKey)
+    return ["ERR_TOKEN_UNKNOWN_KEY", "the access token was signed with an unknown key"];
+  if (err instanceof errors.JWKSMultipleMatchingKeys)
+    return ["ERR_TOKEN_UNKNOWN_KEY", "the access token's key is ambiguous"];
+  if (err instanceof errors.JWSSignatureVerificationFailed)
+    return ["ERR_TOKEN_BAD_SIGNATURE", "the access token's signature is invalid"];
   return ["ERR_TOKEN_MALFORMED", "the access token is malformed"];
 }

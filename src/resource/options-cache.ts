@@ -52,7 +52,11 @@ function resolveByValue(options: VerifyAccessTokenOptions): ResolvedOptions {
   const entry = byIssuer.get(options.issuer)?.find((known) => same(values, known.values));
   if (!entry) return resolveNew(options, values);
   const { resolved } = entry;
-  if (resolved.fetcher === options.fetcher && resolved.cache === options.cache && resolved.now === (options.now ?? systemNow)) {
+  if (
+    resolved.fetcher === options.fetcher &&
+    resolved.cache === options.cache &&
+    resolved.now === (options.now ?? systemNow)
+  ) {
     return resolved;
   }
   entry.resolved = withReferences(entry.settings, options);
@@ -91,13 +95,15 @@ function makeRoomForIssuer(): void {
 /** Every value validation reads; the `satisfies` clauses fail to compile when an option is added but not listed. */
 function valuesOf(o: VerifyAccessTokenOptions): unknown[] {
   const intro = o.introspection;
-  const introValues = intro && ({
-    clientId: intro.clientId,
-    clientSecret: intro.clientSecret,
-    endpoint: intro.endpoint,
-    cacheSeconds: intro.cacheSeconds,
-    negativeCacheSeconds: intro.negativeCacheSeconds,
-  } satisfies Record<keyof IntrospectionOptions, unknown>);
+  const introValues =
+    intro &&
+    ({
+      clientId: intro.clientId,
+      clientSecret: intro.clientSecret,
+      endpoint: intro.endpoint,
+      cacheSeconds: intro.cacheSeconds,
+      negativeCacheSeconds: intro.negativeCacheSeconds,
+    } satisfies Record<keyof IntrospectionOptions, unknown>);
   const values = {
     issuer: o.issuer,
     audience: o.audience,

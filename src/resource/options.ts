@@ -10,13 +10,20 @@ export interface FetcherLike {
 
 /** Asymmetric JWS algorithms only: a shared-secret (HS*) or `none` algorithm can never be allowed. */
 export type AccessTokenAlgorithm =
-  | "RS256" | "RS384" | "RS512"
-  | "PS256" | "PS384" | "PS512"
-  | "ES256" | "ES384" | "ES512"
-  | "EdDSA" | "Ed25519";
+  "RS256" | "RS384" | "RS512" | "PS256" | "PS384" | "PS512" | "ES256" | "ES384" | "ES512" | "EdDSA" | "Ed25519";
 
 const ASYMMETRIC: ReadonlySet<string> = new Set<AccessTokenAlgorithm>([
-  "RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA", "Ed25519",
+  "RS256",
+  "RS384",
+  "RS512",
+  "PS256",
+  "PS384",
+  "PS512",
+  "ES256",
+  "ES384",
+  "ES512",
+  "EdDSA",
+  "Ed25519",
 ]);
 
 export interface IntrospectionOptions {
@@ -80,7 +87,7 @@ export interface Settings {
   algorithms: AccessTokenAlgorithm[];
   clockTolerance: number;
   jwksUri: string | undefined;
-  introspection: Required<Omit<IntrospectionOptions, "endpoint">> & { endpoint: string | undefined } | undefined;
+  introspection: (Required<Omit<IntrospectionOptions, "endpoint">> & { endpoint: string | undefined }) | undefined;
   cooldown: number;
   maxStale: number;
   timeoutMs: number;
@@ -136,10 +143,20 @@ export function validateOptions(options: VerifyAccessTokenOptions): Settings {
     scopes: [...(options.scopes ?? [])],
     algorithms,
     // RFC 9068 §4 (6): leeway of "no more than a few minutes".
-    clockTolerance: bounded("clockToleranceSeconds", options.clockToleranceSeconds ?? defaults.clockToleranceSeconds, 0, defaults.maxClockToleranceSeconds),
+    clockTolerance: bounded(
+      "clockToleranceSeconds",
+      options.clockToleranceSeconds ?? defaults.clockToleranceSeconds,
+      0,
+      defaults.maxClockToleranceSeconds,
+    ),
     jwksUri: options.jwksUri,
     introspection: options.introspection && resolveIntrospection(options.introspection),
-    cooldown: bounded("jwksRefetchCooldownSeconds", options.jwksRefetchCooldownSeconds ?? defaults.jwksRefetchCooldownSeconds, 1, defaults.maxSeconds),
+    cooldown: bounded(
+      "jwksRefetchCooldownSeconds",
+      options.jwksRefetchCooldownSeconds ?? defaults.jwksRefetchCooldownSeconds,
+      1,
+      defaults.maxSeconds,
+    ),
     maxStale: bounded("maxStaleSeconds", options.maxStaleSeconds ?? defaults.maxStaleSeconds, 0, defaults.maxSeconds),
     timeoutMs: bounded("timeoutMs", options.timeoutMs ?? defaults.timeoutMs, 1, defaults.maxTimeoutMs),
   };
@@ -153,7 +170,12 @@ function resolveIntrospection(intro: IntrospectionOptions): NonNullable<Settings
     clientId: intro.clientId,
     clientSecret: intro.clientSecret,
     endpoint: intro.endpoint,
-    cacheSeconds: bounded("introspection.cacheSeconds", intro.cacheSeconds ?? defaults.introspectionCacheSeconds, 0, max),
+    cacheSeconds: bounded(
+      "introspection.cacheSeconds",
+      intro.cacheSeconds ?? defaults.introspectionCacheSeconds,
+      0,
+      max,
+    ),
     negativeCacheSeconds: bounded(
       "introspection.negativeCacheSeconds",
       intro.negativeCacheSeconds ?? defaults.introspectionNegativeCacheSeconds,

@@ -7,6 +7,10 @@ export function requireScopes(claims: AccessTokenClaims, required: readonly stri
   const missing = required.filter((scope) => !claims.scopes.includes(scope));
   if (missing.length > 0) {
     // RFC 6750 §3: the challenge's scope attribute lists the scope "necessary to access the requested resource".
-    throw new AccessTokenError("ERR_INSUFFICIENT_SCOPE", `the access token lacks the ${missing.join(" ")} scope`, required);
+    throw new AccessTokenError(
+      "ERR_INSUFFICIENT_SCOPE",
+      `the access token lacks the ${missing.join(" ")} scope`,
+      required,
+    );
   }
 }

@@ -69,7 +69,13 @@ export async function readShared(cache: Cache, url: string, now: number): Promis
   }
 }
 
-export async function writeShared(cache: Cache, url: string, body: unknown, now: number, fresh: SharedFreshness): Promise<void> {
+export async function writeShared(
+  cache: Cache,
+  url: string,
+  body: unknown,
+  now: number,
+  fresh: SharedFreshness,
+): Promise<void> {
   const response = new Response(JSON.stringify(body), {
     headers: {
       "content-type": "application/json",

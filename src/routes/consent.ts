@@ -42,8 +42,11 @@ consent.post("/", async (c) => {
   const session = await readSession(c);
   if (!session || !(await loginSatisfied(c.env, client, interaction, session))) return toLogin(c, interaction);
   const { req } = interaction;
-  if (form.decision !== "allow") return authorizationError(c, redirectTarget(req), accessDenied("the user denied access"));
-  const recorded = await objects.account(c.env, session.sub).consent(session.sid, req.client_id, consentItems(req.scope, req.claims));
+  if (form.decision !== "allow")
+    return authorizationError(c, redirectTarget(req), accessDenied("the user denied access"));
+  const recorded = await objects
+    .account(c.env, session.sub)
+    .consent(session.sid, req.client_id, consentItems(req.scope, req.claims));
   if (!recorded) return toLogin(c, interaction);
   return issueCode(c, client, req, session);
 });

@@ -1,7 +1,11 @@
 // OpenID Connect Discovery 1.0 §3 and RFC 8414 §2: the provider's metadata. Cacheable.
 import { Hono, type Context } from "hono";
 import { EncryptionAlg, EncryptionEnc } from "../clients/schema";
-import { assertionSigningAlgorithms, introspectionAuthMethods, tokenEndpointAuthMethods } from "../clients/auth-methods";
+import {
+  assertionSigningAlgorithms,
+  introspectionAuthMethods,
+  tokenEndpointAuthMethods,
+} from "../clients/auth-methods";
 import { allScopeClaims, config } from "../config";
 import type { AppEnv, Env } from "../env";
 
@@ -32,7 +36,20 @@ function metadata(env: Env) {
     userinfo_encryption_alg_values_supported: [...EncryptionAlg.options],
     userinfo_encryption_enc_values_supported: [...EncryptionEnc.options],
     scopes_supported: [...config.scopes],
-    claims_supported: ["sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "at_hash", "azp", "amr", "acr", ...allScopeClaims()],
+    claims_supported: [
+      "sub",
+      "iss",
+      "aud",
+      "exp",
+      "iat",
+      "auth_time",
+      "nonce",
+      "at_hash",
+      "azp",
+      "amr",
+      "acr",
+      ...allScopeClaims(),
+    ],
     claims_parameter_supported: true,
     request_parameter_supported: false,
     request_uri_parameter_supported: false,
@@ -63,7 +80,8 @@ function metadataJson(env: Env): string {
   return serialized.body;
 }
 
-const answer = (c: Context<AppEnv>) => c.body(metadataJson(c.env), 200, { "Cache-Control": CACHE, "Content-Type": "application/json" });
+const answer = (c: Context<AppEnv>) =>
+  c.body(metadataJson(c.env), 200, { "Cache-Control": CACHE, "Content-Type": "application/json" });
 
 discovery.get("/openid-configuration", answer);
 discovery.get("/oauth-authorization-server", answer);

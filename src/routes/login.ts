@@ -48,9 +48,19 @@ login.post("/", async (c) => {
       },
       status,
     );
-  if (!login?.ok) return loginPage(401, login?.throttled ? "Too many failed attempts. Try again later." : "Wrong username or password.");
+  if (!login?.ok)
+    return loginPage(
+      401,
+      login?.throttled ? "Too many failed attempts. Try again later." : "Wrong username or password.",
+    );
   const { user } = login;
-  const session = { sub: user.sub, auth_time: nowSeconds(), amr: [...config.passwordAmr], sid: randomToken(16), ixn: interaction.jti };
+  const session = {
+    sub: user.sub,
+    auth_time: nowSeconds(),
+    amr: [...config.passwordAmr],
+    sid: randomToken(16),
+    ixn: interaction.jti,
+  };
   // The Account refuses a user deleted meanwhile, or a password replaced meanwhile (checked at a location whose
   // KV had not caught up): to the person, that is a wrong password.
   if (!(await startSession(c, session, user.password?.salt))) return loginPage(401, "Wrong username or password.");

@@ -16,7 +16,12 @@ import { randomToken, sha256Base64url, timingSafeEqualStrings } from "../lib/cry
 export const register = new Hono<AppEnv>();
 
 /** RFC 7592 §2.2: "The client MUST NOT include" these (they are the server's, in its responses). */
-const SERVER_ONLY_FIELDS = ["registration_access_token", "registration_client_uri", "client_secret_expires_at", "client_id_issued_at"];
+const SERVER_ONLY_FIELDS = [
+  "registration_access_token",
+  "registration_client_uri",
+  "client_secret_expires_at",
+  "client_id_issued_at",
+];
 
 register.use(noStore);
 
@@ -40,7 +45,11 @@ register.get("/:client_id", async (c) => {
 
 /** RFC 7592 §2.2: replace the client's metadata ("Omitted fields MUST be treated as null or empty values"). */
 register.put("/:client_id", async (c) => {
-  const { client: existing, token } = await managedClient(c.env, c.req.header("authorization"), c.req.param("client_id"));
+  const { client: existing, token } = await managedClient(
+    c.env,
+    c.req.header("authorization"),
+    c.req.param("client_id"),
+  );
   const metadata = updateRequest(await jsonBody(c));
   const { client, secret } = await clientFromMetadata(c.env, metadata, { admin: false, existing });
   const saved = await saveClient(c.env, client);
@@ -79,7 +88,11 @@ async function requireInitialAccessToken(env: Env, authorization: string | undef
  * wrong token and an unknown client all answer the same 401 invalid_token (RFC 6750 §3.1), so nothing tells
  * whether a client exists ("If the client does not exist on this server, the server MUST respond with HTTP 401").
  */
-async function managedClient(env: Env, authorization: string | undefined, clientId: string): Promise<{ client: Client; token: string }> {
+async function managedClient(
+  env: Env,
+  authorization: string | undefined,
+  clientId: string,
+): Promise<{ client: Client; token: string }> {
   const token = bearerFromHeader(authorization);
   const client = token === undefined ? null : await findClient(env, clientId, { fresh: true });
   const presentedHash = await sha256Base64url(token ?? "");
@@ -103,7 +116,8 @@ function updateRequest(body: Record<string, unknown>): Record<string, unknown> {
 /** RFC 7591 §3.1: the request is an application/json object. */
 async function jsonBody(c: Context): Promise<Record<string, unknown>> {
   const type = c.req.header("content-type") ?? "";
-  if (!/^application\/json\s*(;|$)/i.test(type)) throw invalidClientMetadata("the request body must be application/json");
+  if (!/^application\/json\s*(;|$)/i.test(type))
+    throw invalidClientMetadata("the request body must be application/json");
   // The app-wide body limit (src/index.ts) already bounds the size.
   const body = await jsonObjectBody(c);
   if (!body.ok) throw invalidClientMetadata(body.problem);

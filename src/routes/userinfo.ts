@@ -32,7 +32,10 @@ userinfo.on(["GET", "POST"], "/", async (c) => {
   const names = [...scopeClaimNames(token.scope), ...requestedClaimNames(token.grant.claims, "userinfo")];
   // OIDC Core §5.3.2: "The sub Claim in the UserInfo Response MUST be verified to exactly match the sub Claim
   // in the ID Token": both come from the same mapping (src/tokens/subject.ts).
-  const { contentType, body } = await userinfoResponse(c.env, token.client, { ...pickClaims(user, names), sub: token.subject });
+  const { contentType, body } = await userinfoResponse(c.env, token.client, {
+    ...pickClaims(user, names),
+    sub: token.subject,
+  });
   c.header("Content-Type", contentType);
   return c.body(body);
 });
@@ -40,7 +43,8 @@ userinfo.on(["GET", "POST"], "/", async (c) => {
 /** RFC 6750 §2.1 (header) and §2.2 (form body); "Clients MUST NOT use more than one method" (§2). */
 async function bearerToken(c: Context<AppEnv>): Promise<string> {
   const fromHeader = bearerFromHeader(c.req.header("authorization"));
-  const isForm = c.req.method === "POST" && (c.req.header("content-type") ?? "").startsWith("application/x-www-form-urlencoded");
+  const isForm =
+    c.req.method === "POST" && (c.req.header("content-type") ?? "").startsWith("application/x-www-form-urlencoded");
   const fromBody = isForm ? paramsFrom(new URLSearchParams(await bodyText(c))).access_token : undefined;
   if (fromHeader && fromBody) {
     // RFC 6750 §3.1: invalid_request, 400, with the Bearer challenge.

@@ -20,8 +20,15 @@ export async function csrfToken(c: Context<AppEnv>, interactionId: string): Prom
 }
 
 /** A form posted with another browser's token, or none, is refused (403, on the error page). */
-export async function requireCsrf(c: Context<AppEnv>, interactionId: string, presented: string | undefined): Promise<void> {
+export async function requireCsrf(
+  c: Context<AppEnv>,
+  interactionId: string,
+  presented: string | undefined,
+): Promise<void> {
   const browserSecret = readCookie(c, CSRF_COOKIE);
-  const valid = browserSecret && presented && (await timingSafeEqualStrings(presented, await macValue(c.env, `${browserSecret}.${interactionId}`)));
+  const valid =
+    browserSecret &&
+    presented &&
+    (await timingSafeEqualStrings(presented, await macValue(c.env, `${browserSecret}.${interactionId}`)));
   if (!valid) throw requestRefused(403, "the form has expired; start again from the application");
 }

@@ -6,10 +6,21 @@ import type { Env } from "../env";
 import { derivedKey } from "../lib/crypto";
 
 function macKey(env: Env): Promise<CryptoKey> {
-  return derivedKey("SESSION_SECRET", env.SESSION_SECRET, "edge-oidc internal mac v1", { name: "HMAC", hash: "SHA-256" }, ["sign", "verify"]);
+  return derivedKey(
+    "SESSION_SECRET",
+    env.SESSION_SECRET,
+    "edge-oidc internal mac v1",
+    { name: "HMAC", hash: "SHA-256" },
+    ["sign", "verify"],
+  );
 }
 
-export async function signInternal(env: Env, typ: string, payload: JWTPayload, lifetimeSeconds: number): Promise<string> {
+export async function signInternal(
+  env: Env,
+  typ: string,
+  payload: JWTPayload,
+  lifetimeSeconds: number,
+): Promise<string> {
   const now = nowSeconds();
   return new SignJWT(payload)
     .setProtectedHeader({ alg: "HS256", typ })

@@ -32,7 +32,11 @@ export async function readSession(c: Context<AppEnv>): Promise<Session | null> {
 }
 
 /** Records the session in the user's Account, then sets the cookie; false when the Account refuses it. */
-export async function startSession(c: Context<AppEnv>, session: Session, credential: string | undefined): Promise<boolean> {
+export async function startSession(
+  c: Context<AppEnv>,
+  session: Session,
+  credential: string | undefined,
+): Promise<boolean> {
   const lifetime = config.lifetimes.session;
   const record = { v: 1 as const, authTime: session.auth_time, amr: session.amr, exp: session.auth_time + lifetime };
   if (!(await objects.account(c.env, session.sub).startSession(session.sid, record, credential))) return false;

@@ -46,7 +46,9 @@ function accessTokenAlg(audience: string | string[]): SigningAlgorithm {
 
 /** Every algorithm an access token may be signed with, so their keys can be loaded before a code is spent. */
 export function accessTokenAlgs(): SigningAlgorithm[] {
-  const overrides = config.resourceServers.flatMap((rs) => (rs.accessTokenSigningAlg ? [rs.accessTokenSigningAlg] : []));
+  const overrides = config.resourceServers.flatMap((rs) =>
+    rs.accessTokenSigningAlg ? [rs.accessTokenSigningAlg] : [],
+  );
   return [...new Set([config.accessTokenSigningAlg, ...overrides])];
 }
 

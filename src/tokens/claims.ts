@@ -35,7 +35,10 @@ export function requestedClaimNames(claimsParameter: string | undefined, target:
 
 /** What the user consents to: the scopes, and each claim asked for by name (OIDC Core §3.1.2.4, §5.5). */
 export function consentItems(scopes: readonly string[], claimsParameter: string | undefined): string[] {
-  const claims = new Set([...requestedClaimNames(claimsParameter, "id_token"), ...requestedClaimNames(claimsParameter, "userinfo")]);
+  const claims = new Set([
+    ...requestedClaimNames(claimsParameter, "id_token"),
+    ...requestedClaimNames(claimsParameter, "userinfo"),
+  ]);
   return [...scopes, ...[...claims].map((name) => `claim:${name}`)];
 }
 

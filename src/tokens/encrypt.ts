@@ -28,9 +28,19 @@ export function userinfoEncryption(client: Client): EncryptionChoice | undefined
  * A nested JWT (signed, then encrypted: OIDC Core §10.2 "MUST be signed and then encrypted ... the result being
  * a Nested JWT") carries cty "JWT" (RFC 7519 §5.2); a bare encrypted claims set carries none.
  */
-export async function encryptForClient(client: Client, choice: EncryptionChoice, plaintext: string, nested: boolean): Promise<string> {
+export async function encryptForClient(
+  client: Client,
+  choice: EncryptionChoice,
+  plaintext: string,
+  nested: boolean,
+): Promise<string> {
   const { key, kid } = await clientEncryptionKey(client, choice.alg);
   return new CompactEncrypt(new TextEncoder().encode(plaintext))
-    .setProtectedHeader({ alg: choice.alg, enc: choice.enc, ...(nested ? { cty: "JWT" } : {}), ...(kid === undefined ? {} : { kid }) })
+    .setProtectedHeader({
+      alg: choice.alg,
+      enc: choice.enc,
+      ...(nested ? { cty: "JWT" } : {}),
+      ...(kid === undefined ? {} : { kid }),
+    })
     .encrypt(key);
 }

@@ -19,7 +19,8 @@ export async function idTokenHintSubject(env: Env, client: Client, hint: string)
   };
   const secret = await hintSecret(env, client, hint);
   const payload = await verifyOwnJwt(env, hint, secret === undefined ? options : { ...options, clientSecret: secret });
-  if (typeof payload.sub !== "string" || payload.azp !== client.client_id) throw new Error("the hint is not an ID token for this client");
+  if (typeof payload.sub !== "string" || payload.azp !== client.client_id)
+    throw new Error("the hint is not an ID token for this client");
   return payload.sub;
 }
 

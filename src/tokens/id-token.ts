@@ -26,7 +26,13 @@ export async function issueIdToken(
   options: IdTokenOptions,
 ): Promise<string> {
   const alg = client.id_token_signed_response_alg;
-  const signed = await signJwtForClient(env, client, alg, "JWT", await idTokenClaims(env, client, grant, accessToken, alg, options));
+  const signed = await signJwtForClient(
+    env,
+    client,
+    alg,
+    "JWT",
+    await idTokenClaims(env, client, grant, accessToken, alg, options),
+  );
   const encryption = idTokenEncryption(client);
   return encryption ? encryptForClient(client, encryption, signed, true) : signed;
 }

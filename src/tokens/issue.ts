@@ -44,7 +44,8 @@ export async function readyToIssue(env: Env, client: Client): Promise<void> {
 }
 
 async function requireSecret(env: Env, client: Client): Promise<void> {
-  if (!(await recoverClientSecret(env, client))) throw new Error(`client ${client.client_id} has no recoverable secret for HS256`);
+  if (!(await recoverClientSecret(env, client)))
+    throw new Error(`client ${client.client_id} has no recoverable secret for HS256`);
 }
 
 /** A refresh token goes to clients allowed the grant that asked for offline_access or always receive one. */

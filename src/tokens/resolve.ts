@@ -62,7 +62,9 @@ export async function activeToken(env: Env, token: string): Promise<ActiveToken 
 /** An active access token of either format (OIDC Core §5.3 userinfo), or null. */
 export async function activeAccessToken(env: Env, token: string): Promise<ActiveAccessToken | null> {
   const active = await activeToken(env, token);
-  return active?.kind === "access_token" && active.aud !== undefined ? { ...active, kind: "access_token", aud: active.aud } : null;
+  return active?.kind === "access_token" && active.aud !== undefined
+    ? { ...active, kind: "access_token", aud: active.aud }
+    : null;
 }
 
 export type Revocation = "revoked" | "not_found" | "wrong_client";
@@ -126,7 +128,12 @@ function grantOfJti(env: Env, jti: string): DurableObjectId | null {
   return head !== undefined && rest !== undefined ? objects.grantIdFromHex(env, head) : null;
 }
 
-async function activeJwt(env: Env, payload: JWTPayload, jti: string, grantId: DurableObjectId | null): Promise<ActiveToken | null> {
+async function activeJwt(
+  env: Env,
+  payload: JWTPayload,
+  jti: string,
+  grantId: DurableObjectId | null,
+): Promise<ActiveToken | null> {
   const { sub, exp, aud, iat, client_id: clientId, scope } = payload;
   if (typeof clientId !== "string" || typeof scope !== "string" || !sub || !exp || !aud) return null;
   const claims = { scope: scope.split(" "), iat, exp, aud };
@@ -146,7 +153,8 @@ async function activeGrantHandle(env: Env, handle: GrantHandle): Promise<ActiveT
   const info = await objects.grant(env, handle.id).lookupHandle(await hashSecret(handle.secret));
   const issuedTo = info && (await grantSubject(env, info.grant));
   if (!info || !issuedTo) return null;
-  const aud = info.kind === "access_token" ? (info.aud ? oneOrMany(info.aud) : audienceFor(env.ISSUER, info.scope)) : undefined;
+  const aud =
+    info.kind === "access_token" ? (info.aud ? oneOrMany(info.aud) : audienceFor(env.ISSUER, info.scope)) : undefined;
   return { kind: info.kind, grant: info.grant, ...issuedTo, scope: info.scope, iat: info.iat, exp: info.exp, aud };
 }
 
@@ -169,7 +177,13 @@ async function clientOwnToken(
 ): Promise<ActiveToken | null> {
   const client = await findClient(env, clientId);
   if (!client) return null;
-  return { kind: "access_token", grant: { clientId, sub: clientId, scope: claims.scope }, client, subject: clientId, ...claims };
+  return {
+    kind: "access_token",
+    grant: { clientId, sub: clientId, scope: claims.scope },
+    client,
+    subject: clientId,
+    ...claims,
+  };
 }
 
 /** RFC 7009 §2.1: "verifies whether the token was issued to the client making the revocation request". */

@@ -38,7 +38,9 @@ export function sectorIdentifier(client: Client): string {
   const hosts = new Set(client.redirect_uris.map((uri) => new URL(uri).hostname));
   const [host] = hosts;
   if (hosts.size !== 1 || host === undefined) {
-    throw new Error(`pairwise client ${client.client_id} needs a sector_identifier (its redirect URIs have ${hosts.size} hosts)`);
+    throw new Error(
+      `pairwise client ${client.client_id} needs a sector_identifier (its redirect URIs have ${hosts.size} hosts)`,
+    );
   }
   return host;
 }

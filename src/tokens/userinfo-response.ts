@@ -10,12 +10,18 @@ export interface UserinfoBody {
   body: string;
 }
 
-export async function userinfoResponse(env: Env, client: Client, claims: Record<string, unknown>): Promise<UserinfoBody> {
+export async function userinfoResponse(
+  env: Env,
+  client: Client,
+  claims: Record<string, unknown>,
+): Promise<UserinfoBody> {
   const signAlg = client.userinfo_signed_response_alg;
   const encryption = userinfoEncryption(client);
   if (!signAlg && !encryption) return { contentType: "application/json", body: JSON.stringify(claims) };
   // "If signed, the UserInfo Response SHOULD contain the Claims iss (issuer) and aud (audience) as members."
-  const jwt = signAlg ? await signJwt(env, signAlg, "JWT", { ...claims, iss: env.ISSUER, aud: client.client_id }) : JSON.stringify(claims);
+  const jwt = signAlg
+    ? await signJwt(env, signAlg, "JWT", { ...claims, iss: env.ISSUER, aud: client.client_id })
+    : JSON.stringify(claims);
   // "If both signing and encryption are requested, the response MUST be signed then encrypted, with the result
   // being a Nested JWT"; "The response MAY be encrypted without also being signed."
   const body = encryption ? await encryptForClient(client, encryption, jwt, signAlg !== undefined) : jwt;

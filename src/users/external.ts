@@ -44,6 +44,9 @@ export async function authenticateExternally(env: Env, username: string, passwor
   const { sub, ...claims } = parsed.output;
   const known = await findUserBySub(env, sub, { fresh: true });
   // KV allows about one write per second per key: write only when something changed.
-  const unchanged = known?.source === "external" && known.username === username && JSON.stringify(known.claims) === JSON.stringify(claims);
+  const unchanged =
+    known?.source === "external" &&
+    known.username === username &&
+    JSON.stringify(known.claims) === JSON.stringify(claims);
   return unchanged ? known : saveUser(env, { v: 1, sub, username, source: "external", claims });
 }

@@ -20,7 +20,10 @@ async function derive(password: string, salt: Uint8Array, iterations: number): P
   return new Uint8Array(bits);
 }
 
-export async function hashPassword(password: string, iterations: number = config.pbkdf2Iterations): Promise<PasswordHash> {
+export async function hashPassword(
+  password: string,
+  iterations: number = config.pbkdf2Iterations,
+): Promise<PasswordHash> {
   const salt = crypto.getRandomValues(new Uint8Array(16));
   const hash = await derive(password, salt, iterations);
   return { alg: "PBKDF2-SHA256", iterations, salt: base64url.encode(salt), hash: base64url.encode(hash) };

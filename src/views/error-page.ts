@@ -5,7 +5,8 @@ import type { AppEnv } from "../env";
 import { renderPage } from "./layout";
 
 export function renderErrorPage(c: Context<AppEnv>, error: string, description: string, status: number) {
-  const pageStatus = status === 401 || status === 403 || status === 404 || status === 500 || status === 503 ? status : 400;
+  const pageStatus =
+    status === 401 || status === 403 || status === 404 || status === 500 || status === 503 ? status : 400;
   return renderPage(
     c,
     "Sign-in error",

@@ -18,7 +18,12 @@ export interface PageOptions {
   lang?: string;
 }
 
-export function renderPage(c: Context<AppEnv>, title: string, body: Html, options: PageOptions = {}): Response | Promise<Response> {
+export function renderPage(
+  c: Context<AppEnv>,
+  title: string,
+  body: Html,
+  options: PageOptions = {},
+): Response | Promise<Response> {
   const scriptSrc = options.scriptNonce ? `script-src 'nonce-${options.scriptNonce}'` : "script-src 'none'";
   c.header(
     "Content-Security-Policy",

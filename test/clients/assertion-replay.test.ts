@@ -29,6 +29,8 @@ describe("AssertionReplay Durable Object", () => {
     expect(await useAssertion(env, "client-c", "jti-2", until)).toBe(false);
     setClockOffset(71);
     await runDurableObjectAlarm(stub);
-    expect(await runInDurableObject(stub, (_i: AssertionReplay, state) => state.storage.kv.get("seen"))).toBeUndefined();
+    expect(
+      await runInDurableObject(stub, (_i: AssertionReplay, state) => state.storage.kv.get("seen")),
+    ).toBeUndefined();
   });
 });

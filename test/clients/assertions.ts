@@ -44,7 +44,11 @@ const serviceClient = (clientId: string): ClientInput => ({
 /** A private_key_jwt service client whose registered jwks holds the given public keys. */
 export async function privateKeyJwtClient(keys: KeyPair[], extra: Partial<ClientInput> = {}): Promise<Client> {
   const clientId = `pkjwt-${crypto.randomUUID()}`;
-  return saveClient(env, { ...serviceClient(clientId), jwks: { keys: keys.map((k) => ({ ...k.publicJwk })) }, ...extra });
+  return saveClient(env, {
+    ...serviceClient(clientId),
+    jwks: { keys: keys.map((k) => ({ ...k.publicJwk })) },
+    ...extra,
+  });
 }
 
 /** A client_secret_jwt service client; its secret is stored recoverably, as registration stores it. */
@@ -61,15 +65,21 @@ export function hmacKey(secret: string): SigningKey {
 }
 
 /** Claims default to a valid assertion for `clientId` at the token endpoint; `undefined` removes a claim. */
-export async function assertion(
-  clientId: string,
-  key: SigningKey,
-  claims: JWTPayload = {},
-): Promise<string> {
+export async function assertion(clientId: string, key: SigningKey, claims: JWTPayload = {}): Promise<string> {
   const now = nowSeconds();
-  const all: JWTPayload = { iss: clientId, sub: clientId, aud: TOKEN_ENDPOINT, jti: crypto.randomUUID(), iat: now, exp: now + 60, ...claims };
+  const all: JWTPayload = {
+    iss: clientId,
+    sub: clientId,
+    aud: TOKEN_ENDPOINT,
+    jti: crypto.randomUUID(),
+    iat: now,
+    exp: now + 60,
+    ...claims,
+  };
   const payload: JWTPayload = Object.fromEntries(Object.entries(all).filter(([, value]) => value !== undefined));
-  return new SignJWT(payload).setProtectedHeader({ alg: key.alg, ...(key.kid ? { kid: key.kid } : {}) }).sign(key.privateKey);
+  return new SignJWT(payload)
+    .setProtectedHeader({ alg: key.alg, ...(key.kid ? { kid: key.kid } : {}) })
+    .sign(key.privateKey);
 }
 
 export function assertionForm(clientAssertion: string, extra: Record<string, string> = {}): Record<string, string> {
@@ -85,5 +95,9 @@ export function clientCredentialsWith(clientAssertion: string, extra: Record<str
 export function postForm(path: string, form: Record<string, string>, authorization?: string): Promise<Response> {
   const headers: Record<string, string> = { "content-type": "application/x-www-form-urlencoded" };
   if (authorization) headers.authorization = authorization;
-  return exports.default.fetch(`${ISSUER}${path}`, { method: "POST", headers, body: new URLSearchParams(form).toString() });
+  return exports.default.fetch(`${ISSUER}${path}`, {
+    method: "POST",
+    headers,
+    body: new URLSearchParams(form).toString(),
+  });
 }

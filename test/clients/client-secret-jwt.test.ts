@@ -3,7 +3,15 @@ import { afterEach, describe, expect, it } from "vitest";
 import { saveClient } from "../../src/clients/registry";
 import { setClockOffset } from "../../src/clock";
 import { ISSUER, basic, expectOAuthError, tokenRequest, type Tokens } from "../helpers";
-import { assertion, assertionForm, clientCredentialsWith, hmacKey, keyPair, postForm, secretJwtClient } from "./assertions";
+import {
+  assertion,
+  assertionForm,
+  clientCredentialsWith,
+  hmacKey,
+  keyPair,
+  postForm,
+  secretJwtClient,
+} from "./assertions";
 
 async function expectInvalidClient(res: Response): Promise<void> {
   expect(res.headers.get("www-authenticate")).toBeTruthy();
@@ -22,19 +30,30 @@ describe("client_secret_jwt (OIDC Core §9, RFC 7523 §2.2)", () => {
 
   it("authenticates at /introspect (the client inspects its own token) and at /revoke", async () => {
     const { client, secret } = await secretJwtClient();
-    const issued = await (await clientCredentialsWith(await assertion(client.client_id, hmacKey(secret)))).json<Tokens>();
+    const issued = await (
+      await clientCredentialsWith(await assertion(client.client_id, hmacKey(secret)))
+    ).json<Tokens>();
     const res = await postForm(
       "/introspect",
-      assertionForm(await assertion(client.client_id, hmacKey(secret), { aud: `${ISSUER}/introspect` }), { token: issued.access_token }),
+      assertionForm(await assertion(client.client_id, hmacKey(secret), { aud: `${ISSUER}/introspect` }), {
+        token: issued.access_token,
+      }),
     );
     expect(await res.json()).toMatchObject({ active: true, client_id: client.client_id });
-    const revoked = await postForm("/revoke", assertionForm(await assertion(client.client_id, hmacKey(secret), { aud: ISSUER }), { token: issued.access_token }));
+    const revoked = await postForm(
+      "/revoke",
+      assertionForm(await assertion(client.client_id, hmacKey(secret), { aud: ISSUER }), {
+        token: issued.access_token,
+      }),
+    );
     expect(revoked.status).toBe(200);
   });
 
   it("refuses an assertion keyed with a wrong secret", async () => {
     const { client } = await secretJwtClient();
-    await expectInvalidClient(await clientCredentialsWith(await assertion(client.client_id, hmacKey("not-the-secret"))));
+    await expectInvalidClient(
+      await clientCredentialsWith(await assertion(client.client_id, hmacKey("not-the-secret"))),
+    );
   });
 
   it("refuses asymmetric algorithms (only HS256 is allowed for this method)", async () => {
@@ -55,8 +74,12 @@ describe("client_secret_jwt (OIDC Core §9, RFC 7523 §2.2)", () => {
 
   it("the client cannot fall back to sending its secret (one method per client)", async () => {
     const { client, secret } = await secretJwtClient();
-    await expectInvalidClient(await tokenRequest({ grant_type: "client_credentials" }, basic(client.client_id, secret)));
-    await expectInvalidClient(await tokenRequest({ grant_type: "client_credentials", client_id: client.client_id, client_secret: secret }));
+    await expectInvalidClient(
+      await tokenRequest({ grant_type: "client_credentials" }, basic(client.client_id, secret)),
+    );
+    await expectInvalidClient(
+      await tokenRequest({ grant_type: "client_credentials", client_id: client.client_id, client_secret: secret }),
+    );
   });
 
   it("a client whose secret is not stored recoverably cannot use it", async () => {

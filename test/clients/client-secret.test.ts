@@ -31,6 +31,10 @@ describe("client_secret_basic, client_secret_post and none (RFC 6749 §2.3)", ()
   });
 
   it("refuses more than one method in one request (invalid_request)", async () => {
-    await expectOAuthError(await tokenRequest({ ...cc, client_secret: "demo-secret" }, basic("demo", "demo-secret")), 400, "invalid_request");
+    await expectOAuthError(
+      await tokenRequest({ ...cc, client_secret: "demo-secret" }, basic("demo", "demo-secret")),
+      400,
+      "invalid_request",
+    );
   });
 });

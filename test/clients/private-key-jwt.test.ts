@@ -48,15 +48,21 @@ describe("private_key_jwt (RFC 7523 §2.2, OIDC Core §9)", () => {
   it("finds the key without a kid, among several registered keys", async () => {
     const [rsa, ec] = await Promise.all([keyPair("RS256"), keyPair("ES256")]);
     const client = await privateKeyJwtClient([rsa, ec]);
-    const res = await clientCredentialsWith(await assertion(client.client_id, { alg: "ES256", privateKey: ec.privateKey }));
+    const res = await clientCredentialsWith(
+      await assertion(client.client_id, { alg: "ES256", privateKey: ec.privateKey }),
+    );
     expect(res.status).toBe(200);
   });
 
   it("accepts client_id in the form when it equals iss, and refuses it otherwise", async () => {
     const key = await keyPair("ES256");
     const client = await privateKeyJwtClient([key]);
-    expect((await clientCredentialsWith(await assertion(client.client_id, key), { client_id: client.client_id })).status).toBe(200);
-    await expectInvalidClient(await clientCredentialsWith(await assertion(client.client_id, key), { client_id: "demo" }));
+    expect(
+      (await clientCredentialsWith(await assertion(client.client_id, key), { client_id: client.client_id })).status,
+    ).toBe(200);
+    await expectInvalidClient(
+      await clientCredentialsWith(await assertion(client.client_id, key), { client_id: "demo" }),
+    );
   });
 
   it("authenticates at /introspect and /revoke, with that endpoint's URL as audience too", async () => {
@@ -64,16 +70,24 @@ describe("private_key_jwt (RFC 7523 §2.2, OIDC Core §9)", () => {
     const client = await privateKeyJwtClient([key]);
     const issued = await (await clientCredentialsWith(await assertion(client.client_id, key))).json<Tokens>();
     for (const aud of [`${ISSUER}/introspect`, ISSUER]) {
-      const res = await postForm("/introspect", assertionForm(await assertion(client.client_id, key, { aud }), { token: issued.access_token }));
+      const res = await postForm(
+        "/introspect",
+        assertionForm(await assertion(client.client_id, key, { aud }), { token: issued.access_token }),
+      );
       expect(res.status).toBe(200);
       expect(await res.json()).toMatchObject({ active: true, client_id: client.client_id });
     }
     const revoked = await postForm(
       "/revoke",
-      assertionForm(await assertion(client.client_id, key, { aud: `${ISSUER}/revoke` }), { token: issued.access_token }),
+      assertionForm(await assertion(client.client_id, key, { aud: `${ISSUER}/revoke` }), {
+        token: issued.access_token,
+      }),
     );
     expect(revoked.status).toBe(200);
-    const after = await postForm("/introspect", assertionForm(await assertion(client.client_id, key), { token: issued.access_token }));
+    const after = await postForm(
+      "/introspect",
+      assertionForm(await assertion(client.client_id, key), { token: issued.access_token }),
+    );
     expect(await after.json()).toEqual({ active: false });
   });
 
@@ -98,9 +112,15 @@ describe("private_key_jwt (RFC 7523 §2.2, OIDC Core §9)", () => {
     const client = await privateKeyJwtClient([key]);
     const now = nowSeconds();
     await expectInvalidClient(await clientCredentialsWith(await assertion(client.client_id, key, { exp: now + 3600 })));
-    await expectInvalidClient(await clientCredentialsWith(await assertion(client.client_id, key, { iat: now - 10, exp: now + 300 })));
-    await expectInvalidClient(await clientCredentialsWith(await assertion(client.client_id, key, { iat: undefined, exp: now + 600 })));
-    expect((await clientCredentialsWith(await assertion(client.client_id, key, { iat: undefined, exp: now + 120 }))).status).toBe(200);
+    await expectInvalidClient(
+      await clientCredentialsWith(await assertion(client.client_id, key, { iat: now - 10, exp: now + 300 })),
+    );
+    await expectInvalidClient(
+      await clientCredentialsWith(await assertion(client.client_id, key, { iat: undefined, exp: now + 600 })),
+    );
+    expect(
+      (await clientCredentialsWith(await assertion(client.client_id, key, { iat: undefined, exp: now + 120 }))).status,
+    ).toBe(200);
   });
 
   it("refuses an assertion without exp or without jti, or issued in the future", async () => {
@@ -109,7 +129,9 @@ describe("private_key_jwt (RFC 7523 §2.2, OIDC Core §9)", () => {
     const now = nowSeconds();
     await expectInvalidClient(await clientCredentialsWith(await assertion(client.client_id, key, { exp: undefined })));
     await expectInvalidClient(await clientCredentialsWith(await assertion(client.client_id, key, { jti: undefined })));
-    await expectInvalidClient(await clientCredentialsWith(await assertion(client.client_id, key, { iat: now + 120, exp: now + 180 })));
+    await expectInvalidClient(
+      await clientCredentialsWith(await assertion(client.client_id, key, { iat: now + 120, exp: now + 180 })),
+    );
   });
 
   it("refuses a replayed assertion (same jti), also at another endpoint", async () => {
@@ -144,11 +166,20 @@ describe("private_key_jwt (RFC 7523 §2.2, OIDC Core §9)", () => {
 
   it("refuses a wrong iss or sub", async () => {
     const key = await keyPair("ES256");
-    const [client, other] = await Promise.all([privateKeyJwtClient([key]), privateKeyJwtClient([await keyPair("ES256")])]);
-    await expectInvalidClient(await clientCredentialsWith(await assertion(client.client_id, key, { sub: other.client_id })));
+    const [client, other] = await Promise.all([
+      privateKeyJwtClient([key]),
+      privateKeyJwtClient([await keyPair("ES256")]),
+    ]);
+    await expectInvalidClient(
+      await clientCredentialsWith(await assertion(client.client_id, key, { sub: other.client_id })),
+    );
     await expectInvalidClient(await clientCredentialsWith(await assertion(client.client_id, key, { sub: undefined })));
     // iss names the other client, whose registered key did not sign it.
-    await expectInvalidClient(await clientCredentialsWith(await assertion(client.client_id, key, { iss: other.client_id, sub: other.client_id })));
+    await expectInvalidClient(
+      await clientCredentialsWith(
+        await assertion(client.client_id, key, { iss: other.client_id, sub: other.client_id }),
+      ),
+    );
     await expectInvalidClient(await clientCredentialsWith(await assertion("no-such-client", key)));
     await expectInvalidClient(await clientCredentialsWith(await assertion(client.client_id, key, { iss: undefined })));
   });
@@ -170,7 +201,10 @@ describe("private_key_jwt (RFC 7523 §2.2, OIDC Core §9)", () => {
   it("refuses an HS256 assertion for a private_key_jwt client", async () => {
     const key = await keyPair("ES256");
     const client = await privateKeyJwtClient([key]);
-    const hs = await assertion(client.client_id, { alg: "HS256", privateKey: new TextEncoder().encode("a shared secret of some length") });
+    const hs = await assertion(client.client_id, {
+      alg: "HS256",
+      privateKey: new TextEncoder().encode("a shared secret of some length"),
+    });
     await expectInvalidClient(await clientCredentialsWith(hs));
   });
 
@@ -178,7 +212,9 @@ describe("private_key_jwt (RFC 7523 §2.2, OIDC Core §9)", () => {
     const [registered, stranger, rsa] = await Promise.all([keyPair("ES256"), keyPair("ES256"), keyPair("RS256")]);
     const client = await privateKeyJwtClient([registered]);
     await expectInvalidClient(await clientCredentialsWith(await assertion(client.client_id, stranger)));
-    await expectInvalidClient(await clientCredentialsWith(await assertion(client.client_id, { ...stranger, kid: registered.kid })));
+    await expectInvalidClient(
+      await clientCredentialsWith(await assertion(client.client_id, { ...stranger, kid: registered.kid })),
+    );
     const pinned = await privateKeyJwtClient([registered, rsa], { token_endpoint_auth_signing_alg: "ES256" });
     expect((await clientCredentialsWith(await assertion(pinned.client_id, registered))).status).toBe(200);
     await expectInvalidClient(await clientCredentialsWith(await assertion(pinned.client_id, rsa)));
@@ -188,7 +224,9 @@ describe("private_key_jwt (RFC 7523 §2.2, OIDC Core §9)", () => {
     const key = await keyPair("ES256");
     const client = await privateKeyJwtClient([key]);
     const [h, p] = (await assertion(client.client_id, key)).split(".");
-    const forged = await new SignJWT({ forged: true }).setProtectedHeader({ alg: "ES256" }).sign((await keyPair("ES256")).privateKey);
+    const forged = await new SignJWT({ forged: true })
+      .setProtectedHeader({ alg: "ES256" })
+      .sign((await keyPair("ES256")).privateKey);
     await expectInvalidClient(await clientCredentialsWith(`${h}.${p}.${forged.split(".")[2]}`));
   });
 
@@ -196,8 +234,12 @@ describe("private_key_jwt (RFC 7523 §2.2, OIDC Core §9)", () => {
     const key = await keyPair("ES256");
     const client = await privateKeyJwtClient([key]);
     // The private_key_jwt client with a secret, or as a public client.
-    await expectInvalidClient(await tokenRequest({ grant_type: "client_credentials" }, basic(client.client_id, "anything")));
-    await expectInvalidClient(await tokenRequest({ grant_type: "client_credentials", client_id: client.client_id, client_secret: "x" }));
+    await expectInvalidClient(
+      await tokenRequest({ grant_type: "client_credentials" }, basic(client.client_id, "anything")),
+    );
+    await expectInvalidClient(
+      await tokenRequest({ grant_type: "client_credentials", client_id: client.client_id, client_secret: "x" }),
+    );
     await expectInvalidClient(await tokenRequest({ grant_type: "client_credentials", client_id: client.client_id }));
     // A client_secret_basic client (demo) or a public one (demo-spa) presenting a valid-looking assertion.
     await expectInvalidClient(await clientCredentialsWith(await assertion("demo", key)));
@@ -208,11 +250,23 @@ describe("private_key_jwt (RFC 7523 §2.2, OIDC Core §9)", () => {
     const key = await keyPair("ES256");
     const client = await privateKeyJwtClient([key]);
     const jwt = await assertion(client.client_id, key);
-    await expectInvalidClient(await tokenRequest({ grant_type: "client_credentials", client_assertion_type: "urn:other", client_assertion: jwt }));
-    await expectInvalidClient(await tokenRequest({ grant_type: "client_credentials", client_assertion_type: JWT_BEARER }));
+    await expectInvalidClient(
+      await tokenRequest({
+        grant_type: "client_credentials",
+        client_assertion_type: "urn:other",
+        client_assertion: jwt,
+      }),
+    );
+    await expectInvalidClient(
+      await tokenRequest({ grant_type: "client_credentials", client_assertion_type: JWT_BEARER }),
+    );
     await expectInvalidClient(await tokenRequest({ grant_type: "client_credentials", client_assertion: jwt }));
     await expectInvalidClient(await clientCredentialsWith("not-a-jwt"));
-    await expectOAuthError(await tokenRequest({ grant_type: "client_credentials", ...assertionForm(jwt) }, basic("demo", "demo-secret")), 400, "invalid_request");
+    await expectOAuthError(
+      await tokenRequest({ grant_type: "client_credentials", ...assertionForm(jwt) }, basic("demo", "demo-secret")),
+      400,
+      "invalid_request",
+    );
     await expectOAuthError(await clientCredentialsWith(jwt, { client_secret: "x" }), 400, "invalid_request");
   });
 });

@@ -10,7 +10,8 @@ describe("Grant Durable Object", () => {
     const code = await codeFor(new Browser());
     const [id, sealed] = code.split(".");
     const stub = env.GRANT.get(env.GRANT.idFromString(id ?? ""));
-    const stored = () => runInDurableObject(stub, (_instance: Grant, state) => JSON.stringify(state.storage.kv.get("grant") ?? null));
+    const stored = () =>
+      runInDurableObject(stub, (_instance: Grant, state) => JSON.stringify(state.storage.kv.get("grant") ?? null));
     expect(await stored()).toBe("null");
     expect((await redeem(code)).status).toBe(200);
     expect(await stored()).toContain(`"hash"`);
@@ -25,7 +26,10 @@ describe("Grant Durable Object", () => {
     // The first alarm announces the grant to its owners (the user's Account, the client's ClientState); using
     // the grant does so too if the alarm has not yet. Then the alarm waits for the grant's expiry.
     await stub.jwtGrant("any");
-    const alarmAt = await eventually(() => runInDurableObject(stub, (_i: Grant, state) => state.storage.getAlarm()), (at) => (at ?? 0) > Date.now() + 60_000);
+    const alarmAt = await eventually(
+      () => runInDurableObject(stub, (_i: Grant, state) => state.storage.getAlarm()),
+      (at) => (at ?? 0) > Date.now() + 60_000,
+    );
     expect(alarmAt).toBeGreaterThan(Date.now() + 3500 * 1000); // covers the access token's lifetime
     // Running the alarm early keeps the state (and re-arms).
     await runDurableObjectAlarm(stub);

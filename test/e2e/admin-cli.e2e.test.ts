@@ -11,17 +11,31 @@ const issuer = inject("issuer");
 const ROOT = resolve(fileURLToPath(new URL(".", import.meta.url)), "../..");
 
 async function admin(...args: string[]): Promise<string> {
-  const { stdout } = await run(resolve(ROOT, "node_modules/.bin/tsx"), ["scripts/admin.ts", "--url", issuer, "--token", "dev-admin-token", ...args], {
-    cwd: ROOT,
-    timeout: 30_000,
-  });
+  const { stdout } = await run(
+    resolve(ROOT, "node_modules/.bin/tsx"),
+    ["scripts/admin.ts", "--url", issuer, "--token", "dev-admin-token", ...args],
+    {
+      cwd: ROOT,
+      timeout: 30_000,
+    },
+  );
   return stdout;
 }
 
 describe("admin CLI", () => {
   it("creates a client (--json) whose secret works at the token endpoint through openid-client", async () => {
     const created: unknown = JSON.parse(
-      await admin("--json", "clients", "create", "--name", "CLI batch", "--grant-type", "client_credentials", "--scope", "weather"),
+      await admin(
+        "--json",
+        "clients",
+        "create",
+        "--name",
+        "CLI batch",
+        "--grant-type",
+        "client_credentials",
+        "--scope",
+        "weather",
+      ),
     );
     expect(created).toMatchObject({ client_name: "CLI batch", grant_types: ["client_credentials"] });
     const { client_id: clientId, client_secret: secret } = created as { client_id: string; client_secret: string };
@@ -45,12 +59,27 @@ describe("admin CLI", () => {
   });
 
   it("creates a user who can then sign in, and lists and rotates keys", async () => {
-    const out = await admin("users", "create", "--username", "cli-user", "--password", "cli-password-1", "--claim", "name=Cli User", "--claim", "email_verified=true");
+    const out = await admin(
+      "users",
+      "create",
+      "--username",
+      "cli-user",
+      "--password",
+      "cli-password-1",
+      "--claim",
+      "name=Cli User",
+      "--claim",
+      "email_verified=true",
+    );
     expect(out).toMatch(/username\s+cli-user/);
     const config = await client.discovery(new URL(issuer), "demo", undefined, client.ClientSecretBasic("demo-secret"), {
       execute: [client.allowInsecureRequests],
     });
-    const tokens = await client.genericGrantRequest(config, "password", { username: "cli-user", password: "cli-password-1", scope: "openid profile" });
+    const tokens = await client.genericGrantRequest(config, "password", {
+      username: "cli-user",
+      password: "cli-password-1",
+      scope: "openid profile",
+    });
     const info = await client.fetchUserInfo(config, tokens.access_token, tokens.claims()?.sub ?? "");
     expect(info.name).toBe("Cli User");
 
@@ -61,15 +90,23 @@ describe("admin CLI", () => {
   });
 
   it("users sign-out ends the user's grants at once (refresh, userinfo, introspection); users delete too", async () => {
-    const created: unknown = JSON.parse(await admin("--json", "users", "create", "--username", "signout-user", "--password", "signout-password-1"));
+    const created: unknown = JSON.parse(
+      await admin("--json", "users", "create", "--username", "signout-user", "--password", "signout-password-1"),
+    );
     const { sub } = created as { sub: string };
     const config = await client.discovery(new URL(issuer), "demo", undefined, client.ClientSecretBasic("demo-secret"), {
       execute: [client.allowInsecureRequests],
     });
     const signIn = () =>
-      client.genericGrantRequest(config, "password", { username: "signout-user", password: "signout-password-1", scope: "openid offline_access" });
+      client.genericGrantRequest(config, "password", {
+        username: "signout-user",
+        password: "signout-password-1",
+        scope: "openid offline_access",
+      });
     const expectEnded = async (tokens: client.TokenEndpointResponse) => {
-      await expect(client.refreshTokenGrant(config, tokens.refresh_token ?? "")).rejects.toMatchObject({ error: "invalid_grant" });
+      await expect(client.refreshTokenGrant(config, tokens.refresh_token ?? "")).rejects.toMatchObject({
+        error: "invalid_grant",
+      });
       await expect(client.fetchUserInfo(config, tokens.access_token, client.skipSubjectCheck)).rejects.toBeTruthy();
       expect((await client.tokenIntrospection(config, tokens.access_token)).active).toBe(false);
     };
@@ -86,7 +123,11 @@ describe("admin CLI", () => {
 
   it("fails clearly with a wrong token", async () => {
     await expect(
-      run(resolve(ROOT, "node_modules/.bin/tsx"), ["scripts/admin.ts", "--url", issuer, "--token", "wrong", "clients", "list"], { cwd: ROOT }),
+      run(
+        resolve(ROOT, "node_modules/.bin/tsx"),
+        ["scripts/admin.ts", "--url", issuer, "--token", "wrong", "clients", "list"],
+        { cwd: ROOT },
+      ),
     ).rejects.toMatchObject({ stderr: expect.stringContaining("401") as string });
   });
 });

@@ -114,7 +114,8 @@ const ENTITIES: Record<string, string> = { amp: "&", quot: '"', apos: "'", lt: "
 export function unescapeHtml(text: string): string {
   return text.replace(/&(#x[0-9a-f]+|#\d+|[a-z]+);/gi, (whole, entity: string) => {
     if (entity[0] === "#") {
-      const code = entity[1] === "x" || entity[1] === "X" ? parseInt(entity.slice(2), 16) : parseInt(entity.slice(1), 10);
+      const code =
+        entity[1] === "x" || entity[1] === "X" ? parseInt(entity.slice(2), 16) : parseInt(entity.slice(1), 10);
       return Number.isFinite(code) && code >= 0 && code <= 0x10ffff ? String.fromCodePoint(code) : whole;
     }
     return ENTITIES[entity.toLowerCase()] ?? whole;
@@ -177,7 +178,13 @@ export function parseForms(html: string, pageUrl: URL): HtmlForm[] {
       let value = a.get("value") ?? "";
       if (tag === "textarea") value = unescapeHtml(c[3] ?? "");
       const defaultType = tag === "button" ? "submit" : tag === "input" ? "text" : tag;
-      controls.push({ tag, type: (a.get("type") ?? defaultType).toLowerCase(), name, value, checked: a.has("checked") });
+      controls.push({
+        tag,
+        type: (a.get("type") ?? defaultType).toLowerCase(),
+        name,
+        value,
+        checked: a.has("checked"),
+      });
     }
     forms.push({ action, method, controls });
   }

@@ -3,7 +3,12 @@
 // so `npm install && npm test` needs nothing from the operating system's package manager.
 import { existsSync } from "node:fs";
 
-const SYSTEM_BROWSERS = ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome", "/usr/bin/google-chrome-stable"];
+const SYSTEM_BROWSERS = [
+  "/usr/bin/chromium",
+  "/usr/bin/chromium-browser",
+  "/usr/bin/google-chrome",
+  "/usr/bin/google-chrome-stable",
+];
 
 /** Flags for a headless run on a machine with a closed network (no background fetches, no sandbox as root). */
 const COMMON_ARGS = [

@@ -24,12 +24,24 @@ describe("deploy configuration", () => {
   });
 
   it("wrangler deploy --dry-run builds the production worker with every binding", async () => {
-    const { stdout } = await run(resolve(ROOT, "node_modules/.bin/wrangler"), ["deploy", "--dry-run", "--outdir", resolve(ROOT, ".wrangler/dry-run")], {
-      cwd: ROOT,
-      timeout: 60_000,
-      env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
-    });
-    for (const binding of ["env.GRANT", "env.KEY_MANAGER", "env.LIMITER", "env.ASSERTION_REPLAY", "env.CLIENTS", "env.KEYS", "env.USERS"]) {
+    const { stdout } = await run(
+      resolve(ROOT, "node_modules/.bin/wrangler"),
+      ["deploy", "--dry-run", "--outdir", resolve(ROOT, ".wrangler/dry-run")],
+      {
+        cwd: ROOT,
+        timeout: 60_000,
+        env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
+      },
+    );
+    for (const binding of [
+      "env.GRANT",
+      "env.KEY_MANAGER",
+      "env.LIMITER",
+      "env.ASSERTION_REPLAY",
+      "env.CLIENTS",
+      "env.KEYS",
+      "env.USERS",
+    ]) {
       expect(stdout).toContain(binding);
     }
     expect(stdout).not.toContain("DEMO_SEED");

@@ -65,9 +65,7 @@ function exited(child: ChildProcess): boolean {
 
 async function stop(child: ChildProcess): Promise<void> {
   if (child.pid === undefined) return;
-  const done = exited(child)
-    ? Promise.resolve()
-    : new Promise<void>((r) => child.once("exit", () => r()));
+  const done = exited(child) ? Promise.resolve() : new Promise<void>((r) => child.once("exit", () => r()));
   signalGroup(child, "SIGTERM");
   const stopped = await Promise.race([done.then(() => true), sleep(STOP_TIMEOUT_MS).then(() => false)]);
   // workerd may outlive the wrangler parent briefly (or ignore SIGTERM): make sure the group is gone.
@@ -126,7 +124,9 @@ async function waitUntil(wrangler: Wrangler, what: string, ready: () => Promise<
     const spawnError = wrangler.spawnError();
     if (spawnError) throw new Error(`could not start ${wrangler.name}: ${spawnError.message}`);
     if (exited(wrangler.child)) {
-      throw new Error(`${wrangler.name} exited early (code ${wrangler.child.exitCode}, signal ${wrangler.child.signalCode})`);
+      throw new Error(
+        `${wrangler.name} exited early (code ${wrangler.child.exitCode}, signal ${wrangler.child.signalCode})`,
+      );
     }
     if (Date.now() > deadline) {
       throw new Error(`${what} within ${STARTUP_TIMEOUT_MS / 1000} s failed (last: ${lastProblem})`);
@@ -143,7 +143,12 @@ async function waitUntil(wrangler: Wrangler, what: string, ready: () => Promise<
 }
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  const [port, weatherPort, inspectorPort, weatherInspectorPort] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
+  const [port, weatherPort, inspectorPort, weatherInspectorPort] = await Promise.all([
+    freePort(),
+    freePort(),
+    freePort(),
+    freePort(),
+  ]);
   const issuer = `http://127.0.0.1:${port}`;
   const weatherUrl = `http://127.0.0.1:${weatherPort}`;
   const persistDir = await mkdtemp(join(tmpdir(), "edge-oidc-e2e-"));
@@ -154,15 +159,41 @@ export default async function setup(project: TestProject): Promise<() => Promise
 
   const provider = startWrangler(
     "provider",
-    ["--env", "dev", "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(inspectorPort),
-      "--var", `ISSUER:${issuer}`, "--persist-to", persistDir],
+    [
+      "--env",
+      "dev",
+      "--ip",
+      "127.0.0.1",
+      "--port",
+      String(port),
+      "--inspector-port",
+      String(inspectorPort),
+      "--var",
+      `ISSUER:${issuer}`,
+      "--persist-to",
+      persistDir,
+    ],
     env,
   );
   // The weather API (its [env.dev] binds PROVIDER to the service "edge-oidc-dev", which is the provider above).
   const weather = startWrangler(
     "weather API",
-    ["--config", "examples/weather/wrangler.toml", "--env", "dev", "--ip", "127.0.0.1", "--port", String(weatherPort),
-      "--inspector-port", String(weatherInspectorPort), "--var", `ISSUER:${issuer}`, "--persist-to", weatherPersistDir],
+    [
+      "--config",
+      "examples/weather/wrangler.toml",
+      "--env",
+      "dev",
+      "--ip",
+      "127.0.0.1",
+      "--port",
+      String(weatherPort),
+      "--inspector-port",
+      String(weatherInspectorPort),
+      "--var",
+      `ISSUER:${issuer}`,
+      "--persist-to",
+      weatherPersistDir,
+    ],
     env,
   );
   const running = [provider, weather];
@@ -202,7 +233,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
   } catch (err) {
     await teardown();
     for (const w of running) {
-      process.stderr.write(`\n----- wrangler dev output (${w.name}) -----\n${w.output()}\n----- end of ${w.name} output -----\n`);
+      process.stderr.write(
+        `\n----- wrangler dev output (${w.name}) -----\n${w.output()}\n----- end of ${w.name} output -----\n`,
+      );
     }
     throw err;
   }

@@ -80,7 +80,9 @@ describe("token lifecycle through openid-client", () => {
     const config = await configure("demo", "demo-secret");
     const tokens = await offlineTokens(config);
     await client.tokenRevocation(config, tokens.refresh_token ?? "", { token_type_hint: "refresh_token" });
-    await expect(client.refreshTokenGrant(config, tokens.refresh_token ?? "")).rejects.toMatchObject({ error: "invalid_grant" });
+    await expect(client.refreshTokenGrant(config, tokens.refresh_token ?? "")).rejects.toMatchObject({
+      error: "invalid_grant",
+    });
     const api = await configure("weather-api", "weather-api-secret");
     expect((await client.tokenIntrospection(api, tokens.access_token)).active).toBe(false);
     await expect(client.fetchUserInfo(config, tokens.access_token, client.skipSubjectCheck)).rejects.toBeTruthy();

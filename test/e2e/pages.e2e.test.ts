@@ -149,9 +149,15 @@ describe("login pages in headless Chromium", () => {
   });
 
   it("response_mode=form_post: the page's own script posts the response to the redirect_uri", async () => {
-    const config = await client.discovery(new URL(issuer), "demo-post", undefined, client.ClientSecretPost("demo-secret"), {
-      execute: [client.allowInsecureRequests],
-    });
+    const config = await client.discovery(
+      new URL(issuer),
+      "demo-post",
+      undefined,
+      client.ClientSecretPost("demo-secret"),
+      {
+        execute: [client.allowInsecureRequests],
+      },
+    );
     const state = client.randomState();
     const nonce = client.randomNonce();
     const authorizationUrl = client.buildAuthorizationUrl(config, {

@@ -13,7 +13,11 @@ async function configure(clientId: string, secret: string): Promise<client.Confi
   });
 }
 
-async function serviceToken(clientId: string, secret: string, scope: string): Promise<{ token: string; config: client.Configuration }> {
+async function serviceToken(
+  clientId: string,
+  secret: string,
+  scope: string,
+): Promise<{ token: string; config: client.Configuration }> {
   const config = await configure(clientId, secret);
   const tokens = await client.clientCredentialsGrant(config, { scope });
   return { token: tokens.access_token, config };
@@ -33,7 +37,13 @@ describe("weather API end to end", () => {
     const { token } = await serviceToken("demo-service", "demo-service-secret", "weather");
     const current = await weather("/current?zipcode=90210", token);
     expect(current.status).toBe(200);
-    expect(await current.json()).toEqual({ zip: "90210", temperature: 72, humidity: 45, city: "Beverly Hills", state: "CA" });
+    expect(await current.json()).toEqual({
+      zip: "90210",
+      temperature: 72,
+      humidity: 45,
+      city: "Beverly Hills",
+      state: "CA",
+    });
     const today = await weather("/today?zipcode=90210", token);
     expect(today.status).toBe(200);
     expect(await today.json()).toMatchObject({ zip: "90210", city: "Beverly Hills", state: "CA", high: 78, low: 60 });
@@ -44,7 +54,10 @@ describe("weather API end to end", () => {
   it("a token for the weather API without the weather scope: 403 insufficient_scope naming the scope", async () => {
     // RFC 8707: the client asks for the weather API as audience, with a scope that does not allow reading it.
     const config = await configure("demo", "demo-secret");
-    const tokens = await client.clientCredentialsGrant(config, { scope: "profile", resource: "urn:edge-oidc:api:weather" });
+    const tokens = await client.clientCredentialsGrant(config, {
+      scope: "profile",
+      resource: "urn:edge-oidc:api:weather",
+    });
     const res = await weather("/current?zipcode=90210", tokens.access_token);
     expect(res.status).toBe(403);
     expect(res.headers.get("www-authenticate")).toContain('error="insufficient_scope"');

@@ -1,6 +1,15 @@
 import { decodeProtectedHeader } from "jose";
 import { describe, expect, it } from "vitest";
-import { basic, clientCredentials, expectOAuthError, introspect, isActive, tokenRequest, verifyWithJwks, type Tokens } from "../helpers";
+import {
+  basic,
+  clientCredentials,
+  expectOAuthError,
+  introspect,
+  isActive,
+  tokenRequest,
+  verifyWithJwks,
+  type Tokens,
+} from "../helpers";
 
 describe("client_credentials", () => {
   it("issues a JWT access token for the client's scope: no ID token, no refresh token", async () => {
@@ -26,7 +35,11 @@ describe("client_credentials", () => {
   });
 
   it("a scope outside the client's allowed scopes is invalid_scope, not silently dropped", async () => {
-    await expectOAuthError(await clientCredentials("demo-service", "demo-service-secret", "weather profile"), 400, "invalid_scope");
+    await expectOAuthError(
+      await clientCredentials("demo-service", "demo-service-secret", "weather profile"),
+      400,
+      "invalid_scope",
+    );
     await expectOAuthError(await clientCredentials("demo", "demo-secret", "openid"), 400, "invalid_scope");
   });
 
@@ -47,7 +60,14 @@ describe("client_credentials", () => {
     expect(body.access_token).toMatch(/^cc_[0-9a-f]{64}\.[A-Za-z0-9_-]{43}$/);
     expect(body.expires_in).toBe(3600);
     const info = await (await introspect(body.access_token)).json<Record<string, unknown>>();
-    expect(info).toMatchObject({ active: true, scope: "weather", client_id: "demo-service-ref", sub: "demo-service-ref", token_type: "Bearer", aud: "urn:edge-oidc:api:weather" });
+    expect(info).toMatchObject({
+      active: true,
+      scope: "weather",
+      client_id: "demo-service-ref",
+      sub: "demo-service-ref",
+      token_type: "Bearer",
+      aud: "urn:edge-oidc:api:weather",
+    });
     expect(await isActive(body.access_token, basic("demo-service-ref", "demo-service-secret"))).toBe(true);
   });
 });

@@ -4,7 +4,16 @@ import { saveClient } from "../../src/clients/registry";
 import { sha256Base64url } from "../../src/lib/crypto";
 import { hashPassword } from "../../src/users/password";
 import { saveUser } from "../../src/users/store";
-import { Browser, authorizeUrl, basic, expectOAuthError, hiddenFields, tokenRequest, verifyWithJwks, type Tokens } from "../helpers";
+import {
+  Browser,
+  authorizeUrl,
+  basic,
+  expectOAuthError,
+  hiddenFields,
+  tokenRequest,
+  verifyWithJwks,
+  type Tokens,
+} from "../helpers";
 
 const passwordGrant = (form: Record<string, string>, auth = basic("demo", "demo-secret")) =>
   tokenRequest({ grant_type: "password", ...form }, auth);
@@ -31,21 +40,46 @@ describe("password grant", () => {
   });
 
   it("wrong credentials are invalid_grant; missing ones invalid_request; a foreign scope invalid_scope", async () => {
-    await expectOAuthError(await passwordGrant({ username: "spoon", password: "nope", scope: "openid" }), 400, "invalid_grant");
-    await expectOAuthError(await passwordGrant({ username: "nobody", password: "x", scope: "openid" }), 400, "invalid_grant");
+    await expectOAuthError(
+      await passwordGrant({ username: "spoon", password: "nope", scope: "openid" }),
+      400,
+      "invalid_grant",
+    );
+    await expectOAuthError(
+      await passwordGrant({ username: "nobody", password: "x", scope: "openid" }),
+      400,
+      "invalid_grant",
+    );
     await expectOAuthError(await passwordGrant({ username: "spoon", scope: "openid" }), 400, "invalid_request");
-    await expectOAuthError(await passwordGrant({ username: "spoon", password: "spoon", scope: "openid admin" }), 400, "invalid_scope");
+    await expectOAuthError(
+      await passwordGrant({ username: "spoon", password: "spoon", scope: "openid admin" }),
+      400,
+      "invalid_scope",
+    );
   });
 
   it("is off unless the client's grant_types include it", async () => {
-    const res = await passwordGrant({ username: "spoon", password: "spoon", scope: "weather" }, basic("demo-service", "demo-service-secret"));
+    const res = await passwordGrant(
+      { username: "spoon", password: "spoon", scope: "weather" },
+      basic("demo-service", "demo-service-secret"),
+    );
     await expectOAuthError(res, 400, "unauthorized_client");
   });
 
   it("failed attempts count towards the login throttle, shared with the login page", async () => {
-    await saveUser(env, { v: 1, sub: "throttle-user", username: "throttled", password: await hashPassword("right", 10_000), claims: {} });
+    await saveUser(env, {
+      v: 1,
+      sub: "throttle-user",
+      username: "throttled",
+      password: await hashPassword("right", 10_000),
+      claims: {},
+    });
     for (let i = 0; i < 5; i++) {
-      await expectOAuthError(await passwordGrant({ username: "throttled", password: "wrong", scope: "openid" }), 400, "invalid_grant");
+      await expectOAuthError(
+        await passwordGrant({ username: "throttled", password: "wrong", scope: "openid" }),
+        400,
+        "invalid_grant",
+      );
     }
     // The right password no longer helps while throttled.
     const res = await passwordGrant({ username: "throttled", password: "right", scope: "openid" });
@@ -54,14 +88,24 @@ describe("password grant", () => {
     const browser = new Browser();
     const first = await browser.fetch(authorizeUrl());
     const page = await browser.fetch(first.headers.get("location") ?? "");
-    const login = await browser.post("/login", { ...hiddenFields(await page.text()), username: "throttled", password: "right" });
+    const login = await browser.post("/login", {
+      ...hiddenFields(await page.text()),
+      username: "throttled",
+      password: "right",
+    });
     expect(login.status).toBe(401);
     expect(await login.text()).toContain("Too many failed attempts");
     expect(browser.hasCookie("eo_session")).toBe(false);
   });
 
   it("a successful login resets the failure count", async () => {
-    await saveUser(env, { v: 1, sub: "reset-user", username: "resetting", password: await hashPassword("right", 10_000), claims: {} });
+    await saveUser(env, {
+      v: 1,
+      sub: "reset-user",
+      username: "resetting",
+      password: await hashPassword("right", 10_000),
+      claims: {},
+    });
     for (let round = 0; round < 2; round++) {
       for (let i = 0; i < 4; i++) await passwordGrant({ username: "resetting", password: "wrong", scope: "openid" });
       expect((await passwordGrant({ username: "resetting", password: "right", scope: "openid" })).status).toBe(200);
@@ -79,14 +123,27 @@ describe("password grant", () => {
       response_types: [],
       scope: "openid",
     });
-    const res = await tokenRequest({ grant_type: "password", username: "fork", password: "fork", scope: "openid", client_id: "pw-post", client_secret: "s3cret" });
+    const res = await tokenRequest({
+      grant_type: "password",
+      username: "fork",
+      password: "fork",
+      scope: "openid",
+      client_id: "pw-post",
+      client_secret: "s3cret",
+    });
     expect(res.status).toBe(200);
   });
 });
 
 describe("login throttle under concurrency", () => {
   it("20 simultaneous wrong guesses: at most 5 are checked, the rest throttled, and then the right password is refused", async () => {
-    await saveUser(env, { v: 1, sub: "race-user", username: "racer", password: await hashPassword("right", 10_000), claims: {} });
+    await saveUser(env, {
+      v: 1,
+      sub: "race-user",
+      username: "racer",
+      password: await hashPassword("right", 10_000),
+      claims: {},
+    });
     const responses = await Promise.all(
       Array.from({ length: 20 }, () => passwordGrant({ username: "racer", password: "wrong", scope: "openid" })),
     );

@@ -94,12 +94,18 @@ describe("refresh tokens: rotation", () => {
   });
 
   it("honours the sliding (idle) lifetime and the absolute lifetime", async () => {
-    await registerClient({ client_id: "short-refresh", scope: "openid offline_access", lifetimes: { refreshTokenIdle: 100, refreshTokenAbsolute: 250 } });
+    await registerClient({
+      client_id: "short-refresh",
+      scope: "openid offline_access",
+      lifetimes: { refreshTokenIdle: 100, refreshTokenAbsolute: 250 },
+    });
     const auth = basic("short-refresh", SECRET);
     const code = await codeFor(new Browser(), { client_id: "short-refresh", scope: "openid offline_access" });
     const t0 = await (await redeem(code, {}, auth)).json<Tokens>();
     // Idle for longer than 100 s: expired.
-    await withClock(101, async () => expectOAuthError(await refresh(t0.refresh_token ?? "", {}, auth), 400, "invalid_grant"));
+    await withClock(101, async () =>
+      expectOAuthError(await refresh(t0.refresh_token ?? "", {}, auth), 400, "invalid_grant"),
+    );
     // Used every 90 s, the sliding window renews... until the absolute lifetime of 250 s.
     const code2 = await codeFor(new Browser(), { client_id: "short-refresh", scope: "openid offline_access" });
     let current = (await (await redeem(code2, {}, auth)).json<Tokens>()).refresh_token ?? "";
@@ -148,7 +154,9 @@ describe("refresh tokens: reuse detection and the grace window", () => {
     const auth = basic("no-grace", SECRET);
     const code = await codeFor(new Browser(), { client_id: "no-grace", scope: "openid offline_access" });
     const tokens = await (await redeem(code, {}, auth)).json<Tokens>();
-    const responses = await Promise.all(Array.from({ length: 20 }, () => refresh(tokens.refresh_token ?? "", {}, auth)));
+    const responses = await Promise.all(
+      Array.from({ length: 20 }, () => refresh(tokens.refresh_token ?? "", {}, auth)),
+    );
     const statuses = responses.map((r) => r.status);
     expect(statuses.filter((s) => s === 200)).toHaveLength(1);
     expect(statuses.filter((s) => s === 400)).toHaveLength(19);

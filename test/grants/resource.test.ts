@@ -16,7 +16,9 @@ describe("resource indicators (RFC 8707) at the token endpoint", () => {
   });
 
   it("opaque tokens keep their requested audience for introspection", async () => {
-    const body = await (await cc("demo-service-ref", "demo-service-secret", { scope: "weather", resource: WEATHER })).json<Tokens>();
+    const body = await (
+      await cc("demo-service-ref", "demo-service-secret", { scope: "weather", resource: WEATHER })
+    ).json<Tokens>();
     const info = await (await introspect(body.access_token)).json<Record<string, unknown>>();
     expect(info).toMatchObject({ active: true, aud: WEATHER });
   });
@@ -32,7 +34,11 @@ describe("resource indicators (RFC 8707) at the token endpoint", () => {
       await expectOAuthError(await cc("demo", "demo-secret", { scope: "profile", resource }), 400, "invalid_target");
     }
     const tokens = await offlineTokens();
-    await expectOAuthError(await refresh(tokens.refresh_token ?? "", { resource: "https://unknown.example/" }), 400, "invalid_target");
+    await expectOAuthError(
+      await refresh(tokens.refresh_token ?? "", { resource: "https://unknown.example/" }),
+      400,
+      "invalid_target",
+    );
     expect((await refresh(tokens.refresh_token ?? "")).status).toBe(200);
   });
 });

@@ -15,7 +15,11 @@ import { KeySet } from "../../src/keys/schema";
 import { sha256Base64url } from "../../src/lib/crypto";
 import { Browser, ISSUER, clientCredentials, codeFor, isActive, redeem, type Tokens } from "../helpers";
 
-const { activationDelaySeconds: ACTIVATION, retainAfterRetireSeconds: RETAIN, maxTokenLifetimeSeconds: MAX_LIFETIME } = config.keys;
+const {
+  activationDelaySeconds: ACTIVATION,
+  retainAfterRetireSeconds: RETAIN,
+  maxTokenLifetimeSeconds: MAX_LIFETIME,
+} = config.keys;
 const API = "urn:edge-oidc:api:weather";
 
 /** Each test starts from a fresh key set at the real time (storage is shared by the tests of this file). */
@@ -190,7 +194,9 @@ describe("rotation on demand", () => {
       clockAt(next.activatesAt + 600);
       expect(kidOf(await serviceToken())).toBe(next.kid);
       expect(oldKid).not.toBe(next.kid);
-      const res = await exports.default.fetch(`${ISSUER}/userinfo`, { headers: { authorization: `Bearer ${tokens.access_token}` } });
+      const res = await exports.default.fetch(`${ISSUER}/userinfo`, {
+        headers: { authorization: `Bearer ${tokens.access_token}` },
+      });
       expect(res.status).toBe(200);
       expect(await isActive(tokens.access_token)).toBe(true);
     } finally {
@@ -209,7 +215,15 @@ describe("rotation on demand", () => {
     const listed = await objects.keyManager(env).listKeys();
     expect(listed).toHaveLength(2 * config.signingAlgorithms.length);
     for (const key of listed) {
-      expect(Object.keys(key).sort()).toEqual(["activatesAt", "alg", "deleteAfter", "kid", "publishedAt", "retiresAt", "status"]);
+      expect(Object.keys(key).sort()).toEqual([
+        "activatesAt",
+        "alg",
+        "deleteAfter",
+        "kid",
+        "publishedAt",
+        "retiresAt",
+        "status",
+      ]);
     }
     expect(listed.filter((k) => k.status === "next")).toHaveLength(config.signingAlgorithms.length);
     const raw = (await env.KEYS.get(kv.keySet)) ?? "";
@@ -235,7 +249,12 @@ describe("rotation on the cron schedule", () => {
       await runCron();
       const rotated = await objects.keyManager(env).listKeys();
       expect(rotated.filter((k) => k.status === "next")).toHaveLength(initial.length);
-      expect(rotated.filter((k) => k.status === "active").map((k) => k.kid).sort()).toEqual(initial.map((k) => k.kid).sort());
+      expect(
+        rotated
+          .filter((k) => k.status === "active")
+          .map((k) => k.kid)
+          .sort(),
+      ).toEqual(initial.map((k) => k.kid).sort());
 
       // The next day's run changes nothing: the rotation is in progress.
       clockAt(since + config.keys.rotateEverySeconds + 600);
@@ -268,7 +287,16 @@ describe("stored key sets", () => {
     });
     expect(keySet).toEqual({
       v: 2,
-      keys: [{ kid: "k1", alg: "RS256", publishedAt: 1000, activatesAt: 1000, publicJwk: { kty: "RSA" }, encryptedPrivateJwk: "a.b.c.d.e" }],
+      keys: [
+        {
+          kid: "k1",
+          alg: "RS256",
+          publishedAt: 1000,
+          activatesAt: 1000,
+          publicJwk: { kty: "RSA" },
+          encryptedPrivateJwk: "a.b.c.d.e",
+        },
+      ],
     });
   });
 });

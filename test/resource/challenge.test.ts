@@ -4,9 +4,12 @@ import { describe, expect, it } from "vitest";
 import { AccessTokenError, challenge, errorResponse } from "../../src/resource";
 
 describe("challenge and errorResponse", () => {
-  it("the scope value is quoted like the others: no `\"` or `\\` can break out of it (RFC 6750 §3)", () => {
+  it('the scope value is quoted like the others: no `"` or `\\` can break out of it (RFC 6750 §3)', () => {
     // requireScopes only ever sees valid scope-tokens, but AccessTokenError is public and takes any strings.
-    const err = new AccessTokenError("ERR_INSUFFICIENT_SCOPE", "the access token lacks a scope", ['wea"ther\\', "read\u0000"]);
+    const err = new AccessTokenError("ERR_INSUFFICIENT_SCOPE", "the access token lacks a scope", [
+      'wea"ther\\',
+      "read\u0000",
+    ]);
     expect(challenge(err, "api")).toBe(
       'Bearer realm="api", error="insufficient_scope", error_description="the access token lacks a scope", scope="weather read"',
     );
@@ -21,7 +24,10 @@ describe("challenge and errorResponse", () => {
     expect(body.error_description).not.toContain("internal");
     expect(body.error_description).not.toContain("500");
     // The same text whatever went wrong.
-    const other = await errorResponse(new AccessTokenError("ERR_ISSUER_UNAVAILABLE", "metadata names issuer x"), "api").json();
+    const other = await errorResponse(
+      new AccessTokenError("ERR_ISSUER_UNAVAILABLE", "metadata names issuer x"),
+      "api",
+    ).json();
     expect(other).toEqual(body);
   });
 });

@@ -184,6 +184,12 @@ export interface FakeIssuerSetup {
 export async function fakeIssuerSetup(): Promise<FakeIssuerSetup> {
   const clock = testClock();
   const { issuer, key } = await FakeIssuer.create(clock);
-  const options: VerifyAccessTokenOptions = { issuer: issuer.issuer, audience: issuer.audience, fetcher: issuer, cache: false, now: () => clock.now };
+  const options: VerifyAccessTokenOptions = {
+    issuer: issuer.issuer,
+    audience: issuer.audience,
+    fetcher: issuer,
+    cache: false,
+    now: () => clock.now,
+  };
   return { clock, issuer, key, options };
 }

@@ -48,7 +48,11 @@ describe("opaque tokens through introspection (RFC 7662)", () => {
   });
 
   it("an unknown or revoked token is 401 invalid_token", async () => {
-    await expect(verify(`${"ab".repeat(32)}.${"A".repeat(43)}`)).rejects.toMatchObject({ code: "ERR_TOKEN_INACTIVE", status: 401, error: "invalid_token" });
+    await expect(verify(`${"ab".repeat(32)}.${"A".repeat(43)}`)).rejects.toMatchObject({
+      code: "ERR_TOKEN_INACTIVE",
+      status: 401,
+      error: "invalid_token",
+    });
   });
 
   it("caches an active answer briefly (default 30 s): a revocation shows once it runs out", async () => {
@@ -69,7 +73,9 @@ describe("opaque tokens through introspection (RFC 7662)", () => {
     const token = issuer.opaqueToken({ exp: clock.now + 5 });
     await verify(token, { ...options, clockToleranceSeconds: 0 });
     clock.now += 5;
-    await expect(verify(token, { ...options, clockToleranceSeconds: 0 })).rejects.toMatchObject({ code: "ERR_TOKEN_EXPIRED" });
+    await expect(verify(token, { ...options, clockToleranceSeconds: 0 })).rejects.toMatchObject({
+      code: "ERR_TOKEN_EXPIRED",
+    });
   });
 
   it("caches an inactive answer briefly (default 10 s), then asks again", async () => {
@@ -84,7 +90,10 @@ describe("opaque tokens through introspection (RFC 7662)", () => {
 
   it("cache lifetimes are configurable; 0 asks every time", async () => {
     const token = issuer.opaqueToken();
-    const uncached = { ...options, introspection: { clientId: "a", clientSecret: "b", cacheSeconds: 0, negativeCacheSeconds: 0 } };
+    const uncached = {
+      ...options,
+      introspection: { clientId: "a", clientSecret: "b", cacheSeconds: 0, negativeCacheSeconds: 0 },
+    };
     await verify(token, uncached);
     await verify(token, uncached);
     expect(issuer.calls.introspection).toBe(2);
@@ -97,20 +106,36 @@ describe("opaque tokens through introspection (RFC 7662)", () => {
   });
 
   it("refuses an active answer for another audience, another issuer, or a non-bearer token", async () => {
-    await expect(verify(issuer.opaqueToken({ aud: "https://other.example" }))).rejects.toMatchObject({ code: "ERR_TOKEN_WRONG_AUDIENCE", status: 401 });
-    await expect(verify(issuer.opaqueToken({ aud: undefined }))).rejects.toMatchObject({ code: "ERR_TOKEN_WRONG_AUDIENCE" });
-    await expect(verify(issuer.opaqueToken({ iss: "https://evil.example" }))).rejects.toMatchObject({ code: "ERR_TOKEN_WRONG_ISSUER" });
-    await expect(verify(issuer.opaqueToken({ token_type: "DPoP" }))).rejects.toMatchObject({ code: "ERR_TOKEN_WRONG_TYPE" });
+    await expect(verify(issuer.opaqueToken({ aud: "https://other.example" }))).rejects.toMatchObject({
+      code: "ERR_TOKEN_WRONG_AUDIENCE",
+      status: 401,
+    });
+    await expect(verify(issuer.opaqueToken({ aud: undefined }))).rejects.toMatchObject({
+      code: "ERR_TOKEN_WRONG_AUDIENCE",
+    });
+    await expect(verify(issuer.opaqueToken({ iss: "https://evil.example" }))).rejects.toMatchObject({
+      code: "ERR_TOKEN_WRONG_ISSUER",
+    });
+    await expect(verify(issuer.opaqueToken({ token_type: "DPoP" }))).rejects.toMatchObject({
+      code: "ERR_TOKEN_WRONG_TYPE",
+    });
   });
 
   it("checks the required scopes of an opaque token (403)", async () => {
     const token = issuer.opaqueToken({ scope: "read" });
-    await expect(verify(token, { ...options, scopes: ["weather"] })).rejects.toMatchObject({ code: "ERR_INSUFFICIENT_SCOPE", status: 403, requiredScopes: ["weather"] });
+    await expect(verify(token, { ...options, scopes: ["weather"] })).rejects.toMatchObject({
+      code: "ERR_INSUFFICIENT_SCOPE",
+      status: 403,
+      requiredScopes: ["weather"],
+    });
   });
 
   it("without introspection credentials, an opaque token is refused without any request", async () => {
     const { introspection: _, ...jwtOnly } = options;
-    await expect(verify(issuer.opaqueToken(), jwtOnly)).rejects.toMatchObject({ code: "ERR_TOKEN_OPAQUE_NOT_ACCEPTED", status: 401 });
+    await expect(verify(issuer.opaqueToken(), jwtOnly)).rejects.toMatchObject({
+      code: "ERR_TOKEN_OPAQUE_NOT_ACCEPTED",
+      status: 401,
+    });
     expect(issuer.calls).toMatchObject({ discovery: 0, introspection: 0 });
   });
 
@@ -126,7 +151,13 @@ describe("opaque tokens through introspection (RFC 7662)", () => {
   it("a discovered introspection_endpoint on another origin is refused: the client secret never goes there (RFC 7662 §4)", async () => {
     issuer.metadataOverrides = { introspection_endpoint: "https://introspect.elsewhere.example/introspect" };
     const fetchSpy = vi.spyOn(globalThis, "fetch").mockImplementation(async () =>
-      Response.json({ active: true, aud: issuer.audience, iss: issuer.issuer, token_type: "Bearer", scope: "weather" }),
+      Response.json({
+        active: true,
+        aud: issuer.audience,
+        iss: issuer.issuer,
+        token_type: "Bearer",
+        scope: "weather",
+      }),
     );
     try {
       await expect(verify(issuer.opaqueToken())).rejects.toMatchObject({ code: "ERR_ISSUER_UNAVAILABLE", status: 503 });
@@ -137,7 +168,10 @@ describe("opaque tokens through introspection (RFC 7662)", () => {
   });
 
   it("uses a configured endpoint without discovery", async () => {
-    const direct = { ...options, introspection: { clientId: "a", clientSecret: "b", endpoint: `${issuer.issuer}/introspect` } };
+    const direct = {
+      ...options,
+      introspection: { clientId: "a", clientSecret: "b", endpoint: `${issuer.issuer}/introspect` },
+    };
     await verify(issuer.opaqueToken(), direct);
     expect(issuer.calls).toMatchObject({ discovery: 0, introspection: 1 });
   });

@@ -137,9 +137,12 @@ describe("JWKS cache", () => {
     const stranger = await issuer.addKey("RS256"); // never published
     const tokens = await Promise.all(Array.from({ length: 20 }, () => issuer.token(stranger)));
     const outcomes = await Promise.allSettled(tokens.map((t) => verify(t)));
-    expect(outcomes.every((o) => o.status === "rejected" && (o.reason as { code: string }).code === "ERR_TOKEN_UNKNOWN_KEY")).toBe(true);
+    expect(
+      outcomes.every((o) => o.status === "rejected" && (o.reason as { code: string }).code === "ERR_TOKEN_UNKNOWN_KEY"),
+    ).toBe(true);
     expect(issuer.calls.jwks).toBe(2);
-    for (let i = 0; i < 10; i++) await expect(verify(tokens[0] ?? "")).rejects.toMatchObject({ code: "ERR_TOKEN_UNKNOWN_KEY" });
+    for (let i = 0; i < 10; i++)
+      await expect(verify(tokens[0] ?? "")).rejects.toMatchObject({ code: "ERR_TOKEN_UNKNOWN_KEY" });
     expect(issuer.calls.jwks).toBe(2);
   });
 
@@ -170,7 +173,10 @@ describe("JWKS cache", () => {
 
   it("answers 503-class ERR_ISSUER_UNAVAILABLE when the keys were never loaded", async () => {
     issuer.failWith = 502;
-    await expect(verify(await issuer.token(key))).rejects.toMatchObject({ code: "ERR_ISSUER_UNAVAILABLE", status: 503 });
+    await expect(verify(await issuer.token(key))).rejects.toMatchObject({
+      code: "ERR_ISSUER_UNAVAILABLE",
+      status: 503,
+    });
   });
 
   it("refuses metadata that names another issuer (OIDC Discovery §4.3)", async () => {
@@ -338,7 +344,10 @@ describe("discovered endpoints", () => {
     issuer.metadataOverrides = { jwks_uri: elsewhere };
     const keys = () => Response.json({ keys: [key.publicJwk] });
     const fetchSpy = vi.spyOn(globalThis, "fetch").mockImplementation(async () => keys());
-    await expect(verify(await issuer.token(key))).rejects.toMatchObject({ code: "ERR_ISSUER_UNAVAILABLE", status: 503 });
+    await expect(verify(await issuer.token(key))).rejects.toMatchObject({
+      code: "ERR_ISSUER_UNAVAILABLE",
+      status: 503,
+    });
     expect(fetchSpy).not.toHaveBeenCalled();
     // Configured explicitly, the same URL is used.
     await expect(verify(await issuer.token(key), { ...options, jwksUri: elsewhere })).resolves.toBeTruthy();
@@ -360,7 +369,11 @@ describe("Workers Cache API entries", () => {
   it("entries are keyed by format version: an entry at the bare URL (an older format) is never read", async () => {
     const cache = await caches.open(`test-${crypto.randomUUID()}`);
     const jwksUrl = `${issuer.issuer}/jwks`;
-    const headers = { "x-edge-oidc-fetched-at": String(clock.now), "x-edge-oidc-fresh-for": "300", "cache-control": "max-age=300" };
+    const headers = {
+      "x-edge-oidc-fetched-at": String(clock.now),
+      "x-edge-oidc-fresh-for": "300",
+      "cache-control": "max-age=300",
+    };
     await cache.put(jwksUrl, Response.json({ keys: [key.publicJwk] }, { headers }));
     await verify(await issuer.token(key), { ...options, cache });
     expect(issuer.calls.jwks).toBe(1);
@@ -371,7 +384,9 @@ describe("Workers Cache API entries", () => {
 describe("jose's createRemoteJWKSet (the measurement behind not using it, in src/resource/jwks.ts)", () => {
   it("on Workers, concurrent cold callers each send their own JWKS request (the verifier above sends one)", async () => {
     // If this fails, jose now shares its in-flight fetch on Workers: worth weighing createRemoteJWKSet again.
-    const jwks = createRemoteJWKSet(new URL(`${issuer.issuer}/jwks`), { [customFetch]: (url, init) => issuer.fetch(url, init) });
+    const jwks = createRemoteJWKSet(new URL(`${issuer.issuer}/jwks`), {
+      [customFetch]: (url, init) => issuer.fetch(url, init),
+    });
     const release = issuer.holdJwks();
     const keys = Promise.all(Array.from({ length: 30 }, () => jwks({ alg: key.alg, kid: key.kid })));
     await new Promise((r) => setTimeout(r, 20));

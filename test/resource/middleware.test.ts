@@ -31,11 +31,14 @@ beforeEach(async () => {
   });
 });
 
-const get = (authorization?: string) => app.request("/me", authorization === undefined ? {} : { headers: { authorization } });
+const get = (authorization?: string) =>
+  app.request("/me", authorization === undefined ? {} : { headers: { authorization } });
 
 async function expectInvalidToken(res: Response, description: string): Promise<void> {
   expect(res.status).toBe(401);
-  expect(res.headers.get("www-authenticate")).toBe(`Bearer realm="weather", error="invalid_token", error_description="${description}"`);
+  expect(res.headers.get("www-authenticate")).toBe(
+    `Bearer realm="weather", error="invalid_token", error_description="${description}"`,
+  );
   expect(res.headers.get("cache-control")).toBe("no-store");
   expect(await res.json()).toEqual({ error: "invalid_token", error_description: description });
 }
@@ -52,7 +55,11 @@ describe("requireAccessToken", () => {
   });
 
   it("no token: 401 with a bare challenge and no error (RFC 6750 §3.1)", async () => {
-    for (const res of [await get(), await get("Basic ZGVtbzpkZW1vLXNlY3JldA=="), await app.request("/me?access_token=abc")]) {
+    for (const res of [
+      await get(),
+      await get("Basic ZGVtbzpkZW1vLXNlY3JldA=="),
+      await app.request("/me?access_token=abc"),
+    ]) {
       expect(res.status).toBe(401);
       expect(res.headers.get("www-authenticate")).toBe('Bearer realm="weather"');
       expect(await res.text()).toBe("");
@@ -69,12 +76,23 @@ describe("requireAccessToken", () => {
     await get(`Bearer ${await issuer.token(key)}`); // the key cache is warm: the hot path reads the kid first
     const enc = (o: object) => btoa(JSON.stringify(o)).replace(/=+$/, "").replace(/\+/g, "-").replace(/\//g, "_");
     const header = enc({ alg: "RS256", typ: "at+jwt", kid: { toString: 0 } });
-    const payload = enc({ iss: issuer.issuer, sub: "u", aud: issuer.audience, exp: clock.now + 60, iat: clock.now, jti: "j", client_id: "c" });
+    const payload = enc({
+      iss: issuer.issuer,
+      sub: "u",
+      aud: issuer.audience,
+      exp: clock.now + 60,
+      iat: clock.now,
+      jti: "j",
+      client_id: "c",
+    });
     await expectInvalidToken(await get(`Bearer ${header}.${payload}.AAAA`), "the access token's kid is not a string");
   });
 
   it("an expired token: 401 invalid_token", async () => {
-    await expectInvalidToken(await get(`Bearer ${await issuer.token(key, { exp: clock.now - 60 })}`), "the access token expired");
+    await expectInvalidToken(
+      await get(`Bearer ${await issuer.token(key, { exp: clock.now - 60 })}`),
+      "the access token expired",
+    );
   });
 
   it("a forged token: 401 invalid_token", async () => {
@@ -84,7 +102,10 @@ describe("requireAccessToken", () => {
   });
 
   it("a token for another API: 401 invalid_token (RFC 9068 §4), even when it lacks the scope too", async () => {
-    await expectInvalidToken(await get(`Bearer ${await issuer.token(key, { aud: "https://other.example", scope: "read" })}`), "the access token is not meant for this API");
+    await expectInvalidToken(
+      await get(`Bearer ${await issuer.token(key, { aud: "https://other.example", scope: "read" })}`),
+      "the access token is not meant for this API",
+    );
   });
 
   it("a revoked opaque token: 401 invalid_token", async () => {
@@ -99,7 +120,10 @@ describe("requireAccessToken", () => {
     expect(res.headers.get("www-authenticate")).toBe(
       'Bearer realm="weather", error="insufficient_scope", error_description="the access token lacks the weather scope", scope="weather"',
     );
-    expect(await res.json()).toEqual({ error: "insufficient_scope", error_description: "the access token lacks the weather scope" });
+    expect(await res.json()).toEqual({
+      error: "insufficient_scope",
+      error_description: "the access token lacks the weather scope",
+    });
   });
 
   it("the issuer unreachable: 503 without a challenge", async () => {
@@ -112,17 +136,31 @@ describe("requireAccessToken", () => {
   });
 
   it("without a realm the challenges are plain", async () => {
-    const plain = appWith({ issuer: issuer.issuer, audience: issuer.audience, fetcher: issuer, cache: false, now: () => clock.now });
+    const plain = appWith({
+      issuer: issuer.issuer,
+      audience: issuer.audience,
+      fetcher: issuer,
+      cache: false,
+      now: () => clock.now,
+    });
     expect((await plain.request("/me")).headers.get("www-authenticate")).toBe("Bearer");
     const res = await plain.request("/me", { headers: { authorization: "Bearer x.y.z" } });
-    expect(res.headers.get("www-authenticate")).toBe('Bearer error="invalid_token", error_description="the access token is malformed"');
+    expect(res.headers.get("www-authenticate")).toBe(
+      'Bearer error="invalid_token", error_description="the access token is malformed"',
+    );
   });
 
   it("options can come from the context (c.env), e.g. a service binding", async () => {
     type E = { Bindings: { ISSUER: string; AUTH: FakeIssuer }; Variables: AccessTokenVariables };
     const hono = new Hono<E>();
     hono.use(
-      requireAccessToken<E>((c) => ({ issuer: c.env.ISSUER, audience: issuer.audience, fetcher: c.env.AUTH, cache: false, now: () => clock.now })),
+      requireAccessToken<E>((c) => ({
+        issuer: c.env.ISSUER,
+        audience: issuer.audience,
+        fetcher: c.env.AUTH,
+        cache: false,
+        now: () => clock.now,
+      })),
     );
     hono.get("/", (c) => c.text(c.get("accessToken").client_id ?? ""));
     const env = { ISSUER: issuer.issuer, AUTH: issuer };

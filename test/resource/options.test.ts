@@ -20,16 +20,26 @@ describe("options", () => {
     ]) {
       expect(resolve({ issuer }), issuer).toThrow(TypeError);
     }
-    for (const issuer of ["https://auth.example.com", "https://auth.example.com/tenant/", "http://localhost:8787", "http://127.0.0.1:8787", "http://[::1]:8787"]) {
+    for (const issuer of [
+      "https://auth.example.com",
+      "https://auth.example.com/tenant/",
+      "http://localhost:8787",
+      "http://127.0.0.1:8787",
+      "http://[::1]:8787",
+    ]) {
       expect(resolve({ issuer }), issuer).not.toThrow();
     }
   });
 
   it("configured endpoints use https (http only on loopback)", () => {
     expect(resolve({ jwksUri: "http://keys.example.com/jwks" })).toThrow(TypeError);
-    expect(resolve({ introspection: { clientId: "a", clientSecret: "b", endpoint: "http://auth.example.com/introspect" } })).toThrow(TypeError);
+    expect(
+      resolve({ introspection: { clientId: "a", clientSecret: "b", endpoint: "http://auth.example.com/introspect" } }),
+    ).toThrow(TypeError);
     expect(resolve({ jwksUri: "https://keys.example.com/jwks" })).not.toThrow();
-    expect(resolve({ introspection: { clientId: "a", clientSecret: "b", endpoint: "http://localhost:8787/introspect" } })).not.toThrow();
+    expect(
+      resolve({ introspection: { clientId: "a", clientSecret: "b", endpoint: "http://localhost:8787/introspect" } }),
+    ).not.toThrow();
   });
 
   it("numeric options are bounded: cool-down >= 1 s, introspection caches <= 300 s, timeout 1..30000 ms, max-stale >= 0", () => {
@@ -49,7 +59,13 @@ describe("options", () => {
     ]) {
       expect(resolve(bad), JSON.stringify(bad)).toThrow(TypeError);
     }
-    for (const good of [{ jwksRefetchCooldownSeconds: 1 }, intro({ cacheSeconds: 300, negativeCacheSeconds: 0 }), { timeoutMs: 1 }, { timeoutMs: 30_000 }, { maxStaleSeconds: 0 }]) {
+    for (const good of [
+      { jwksRefetchCooldownSeconds: 1 },
+      intro({ cacheSeconds: 300, negativeCacheSeconds: 0 }),
+      { timeoutMs: 1 },
+      { timeoutMs: 30_000 },
+      { maxStaleSeconds: 0 },
+    ]) {
       expect(resolve(good), JSON.stringify(good)).not.toThrow();
     }
   });

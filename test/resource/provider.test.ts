@@ -31,7 +31,10 @@ async function codeFlowToken(scope: string): Promise<string> {
 
 describe("verifier against the provider (service binding)", () => {
   it("accepts demo-service's client-credentials token for the weather API", async () => {
-    const claims = await verifyAccessToken(await clientCredentials("demo-service", "demo-service-secret", "weather"), weather);
+    const claims = await verifyAccessToken(
+      await clientCredentials("demo-service", "demo-service-secret", "weather"),
+      weather,
+    );
     expect(claims).toMatchObject({ format: "jwt", iss: ISSUER, client_id: "demo-service", scopes: ["weather"] });
     expect(claims.aud).toContain(WEATHER);
   });
@@ -41,9 +44,14 @@ describe("verifier against the provider (service binding)", () => {
     expect(claims).toMatchObject({ sub: "8a6f1c2e-5b7d-4e0a-9c3f-0d1e2f3a4b5c", client_id: "demo" });
     expect(typeof claims.auth_time).toBe("number");
     const other = await codeFlowToken("openid profile");
-    await expect(verifyAccessToken(other, weather)).rejects.toMatchObject({ code: "ERR_TOKEN_WRONG_AUDIENCE", status: 401 });
+    await expect(verifyAccessToken(other, weather)).rejects.toMatchObject({
+      code: "ERR_TOKEN_WRONG_AUDIENCE",
+      status: 401,
+    });
     // The same token is fine for an API that is the issuer itself (userinfo's audience).
-    await expect(verifyAccessToken(other, { issuer: ISSUER, audience: ISSUER, fetcher: exports.default })).resolves.toMatchObject({ format: "jwt" });
+    await expect(
+      verifyAccessToken(other, { issuer: ISSUER, audience: ISSUER, fetcher: exports.default }),
+    ).resolves.toMatchObject({ format: "jwt" });
   });
 
   it("an opaque token (demo-service-ref) is introspected, cached, and refused once revoked and the cache runs out", async () => {
@@ -56,7 +64,10 @@ describe("verifier against the provider (service binding)", () => {
     });
     const revoked = await exports.default.fetch(`${ISSUER}/revoke`, {
       method: "POST",
-      headers: { authorization: basic("demo-service-ref", "demo-service-secret"), "content-type": "application/x-www-form-urlencoded" },
+      headers: {
+        authorization: basic("demo-service-ref", "demo-service-secret"),
+        "content-type": "application/x-www-form-urlencoded",
+      },
       body: new URLSearchParams({ token }).toString(),
     });
     expect(revoked.status).toBe(200);
@@ -70,7 +81,10 @@ describe("verifier against the provider (service binding)", () => {
     const token = await clientCredentials("demo-service-ref", "demo-service-secret", "weather");
     await exports.default.fetch(`${ISSUER}/revoke`, {
       method: "POST",
-      headers: { authorization: basic("demo-service-ref", "demo-service-secret"), "content-type": "application/x-www-form-urlencoded" },
+      headers: {
+        authorization: basic("demo-service-ref", "demo-service-secret"),
+        "content-type": "application/x-www-form-urlencoded",
+      },
       body: new URLSearchParams({ token }).toString(),
     });
     await expect(verifyAccessToken(token, weather)).rejects.toMatchObject({ code: "ERR_TOKEN_INACTIVE" });
@@ -79,6 +93,9 @@ describe("verifier against the provider (service binding)", () => {
   it("wrong introspection credentials are the API's problem (503), not the caller's", async () => {
     const token = await clientCredentials("demo-service-ref", "demo-service-secret", "weather");
     const wrong = { ...weather, introspection: { clientId: "weather-api", clientSecret: "nope" } };
-    await expect(verifyAccessToken(token, wrong)).rejects.toMatchObject({ code: "ERR_ISSUER_UNAVAILABLE", status: 503 });
+    await expect(verifyAccessToken(token, wrong)).rejects.toMatchObject({
+      code: "ERR_ISSUER_UNAVAILABLE",
+      status: 503,
+    });
   });
 });

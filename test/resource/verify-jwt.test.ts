@@ -16,7 +16,12 @@ beforeEach(async () => {
 });
 
 const rejects = (token: string, code: string, opts: VerifyAccessTokenOptions = options) =>
-  expect(verifyAccessToken(token, opts)).rejects.toMatchObject({ name: "AccessTokenError", code, status: 401, error: "invalid_token" });
+  expect(verifyAccessToken(token, opts)).rejects.toMatchObject({
+    name: "AccessTokenError",
+    code,
+    status: 401,
+    error: "invalid_token",
+  });
 
 function unsigned(header: Record<string, unknown>, payload: Record<string, unknown>): string {
   const enc = (o: Record<string, unknown>) => base64url.encode(JSON.stringify(o));
@@ -41,7 +46,11 @@ describe("verifyAccessToken: JWT access tokens (RFC 9068 §4)", () => {
   });
 
   it("accepts aud as an array containing this API, and typ application/at+jwt", async () => {
-    const token = await issuer.token(key, { aud: ["https://other.example", issuer.audience] }, { typ: "application/at+jwt" });
+    const token = await issuer.token(
+      key,
+      { aud: ["https://other.example", issuer.audience] },
+      { typ: "application/at+jwt" },
+    );
     expect((await verifyAccessToken(token, options)).aud).toEqual(["https://other.example", issuer.audience]);
   });
 
@@ -59,7 +68,9 @@ describe("verifyAccessToken: JWT access tokens (RFC 9068 §4)", () => {
     await rejects(token, "ERR_TOKEN_EXPIRED");
     await expect(verifyAccessToken(await issuer.token(key, { exp: clock.now - 29 }), options)).resolves.toBeTruthy();
     // The tolerance is configurable but bounded: RFC 9068 §4 allows "no more than a few minutes".
-    await expect(verifyAccessToken(token, { ...options, clockToleranceSeconds: 0 })).rejects.toMatchObject({ code: "ERR_TOKEN_EXPIRED" });
+    await expect(verifyAccessToken(token, { ...options, clockToleranceSeconds: 0 })).rejects.toMatchObject({
+      code: "ERR_TOKEN_EXPIRED",
+    });
     await expect(verifyAccessToken(token, { ...options, clockToleranceSeconds: 301 })).rejects.toThrow(TypeError);
   });
 
@@ -78,7 +89,16 @@ describe("verifyAccessToken: JWT access tokens (RFC 9068 §4)", () => {
   });
 
   it("rejects alg none, without fetching any key", async () => {
-    const payload = { iss: issuer.issuer, sub: "user-1", aud: issuer.audience, exp: clock.now + 600, iat: clock.now, jti: "j", client_id: "c", scope: "weather" };
+    const payload = {
+      iss: issuer.issuer,
+      sub: "user-1",
+      aud: issuer.audience,
+      exp: clock.now + 600,
+      iat: clock.now,
+      jti: "j",
+      client_id: "c",
+      scope: "weather",
+    };
     await rejects(unsigned({ alg: "none", typ: "at+jwt" }, payload), "ERR_TOKEN_ALG_NOT_ALLOWED");
     await rejects(unsigned({ alg: "none", typ: "at+jwt", kid: key.kid }, payload), "ERR_TOKEN_ALG_NOT_ALLOWED");
     expect(issuer.calls.jwks).toBe(0);
@@ -92,7 +112,13 @@ describe("verifyAccessToken: JWT access tokens (RFC 9068 §4)", () => {
       base64url.decode(publicKey.n ?? ""),
     ];
     for (const secret of secrets) {
-      const forged = await new SignJWT({ sub: "admin", aud: issuer.audience, client_id: "c", jti: "j", scope: "weather" })
+      const forged = await new SignJWT({
+        sub: "admin",
+        aud: issuer.audience,
+        client_id: "c",
+        jti: "j",
+        scope: "weather",
+      })
         .setProtectedHeader({ alg: "HS256", typ: "at+jwt", kid: key.kid })
         .setIssuer(issuer.issuer)
         .setIssuedAt(clock.now)
@@ -150,13 +176,19 @@ describe("verifyAccessToken: JWT access tokens (RFC 9068 §4)", () => {
       requiredScopes: ["weather", "read"],
     });
     // Scope values are case-sensitive (RFC 6749 §3.3).
-    await expect(verifyAccessToken(await issuer.token(key, { scope: "Weather" }), { ...options, scopes: ["weather"] })).rejects.toMatchObject({ code: "ERR_INSUFFICIENT_SCOPE" });
+    await expect(
+      verifyAccessToken(await issuer.token(key, { scope: "Weather" }), { ...options, scopes: ["weather"] }),
+    ).rejects.toMatchObject({ code: "ERR_INSUFFICIENT_SCOPE" });
     await expect(verifyAccessToken(await issuer.token(key), { ...options, scopes: ["weather"] })).resolves.toBeTruthy();
   });
 });
 
 /** A JWT signed with `key` (RS256) whose header is exactly `header`: for headers jose's SignJWT would not build. */
-async function signedWithHeader(signer: IssuedKey, header: Record<string, unknown>, payload: Record<string, unknown>): Promise<string> {
+async function signedWithHeader(
+  signer: IssuedKey,
+  header: Record<string, unknown>,
+  payload: Record<string, unknown>,
+): Promise<string> {
   const enc = (o: Record<string, unknown>) => base64url.encode(JSON.stringify(o));
   const input = `${enc(header)}.${enc(payload)}`;
   const signature = await crypto.subtle.sign("RSASSA-PKCS1-v1_5", signer.privateKey, new TextEncoder().encode(input));
@@ -188,7 +220,9 @@ describe("verifyAccessToken: headers jose does not type-check", () => {
     const token = await signedWithHeader(key, { alg: "RS256", typ: "at+jwt", kid: [key.kid] }, payload());
     await rejects(token, "ERR_TOKEN_MALFORMED");
     // The same token with a string kid verifies: only the kid's type was wrong.
-    await expect(verifyAccessToken(await signedWithHeader(key, { alg: "RS256", typ: "at+jwt", kid: key.kid }, payload()), options)).resolves.toBeTruthy();
+    await expect(
+      verifyAccessToken(await signedWithHeader(key, { alg: "RS256", typ: "at+jwt", kid: key.kid }, payload()), options),
+    ).resolves.toBeTruthy();
   });
 
   it("any error that is not a JOSE error, thrown while verifying, becomes a malformed token (401), never a 500", () => {

@@ -28,7 +28,13 @@ describe("weather API with a stand-in issuer", () => {
     const res = await get("/current?zipcode=90210", token);
     expect(res.status).toBe(200);
     expect(res.headers.get("cache-control")).toBe("no-store");
-    expect(await res.json()).toEqual({ zip: "90210", temperature: 72, humidity: 45, city: "Beverly Hills", state: "CA" });
+    expect(await res.json()).toEqual({
+      zip: "90210",
+      temperature: 72,
+      humidity: 45,
+      city: "Beverly Hills",
+      state: "CA",
+    });
   });
 
   it("GET /today answers the same fields plus the day's range", async () => {
@@ -49,7 +55,14 @@ describe("weather API with a stand-in issuer", () => {
     const unknown = await get("/current?zipcode=12345", token);
     expect(unknown.status).toBe(404);
     expect(await unknown.json()).toEqual({ error: "not_found", error_description: "no weather data for 12345" });
-    for (const query of ["", "?zipcode=", "?zipcode=9021", "?zipcode=90210-1234", "?zipcode=abcde", "?zipcode=90210&zipcode=10001"]) {
+    for (const query of [
+      "",
+      "?zipcode=",
+      "?zipcode=9021",
+      "?zipcode=90210-1234",
+      "?zipcode=abcde",
+      "?zipcode=90210&zipcode=10001",
+    ]) {
       const res = await get(`/today${query}`, token);
       expect(res.status).toBe(400);
       expect(await res.json()).toMatchObject({ error: "invalid_request" });
@@ -89,7 +102,9 @@ describe("weather API with the provider behind its service binding", () => {
 
   async function serviceToken(client: string, scope: string): Promise<string> {
     const secret = client.startsWith("demo-service") ? "demo-service-secret" : "demo-secret";
-    const body = await (await tokenRequest({ grant_type: "client_credentials", scope }, basic(client, secret))).json<{ access_token: string }>();
+    const body = await (
+      await tokenRequest({ grant_type: "client_credentials", scope }, basic(client, secret))
+    ).json<{ access_token: string }>();
     return body.access_token;
   }
 

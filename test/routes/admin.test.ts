@@ -35,10 +35,17 @@ describe("admin API: users", () => {
     expect(user.username).toBe("knife");
     expect(JSON.stringify(user)).not.toContain("PBKDF2");
 
-    const login = () => tokenRequest({ grant_type: "password", username: "knife", password: "sharp-knife-1", scope: "openid" }, basic("demo", "demo-secret"));
+    const login = () =>
+      tokenRequest(
+        { grant_type: "password", username: "knife", password: "sharp-knife-1", scope: "openid" },
+        basic("demo", "demo-secret"),
+      );
     expect((await login()).status).toBe(200);
 
-    const duplicate = await adminFetch("/users", { method: "POST", body: { username: "knife", password: "another-pass" } });
+    const duplicate = await adminFetch("/users", {
+      method: "POST",
+      body: { username: "knife", password: "another-pass" },
+    });
     expect(duplicate.status).toBe(409);
 
     const updated = await adminFetch(`/users/${user.sub}`, { method: "PUT", body: { password: "sharper-knife-2" } });
@@ -54,8 +61,16 @@ describe("admin API: users", () => {
   });
 
   it("rejects invalid bodies with invalid_request", async () => {
-    await expectOAuthError(await adminFetch("/users", { method: "POST", body: { username: "x", password: "short" } }), 400, "invalid_request");
-    await expectOAuthError(await adminFetch("/users", { method: "POST", body: { username: "x", password: "long-enough", admin: true } }), 400, "invalid_request");
+    await expectOAuthError(
+      await adminFetch("/users", { method: "POST", body: { username: "x", password: "short" } }),
+      400,
+      "invalid_request",
+    );
+    await expectOAuthError(
+      await adminFetch("/users", { method: "POST", body: { username: "x", password: "long-enough", admin: true } }),
+      400,
+      "invalid_request",
+    );
   });
 });
 
@@ -63,7 +78,12 @@ describe("admin API: clients", () => {
   it("creates a client with a generated secret that works at once, shows no hashes, rotates and deletes it", async () => {
     const res = await adminFetch("/clients", {
       method: "POST",
-      body: { client_name: "Batch job", grant_types: ["client_credentials"], scope: "weather", token_endpoint_auth_method: "client_secret_basic" },
+      body: {
+        client_name: "Batch job",
+        grant_types: ["client_credentials"],
+        scope: "weather",
+        token_endpoint_auth_method: "client_secret_basic",
+      },
     });
     expect(res.status).toBe(201);
     const client = await res.json<{ client_id: string; client_secret: string }>();
@@ -71,7 +91,9 @@ describe("admin API: clients", () => {
     expect(JSON.stringify(client)).not.toContain("client_secret_hash");
     expect((await clientCredentials(client.client_id, client.client_secret, "weather")).status).toBe(200);
 
-    const rotated = await (await adminFetch(`/clients/${client.client_id}/secret`, { method: "POST" })).json<{ client_secret: string }>();
+    const rotated = await (
+      await adminFetch(`/clients/${client.client_id}/secret`, { method: "POST" })
+    ).json<{ client_secret: string }>();
     expect(rotated.client_secret).not.toBe(client.client_secret);
     expect((await clientCredentials(client.client_id, client.client_secret, "weather")).status).toBe(401);
     const tokens = await (await clientCredentials(client.client_id, rotated.client_secret, "weather")).json<Tokens>();
@@ -88,19 +110,37 @@ describe("admin API: clients", () => {
     const created = await (
       await adminFetch("/clients", {
         method: "POST",
-        body: { client_name: "Web", redirect_uris: ["https://app.example.com/cb"], grant_types: ["authorization_code"], scope: "openid" },
+        body: {
+          client_name: "Web",
+          redirect_uris: ["https://app.example.com/cb"],
+          grant_types: ["authorization_code"],
+          scope: "openid",
+        },
       })
     ).json<{ client_id: string }>();
     const res = await adminFetch(`/clients/${created.client_id}`, {
       method: "PUT",
-      body: { client_name: "Web 2", redirect_uris: ["https://app.example.com/cb"], grant_types: ["authorization_code"], scope: "openid profile", skip_consent: true },
+      body: {
+        client_name: "Web 2",
+        redirect_uris: ["https://app.example.com/cb"],
+        grant_types: ["authorization_code"],
+        scope: "openid profile",
+        skip_consent: true,
+      },
     });
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ client_name: "Web 2", scope: "openid profile", skip_consent: true });
   });
 
   it("refuses invalid metadata", async () => {
-    const res = await adminFetch("/clients", { method: "POST", body: { client_name: "Bad", redirect_uris: ["http://evil.example.com/cb#frag"], grant_types: ["authorization_code"] } });
+    const res = await adminFetch("/clients", {
+      method: "POST",
+      body: {
+        client_name: "Bad",
+        redirect_uris: ["http://evil.example.com/cb#frag"],
+        grant_types: ["authorization_code"],
+      },
+    });
     expect(res.status).toBe(400);
     expect((await res.json<{ error: string }>()).error).toMatch(/^invalid_(redirect_uri|client_metadata)$/);
   });

@@ -1,7 +1,18 @@
 import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { setClockOffset } from "../../src/clock";
-import { Browser, DEMO_REDIRECT, ISSUER, SPA_REDIRECT, authorize, authorizeUrl, codeFor, hiddenFields, pkcePair, redeem } from "../helpers";
+import {
+  Browser,
+  DEMO_REDIRECT,
+  ISSUER,
+  SPA_REDIRECT,
+  authorize,
+  authorizeUrl,
+  codeFor,
+  hiddenFields,
+  pkcePair,
+  redeem,
+} from "../helpers";
 
 async function expectErrorPage(res: Response, text: string) {
   expect(res.status).toBe(400);
@@ -33,7 +44,12 @@ describe("authorization endpoint: errors before the redirect URI is trusted are 
     await expectErrorPage(await browser.fetch(authorizeUrl({ redirect_uri: undefined })), "redirect_uri is required");
   });
 
-  for (const uri of [`${DEMO_REDIRECT}/extra`, `${DEMO_REDIRECT}?x=1`, "http://localhost:3000/callback#f", "https://evil.example/callback"]) {
+  for (const uri of [
+    `${DEMO_REDIRECT}/extra`,
+    `${DEMO_REDIRECT}?x=1`,
+    "http://localhost:3000/callback#f",
+    "https://evil.example/callback",
+  ]) {
     it(`redirect_uri ${uri} (not an exact match)`, async () => {
       await expectErrorPage(await browser.fetch(authorizeUrl({ redirect_uri: uri })), "redirect_uri is not registered");
     });
@@ -58,7 +74,11 @@ describe("authorization endpoint: errors after validation go back to the client 
     ["response_type=token", { response_type: "token" }, "unsupported_response_type"],
     ["missing scope", { scope: undefined }, "invalid_scope"],
     ["an unknown scope", { scope: "openid admin" }, "invalid_scope"],
-    ["code_challenge_method=plain", { code_challenge: "a".repeat(43), code_challenge_method: "plain" }, "invalid_request"],
+    [
+      "code_challenge_method=plain",
+      { code_challenge: "a".repeat(43), code_challenge_method: "plain" },
+      "invalid_request",
+    ],
     ["a malformed code_challenge", { code_challenge: "short", code_challenge_method: "S256" }, "invalid_request"],
     ["prompt=none combined with login", { prompt: "none login" }, "invalid_request"],
     ["an unknown prompt", { prompt: "bogus" }, "invalid_request"],
@@ -91,7 +111,10 @@ describe("authorization endpoint: errors after validation go back to the client 
   });
 
   it("errors use the requested response_mode (fragment)", async () => {
-    const got = redirectParams(await browser.fetch(authorizeUrl({ response_type: "token", response_mode: "fragment" })), "fragment");
+    const got = redirectParams(
+      await browser.fetch(authorizeUrl({ response_type: "token", response_mode: "fragment" })),
+      "fragment",
+    );
     expect(got.get("error")).toBe("unsupported_response_type");
     expect(got.get("iss")).toBe(ISSUER);
   });
@@ -127,7 +150,11 @@ describe("authorization endpoint: login, consent, sessions", () => {
     const browser = new Browser();
     const first = await browser.fetch(authorizeUrl());
     const loginPage = await browser.fetch(first.headers.get("location") ?? "");
-    const loggedIn = await browser.post("/login", { ...hiddenFields(await loginPage.text()), username: "spoon", password: "spoon" });
+    const loggedIn = await browser.post("/login", {
+      ...hiddenFields(await loginPage.text()),
+      username: "spoon",
+      password: "spoon",
+    });
     expect(loggedIn.status).toBe(303);
     const cookie = loggedIn.headers.getSetCookie().find((c) => c.startsWith("eo_session="));
     expect(cookie).toMatch(/HttpOnly/);
@@ -193,7 +220,9 @@ describe("authorization endpoint: login, consent, sessions", () => {
     const spoon = new Browser();
     const code = await codeFor(spoon);
     const { id_token: spoonHint } = await (await redeem(code)).json<{ id_token: string }>();
-    expect(redirectParams(await spoon.fetch(authorizeUrl({ prompt: "none", id_token_hint: spoonHint }))).get("code")).toBeTruthy();
+    expect(
+      redirectParams(await spoon.fetch(authorizeUrl({ prompt: "none", id_token_hint: spoonHint }))).get("code"),
+    ).toBeTruthy();
     const fork = new Browser();
     await authorize(fork, {}, { username: "fork", password: "fork" });
     const got = redirectParams(await fork.fetch(authorizeUrl({ prompt: "none", id_token_hint: spoonHint })));
@@ -218,9 +247,15 @@ describe("authorization endpoint: login, consent, sessions", () => {
     const browser = new Browser();
     const first = await browser.fetch(authorizeUrl({ scope: "openid address" }));
     const loginPage = await browser.fetch(first.headers.get("location") ?? "");
-    const loggedIn = await browser.post("/login", { ...hiddenFields(await loginPage.text()), username: "fork", password: "fork" });
+    const loggedIn = await browser.post("/login", {
+      ...hiddenFields(await loginPage.text()),
+      username: "fork",
+      password: "fork",
+    });
     const consentPage = await browser.fetch(loggedIn.headers.get("location") ?? "");
-    const got = redirectParams(await browser.post("/consent", { ...hiddenFields(await consentPage.text()), decision: "deny" }));
+    const got = redirectParams(
+      await browser.post("/consent", { ...hiddenFields(await consentPage.text()), decision: "deny" }),
+    );
     expect(got.get("error")).toBe("access_denied");
     expect(got.get("state")).toBe("state-123");
   });
@@ -229,7 +264,11 @@ describe("authorization endpoint: login, consent, sessions", () => {
     const browser = new Browser();
     const first = await browser.fetch(authorizeUrl());
     const loginPage = await browser.fetch(first.headers.get("location") ?? "");
-    const res = await browser.post("/login", { ...hiddenFields(await loginPage.text()), username: "spoon", password: "wrong" });
+    const res = await browser.post("/login", {
+      ...hiddenFields(await loginPage.text()),
+      username: "spoon",
+      password: "wrong",
+    });
     expect(res.status).toBe(401);
     expect(await res.text()).toContain("Wrong username or password");
     expect(browser.hasCookie("eo_session")).toBe(false);
@@ -251,7 +290,12 @@ describe("authorization endpoint: login, consent, sessions", () => {
     const first = await browser.fetch(authorizeUrl());
     const loginPage = await browser.fetch(first.headers.get("location") ?? "");
     const fields = hiddenFields(await loginPage.text());
-    const res = await browser.post("/login", { ...fields, interaction: `${fields.interaction}x`, username: "spoon", password: "spoon" });
+    const res = await browser.post("/login", {
+      ...fields,
+      interaction: `${fields.interaction}x`,
+      username: "spoon",
+      password: "spoon",
+    });
     expect(res.status).toBe(400);
     expect(res.headers.get("location")).toBeNull();
   });
@@ -336,8 +380,17 @@ describe("authorization endpoint: no shortcut around a demanded login", () => {
     const browser = new Browser();
     const first = await browser.fetch(authorizeUrl({ client_id: "shrinking" }));
     const page = await browser.fetch(first.headers.get("location") ?? "");
-    await saveClient(env, { ...demo, client_id: "shrinking", skip_consent: true, redirect_uris: ["http://127.0.0.1:3000/callback"] });
-    const res = await browser.post("/login", { ...hiddenFields(await page.text()), username: "spoon", password: "spoon" });
+    await saveClient(env, {
+      ...demo,
+      client_id: "shrinking",
+      skip_consent: true,
+      redirect_uris: ["http://127.0.0.1:3000/callback"],
+    });
+    const res = await browser.post("/login", {
+      ...hiddenFields(await page.text()),
+      username: "spoon",
+      password: "spoon",
+    });
     expect(res.status).toBe(400);
     expect(res.headers.get("location")).toBeNull();
   });
@@ -345,7 +398,8 @@ describe("authorization endpoint: no shortcut around a demanded login", () => {
 
 describe("cookies on https", () => {
   it("the session and CSRF cookies get Secure and the __Host- prefix, and are read back under it", async () => {
-    const https = (path: string, init: RequestInit = {}) => exports.default.fetch(`https://auth.example.com${path}`, { ...init, redirect: "manual" });
+    const https = (path: string, init: RequestInit = {}) =>
+      exports.default.fetch(`https://auth.example.com${path}`, { ...init, redirect: "manual" });
     const first = await https(authorizeUrl());
     const loginPage = await https(first.headers.get("location") ?? "");
     const csrfCookie = loginPage.headers.getSetCookie().find((c) => c.startsWith("__Host-eo_csrf="));
@@ -358,6 +412,8 @@ describe("cookies on https", () => {
       body: new URLSearchParams({ ...fields, username: "spoon", password: "spoon" }).toString(),
     });
     expect(res.status).toBe(303);
-    expect(res.headers.getSetCookie().find((c) => c.startsWith("__Host-eo_session="))).toMatch(/HttpOnly.*Secure|Secure.*HttpOnly/);
+    expect(res.headers.getSetCookie().find((c) => c.startsWith("__Host-eo_session="))).toMatch(
+      /HttpOnly.*Secure|Secure.*HttpOnly/,
+    );
   });
 });

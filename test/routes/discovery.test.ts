@@ -18,10 +18,24 @@ describe("discovery", () => {
       expect(meta.grant_types_supported).toContain("authorization_code");
       expect(meta.subject_types_supported).toEqual(["public", "pairwise"]);
       expect(meta.id_token_signing_alg_values_supported).toEqual(["RS256", "ES256", "PS256", "EdDSA", "HS256"]);
-      expect(meta.scopes_supported).toEqual(expect.arrayContaining(["openid", "profile", "email", "address", "phone", "weather"]));
+      expect(meta.scopes_supported).toEqual(
+        expect.arrayContaining(["openid", "profile", "email", "address", "phone", "weather"]),
+      );
       expect(meta.claims_supported).toEqual(expect.arrayContaining(["sub", "email", "address", "phone_number"]));
-      expect(meta.token_endpoint_auth_methods_supported).toEqual(["client_secret_basic", "client_secret_post", "client_secret_jwt", "private_key_jwt", "none"]);
-      expect(meta.token_endpoint_auth_signing_alg_values_supported).toEqual(["HS256", "RS256", "PS256", "ES256", "EdDSA"]);
+      expect(meta.token_endpoint_auth_methods_supported).toEqual([
+        "client_secret_basic",
+        "client_secret_post",
+        "client_secret_jwt",
+        "private_key_jwt",
+        "none",
+      ]);
+      expect(meta.token_endpoint_auth_signing_alg_values_supported).toEqual([
+        "HS256",
+        "RS256",
+        "PS256",
+        "ES256",
+        "EdDSA",
+      ]);
       expect(meta.introspection_endpoint_auth_methods_supported).not.toContain("none");
       expect(meta.registration_endpoint).toBe(`${ISSUER}/register`);
       expect(meta.code_challenge_methods_supported).toEqual(["S256"]);

@@ -34,7 +34,9 @@ describe("introspection (RFC 7662)", () => {
 
   it("answers inactive for another client's token, and to a resource server for tokens of other audiences", async () => {
     const tokens = await offlineTokens();
-    expect(await info(await introspect(tokens.access_token, basic("demo-service", "demo-service-secret")))).toEqual({ active: false });
+    expect(await info(await introspect(tokens.access_token, basic("demo-service", "demo-service-secret")))).toEqual({
+      active: false,
+    });
     // No weather scope, so not meant for the weather API: it learns nothing.
     expect(await info(await introspect(tokens.access_token))).toEqual({ active: false });
     // Refresh tokens are only ever their own client's business.
@@ -44,7 +46,9 @@ describe("introspection (RFC 7662)", () => {
   });
 
   it("answers inactive for expired, malformed and forged tokens", async () => {
-    const { access_token: token } = await (await clientCredentials("demo-service", "demo-service-secret")).json<Tokens>();
+    const { access_token: token } = await (
+      await clientCredentials("demo-service", "demo-service-secret")
+    ).json<Tokens>();
     const [h, p] = token.split(".");
     for (const bad of ["garbage", `${h}.${p}.AAAA`, `${"a".repeat(64)}.${"b".repeat(43)}`]) {
       expect(await info(await introspect(bad))).toEqual({ active: false });
@@ -75,21 +79,32 @@ describe("introspection (RFC 7662)", () => {
   it("a missing token is invalid_request", async () => {
     const res = await exports.default.fetch(`${ISSUER}/introspect`, {
       method: "POST",
-      headers: { "content-type": "application/x-www-form-urlencoded", authorization: basic("weather-api", "weather-api-secret") },
+      headers: {
+        "content-type": "application/x-www-form-urlencoded",
+        authorization: basic("weather-api", "weather-api-secret"),
+      },
       body: "",
     });
     await expectOAuthError(res, 400, "invalid_request");
   });
 
   it("answers a signed JWT with Accept: application/token-introspection+jwt (RFC 9701)", async () => {
-    const { access_token: token } = await (await clientCredentials("demo-service", "demo-service-secret")).json<Tokens>();
-    const res = await introspect(token, basic("weather-api", "weather-api-secret"), { accept: "application/token-introspection+jwt" });
+    const { access_token: token } = await (
+      await clientCredentials("demo-service", "demo-service-secret")
+    ).json<Tokens>();
+    const res = await introspect(token, basic("weather-api", "weather-api-secret"), {
+      accept: "application/token-introspection+jwt",
+    });
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toBe("application/token-introspection+jwt");
     const jwt = await res.text();
     expect(decodeProtectedHeader(jwt).typ).toBe("token-introspection+jwt");
     const jwks = await (await exports.default.fetch(`${ISSUER}/jwks`)).json<{ keys: [] }>();
-    const { payload } = await jwtVerify(jwt, createLocalJWKSet(jwks), { issuer: ISSUER, audience: "weather-api", typ: "token-introspection+jwt" });
+    const { payload } = await jwtVerify(jwt, createLocalJWKSet(jwks), {
+      issuer: ISSUER,
+      audience: "weather-api",
+      typ: "token-introspection+jwt",
+    });
     expect(payload.token_introspection).toMatchObject({ active: true, client_id: "demo-service", scope: "weather" });
   });
 });

@@ -17,10 +17,18 @@ interface Registered {
   [field: string]: unknown;
 }
 
-function registerRequest(body: unknown, authorization: string | null = ADMIN, contentType = "application/json"): Promise<Response> {
+function registerRequest(
+  body: unknown,
+  authorization: string | null = ADMIN,
+  contentType = "application/json",
+): Promise<Response> {
   const headers: Record<string, string> = { "content-type": contentType };
   if (authorization !== null) headers.authorization = authorization;
-  return exports.default.fetch(`${ISSUER}/register`, { method: "POST", headers, body: typeof body === "string" ? body : JSON.stringify(body) });
+  return exports.default.fetch(`${ISSUER}/register`, {
+    method: "POST",
+    headers,
+    body: typeof body === "string" ? body : JSON.stringify(body),
+  });
 }
 
 async function registered(body: unknown): Promise<Registered> {
@@ -29,11 +37,20 @@ async function registered(body: unknown): Promise<Registered> {
   return res.json<Registered>();
 }
 
-function manage(client: Registered, method: string, authorization: string | undefined, body?: unknown): Promise<Response> {
+function manage(
+  client: Registered,
+  method: string,
+  authorization: string | undefined,
+  body?: unknown,
+): Promise<Response> {
   const headers: Record<string, string> = {};
   if (authorization) headers.authorization = authorization;
   if (body !== undefined) headers["content-type"] = "application/json";
-  return exports.default.fetch(client.registration_client_uri, { method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+  return exports.default.fetch(client.registration_client_uri, {
+    method,
+    headers,
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
 }
 
 const bearer = (token: string) => `Bearer ${token}`;
@@ -69,7 +86,10 @@ describe("dynamic client registration (RFC 7591)", () => {
     expect(body).not.toHaveProperty("client_secret_hash");
     expect(body).not.toHaveProperty("skip_consent");
     // The new client authenticates with its secret at once.
-    const token = await tokenRequest({ grant_type: "client_credentials", scope: "weather" }, basic(body.client_id, body.client_secret ?? ""));
+    const token = await tokenRequest(
+      { grant_type: "client_credentials", scope: "weather" },
+      basic(body.client_id, body.client_secret ?? ""),
+    );
     expect(token.status).toBe(200);
   });
 
@@ -107,23 +127,40 @@ describe("dynamic client registration (RFC 7591)", () => {
   });
 
   it("registers a client_secret_jwt client whose secret keys its HS256 assertions", async () => {
-    const body = await registered({ grant_types: ["client_credentials"], token_endpoint_auth_method: "client_secret_jwt", scope: "weather" });
-    expect((await clientCredentialsWith(await assertion(body.client_id, hmacKey(body.client_secret ?? "")))).status).toBe(200);
+    const body = await registered({
+      grant_types: ["client_credentials"],
+      token_endpoint_auth_method: "client_secret_jwt",
+      scope: "weather",
+    });
+    expect(
+      (await clientCredentialsWith(await assertion(body.client_id, hmacKey(body.client_secret ?? "")))).status,
+    ).toBe(200);
   });
 
   it("registers public and native clients without a secret", async () => {
-    const spa = await registered({ token_endpoint_auth_method: "none", redirect_uris: ["https://spa.example.com/cb"], grant_types: ["authorization_code", "refresh_token"] });
+    const spa = await registered({
+      token_endpoint_auth_method: "none",
+      redirect_uris: ["https://spa.example.com/cb"],
+      grant_types: ["authorization_code", "refresh_token"],
+    });
     expect(spa.client_secret).toBeUndefined();
     const native = await registered({
       application_type: "native",
       token_endpoint_auth_method: "none",
-      redirect_uris: ["com.example.app:/oauth2redirect", "http://127.0.0.1/callback", "http://[::1]:8080/cb", "https://app.example.com/native"],
+      redirect_uris: [
+        "com.example.app:/oauth2redirect",
+        "http://127.0.0.1/callback",
+        "http://[::1]:8080/cb",
+        "https://app.example.com/native",
+      ],
     });
     expect(native.application_type).toBe("native");
   });
 
   it("accepts loopback http redirect URIs for web clients (local development)", async () => {
-    const body = await registered({ redirect_uris: ["http://localhost:3000/cb", "http://127.0.0.1:3000/cb", "http://[::1]:3000/cb"] });
+    const body = await registered({
+      redirect_uris: ["http://localhost:3000/cb", "http://127.0.0.1:3000/cb", "http://[::1]:3000/cb"],
+    });
     expect(body.redirect_uris).toHaveLength(3);
   });
 
@@ -155,7 +192,10 @@ describe("dynamic client registration (RFC 7591)", () => {
       ["a relative URI", { redirect_uris: ["/callback"] }],
       ["javascript: for a native client", { application_type: "native", redirect_uris: ["javascript:alert(1)"] }],
       ["a non-reverse-domain scheme for a native client", { application_type: "native", redirect_uris: ["myapp:/cb"] }],
-      ["http on a public host for a native client", { application_type: "native", redirect_uris: ["http://example.com/cb"] }],
+      [
+        "http on a public host for a native client",
+        { application_type: "native", redirect_uris: ["http://example.com/cb"] },
+      ],
       ["authorization_code without any redirect URI", { grant_types: ["authorization_code"], redirect_uris: [] }],
     ];
     for (const [name, metadata] of cases) {
@@ -167,26 +207,84 @@ describe("dynamic client registration (RFC 7591)", () => {
 
   describe("invalid metadata: invalid_client_metadata (RFC 7591 §3.2.2)", () => {
     const redirect = { redirect_uris: ["https://app.example.com/cb"] };
-    const key = { kty: "EC", crv: "P-256", x: "f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU", y: "x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0" };
+    const key = {
+      kty: "EC",
+      crv: "P-256",
+      x: "f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU",
+      y: "x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0",
+    };
     const cases: [string, Record<string, unknown>][] = [
       ["an unknown grant type", { ...redirect, grant_types: ["authorization_code", "implicit"] }],
       ["an unsupported response type", { ...redirect, response_types: ["token"] }],
-      ["response type code without the authorization_code grant", { grant_types: ["client_credentials"], response_types: ["code"] }],
-      ["the authorization_code grant without response type code", { ...redirect, grant_types: ["authorization_code"], response_types: [] }],
-      ["a public client with client_credentials", { token_endpoint_auth_method: "none", grant_types: ["client_credentials"] }],
-      ["a public client with password", { ...redirect, token_endpoint_auth_method: "none", grant_types: ["authorization_code", "password"] }],
-      ["a public client with HS256 ID tokens", { ...redirect, token_endpoint_auth_method: "none", id_token_signed_response_alg: "HS256" }],
+      [
+        "response type code without the authorization_code grant",
+        { grant_types: ["client_credentials"], response_types: ["code"] },
+      ],
+      [
+        "the authorization_code grant without response type code",
+        { ...redirect, grant_types: ["authorization_code"], response_types: [] },
+      ],
+      [
+        "a public client with client_credentials",
+        { token_endpoint_auth_method: "none", grant_types: ["client_credentials"] },
+      ],
+      [
+        "a public client with password",
+        { ...redirect, token_endpoint_auth_method: "none", grant_types: ["authorization_code", "password"] },
+      ],
+      [
+        "a public client with HS256 ID tokens",
+        { ...redirect, token_endpoint_auth_method: "none", id_token_signed_response_alg: "HS256" },
+      ],
       ["an unknown auth method", { ...redirect, token_endpoint_auth_method: "tls_client_auth" }],
       ["jwks and jwks_uri together", { ...redirect, jwks: { keys: [key] }, jwks_uri: "https://app.example.com/jwks" }],
       ["private_key_jwt without keys", { ...redirect, token_endpoint_auth_method: "private_key_jwt" }],
-      ["a private key in jwks", { ...redirect, token_endpoint_auth_method: "private_key_jwt", jwks: { keys: [{ ...key, d: "secret" }] } }],
-      ["a symmetric key in jwks", { ...redirect, token_endpoint_auth_method: "private_key_jwt", jwks: { keys: [{ kty: "oct", k: "c2VjcmV0" }] } }],
-      ["an incomplete key", { ...redirect, token_endpoint_auth_method: "private_key_jwt", jwks: { keys: [{ kty: "EC", crv: "P-256", x: key.x }] } }],
-      ["an http jwks_uri", { ...redirect, token_endpoint_auth_method: "private_key_jwt", jwks_uri: "http://app.example.com/jwks" }],
-      ["signing alg none", { ...redirect, token_endpoint_auth_method: "private_key_jwt", jwks: { keys: [key] }, token_endpoint_auth_signing_alg: "none" }],
-      ["HS256 for private_key_jwt", { ...redirect, token_endpoint_auth_method: "private_key_jwt", jwks: { keys: [key] }, token_endpoint_auth_signing_alg: "HS256" }],
-      ["RS256 for client_secret_jwt", { ...redirect, token_endpoint_auth_method: "client_secret_jwt", token_endpoint_auth_signing_alg: "RS256" }],
-      ["a signing alg for a secret-post client", { ...redirect, token_endpoint_auth_method: "client_secret_post", token_endpoint_auth_signing_alg: "HS256" }],
+      [
+        "a private key in jwks",
+        { ...redirect, token_endpoint_auth_method: "private_key_jwt", jwks: { keys: [{ ...key, d: "secret" }] } },
+      ],
+      [
+        "a symmetric key in jwks",
+        { ...redirect, token_endpoint_auth_method: "private_key_jwt", jwks: { keys: [{ kty: "oct", k: "c2VjcmV0" }] } },
+      ],
+      [
+        "an incomplete key",
+        {
+          ...redirect,
+          token_endpoint_auth_method: "private_key_jwt",
+          jwks: { keys: [{ kty: "EC", crv: "P-256", x: key.x }] },
+        },
+      ],
+      [
+        "an http jwks_uri",
+        { ...redirect, token_endpoint_auth_method: "private_key_jwt", jwks_uri: "http://app.example.com/jwks" },
+      ],
+      [
+        "signing alg none",
+        {
+          ...redirect,
+          token_endpoint_auth_method: "private_key_jwt",
+          jwks: { keys: [key] },
+          token_endpoint_auth_signing_alg: "none",
+        },
+      ],
+      [
+        "HS256 for private_key_jwt",
+        {
+          ...redirect,
+          token_endpoint_auth_method: "private_key_jwt",
+          jwks: { keys: [key] },
+          token_endpoint_auth_signing_alg: "HS256",
+        },
+      ],
+      [
+        "RS256 for client_secret_jwt",
+        { ...redirect, token_endpoint_auth_method: "client_secret_jwt", token_endpoint_auth_signing_alg: "RS256" },
+      ],
+      [
+        "a signing alg for a secret-post client",
+        { ...redirect, token_endpoint_auth_method: "client_secret_post", token_endpoint_auth_signing_alg: "HS256" },
+      ],
       ["a scope the provider does not know", { ...redirect, scope: "openid admin" }],
       ["resource_server (admin-only)", { ...redirect, resource_server: "urn:example:api" }],
       ["skip_consent (admin-only)", { ...redirect, skip_consent: true }],
@@ -196,11 +294,23 @@ describe("dynamic client registration (RFC 7591)", () => {
       ["a client_id of its own choosing", { ...redirect, client_id: "my-id" }],
       ["a wrongly typed field", { ...redirect, client_name: 42 }],
       ["an unknown ID token algorithm", { ...redirect, id_token_signed_response_alg: "none" }],
-      ["an encryption enc without alg", { ...redirect, jwks: { keys: [key] }, id_token_encrypted_response_enc: "A256GCM" }],
-      ["an encryption alg without keys", { ...redirect, id_token_encrypted_response_alg: "ECDH-ES+A256KW", id_token_encrypted_response_enc: "A256GCM" }],
+      [
+        "an encryption enc without alg",
+        { ...redirect, jwks: { keys: [key] }, id_token_encrypted_response_enc: "A256GCM" },
+      ],
+      [
+        "an encryption alg without keys",
+        { ...redirect, id_token_encrypted_response_alg: "ECDH-ES+A256KW", id_token_encrypted_response_enc: "A256GCM" },
+      ],
       ["a logo_uri that is not https", { ...redirect, logo_uri: "javascript:alert(1)" }],
-      ["pairwise subjects over several hosts", { redirect_uris: ["https://a.example.com/cb", "https://b.example.com/cb"], subject_type: "pairwise" }],
-      ["a sector_identifier_uri", { ...redirect, subject_type: "pairwise", sector_identifier_uri: "https://app.example.com/sector.json" }],
+      [
+        "pairwise subjects over several hosts",
+        { redirect_uris: ["https://a.example.com/cb", "https://b.example.com/cb"], subject_type: "pairwise" },
+      ],
+      [
+        "a sector_identifier_uri",
+        { ...redirect, subject_type: "pairwise", sector_identifier_uri: "https://app.example.com/sector.json" },
+      ],
     ];
     for (const [name, metadata] of cases) {
       it(name, async () => {
@@ -211,7 +321,11 @@ describe("dynamic client registration (RFC 7591)", () => {
     it("a body that is not a JSON object", async () => {
       await expectOAuthError(await registerRequest("not json"), 400, "invalid_client_metadata");
       await expectOAuthError(await registerRequest("[1,2]"), 400, "invalid_client_metadata");
-      await expectOAuthError(await registerRequest(webApp, ADMIN, "application/x-www-form-urlencoded"), 400, "invalid_client_metadata");
+      await expectOAuthError(
+        await registerRequest(webApp, ADMIN, "application/x-www-form-urlencoded"),
+        400,
+        "invalid_client_metadata",
+      );
     });
   });
 });
@@ -240,7 +354,12 @@ describe("client management (RFC 7592)", () => {
     const descriptions = new Set<string>();
     for (const [target, authorization] of attempts) {
       for (const method of ["GET", "PUT", "DELETE"]) {
-        const res = await manage(target, method, authorization, method === "PUT" ? { ...webApp, client_id: target.client_id } : undefined);
+        const res = await manage(
+          target,
+          method,
+          authorization,
+          method === "PUT" ? { ...webApp, client_id: target.client_id } : undefined,
+        );
         expect(res.status).toBe(401);
         expect(res.headers.get("www-authenticate")).toMatch(/^Bearer /);
         expect(res.headers.get("cache-control")).toBe("no-store");
@@ -251,23 +370,37 @@ describe("client management (RFC 7592)", () => {
     }
     expect(descriptions.size).toBe(1);
     // The admin-created demo client has no registration access token: it is not managed here.
-    expect((await exports.default.fetch(`${ISSUER}/register/demo`, { headers: { authorization: ADMIN } })).status).toBe(401);
+    expect((await exports.default.fetch(`${ISSUER}/register/demo`, { headers: { authorization: ADMIN } })).status).toBe(
+      401,
+    );
   });
 
   it("PUT replaces the metadata, keeps the secret, and omitted fields are removed", async () => {
     const client = await registered({ ...webApp, logo_uri: "https://app.example.com/logo.png" });
-    const update = { client_id: client.client_id, redirect_uris: ["https://app.example.com/new"], grant_types: ["authorization_code"], scope: "openid" };
+    const update = {
+      client_id: client.client_id,
+      redirect_uris: ["https://app.example.com/new"],
+      grant_types: ["authorization_code"],
+      scope: "openid",
+    };
     const res = await manage(client, "PUT", bearer(client.registration_access_token), update);
     expect(res.status).toBe(200);
     expect(res.headers.get("cache-control")).toBe("no-store");
     const body = await res.json<Registered>();
-    expect(body).toMatchObject({ ...update, client_secret_expires_at: 0, registration_access_token: client.registration_access_token });
+    expect(body).toMatchObject({
+      ...update,
+      client_secret_expires_at: 0,
+      registration_access_token: client.registration_access_token,
+    });
     expect(body.client_secret).toBeUndefined();
     expect(body).not.toHaveProperty("logo_uri");
     expect(body).not.toHaveProperty("client_name");
     expect(body.client_id_issued_at).toBe(client.client_id_issued_at);
     // The old secret still works; the token still manages the client.
-    const token = await tokenRequest({ grant_type: "client_credentials" }, basic(client.client_id, client.client_secret ?? ""));
+    const token = await tokenRequest(
+      { grant_type: "client_credentials" },
+      basic(client.client_id, client.client_secret ?? ""),
+    );
     await expectOAuthError(token, 400, "unauthorized_client"); // authenticated, but client_credentials was dropped
     expect((await manage(client, "GET", bearer(client.registration_access_token))).status).toBe(200);
   });
@@ -275,37 +408,88 @@ describe("client management (RFC 7592)", () => {
   it("PUT accepts the current client_secret and refuses another, or a different client_id", async () => {
     const client = await registered(webApp);
     const auth = bearer(client.registration_access_token);
-    const same = await manage(client, "PUT", auth, { ...webApp, client_id: client.client_id, client_secret: client.client_secret });
+    const same = await manage(client, "PUT", auth, {
+      ...webApp,
+      client_id: client.client_id,
+      client_secret: client.client_secret,
+    });
     expect(same.status).toBe(200);
-    await expectOAuthError(await manage(client, "PUT", auth, { ...webApp, client_id: client.client_id, client_secret: "chosen" }), 400, "invalid_client_metadata");
-    await expectOAuthError(await manage(client, "PUT", auth, { ...webApp, client_id: "someone-else" }), 400, "invalid_client_metadata");
-    await expectOAuthError(await manage(client, "PUT", auth, webApp), 400, "invalid_client_metadata");
     await expectOAuthError(
-      await manage(client, "PUT", auth, { ...webApp, client_id: client.client_id, registration_access_token: client.registration_access_token }),
+      await manage(client, "PUT", auth, { ...webApp, client_id: client.client_id, client_secret: "chosen" }),
       400,
       "invalid_client_metadata",
     );
-    await expectOAuthError(await manage(client, "PUT", auth, { ...webApp, client_id: client.client_id, redirect_uris: ["https://x.example/#f"] }), 400, "invalid_redirect_uri");
-    await expectOAuthError(await manage(client, "PUT", auth, { ...webApp, client_id: client.client_id, skip_consent: true }), 400, "invalid_client_metadata");
+    await expectOAuthError(
+      await manage(client, "PUT", auth, { ...webApp, client_id: "someone-else" }),
+      400,
+      "invalid_client_metadata",
+    );
+    await expectOAuthError(await manage(client, "PUT", auth, webApp), 400, "invalid_client_metadata");
+    await expectOAuthError(
+      await manage(client, "PUT", auth, {
+        ...webApp,
+        client_id: client.client_id,
+        registration_access_token: client.registration_access_token,
+      }),
+      400,
+      "invalid_client_metadata",
+    );
+    await expectOAuthError(
+      await manage(client, "PUT", auth, {
+        ...webApp,
+        client_id: client.client_id,
+        redirect_uris: ["https://x.example/#f"],
+      }),
+      400,
+      "invalid_redirect_uri",
+    );
+    await expectOAuthError(
+      await manage(client, "PUT", auth, { ...webApp, client_id: client.client_id, skip_consent: true }),
+      400,
+      "invalid_client_metadata",
+    );
   });
 
   it("PUT issues a new secret only when the new method needs one it does not have", async () => {
     const key = await keyPair("ES256");
-    const keyed = { grant_types: ["client_credentials"], scope: "weather", token_endpoint_auth_method: "private_key_jwt", jwks: { keys: [key.publicJwk] } };
+    const keyed = {
+      grant_types: ["client_credentials"],
+      scope: "weather",
+      token_endpoint_auth_method: "private_key_jwt",
+      jwks: { keys: [key.publicJwk] },
+    };
     const client = await registered(keyed);
     const auth = bearer(client.registration_access_token);
-    const toBasic = await (await manage(client, "PUT", auth, { client_id: client.client_id, grant_types: ["client_credentials"], scope: "weather" })).json<Registered>();
+    const toBasic = await (
+      await manage(client, "PUT", auth, {
+        client_id: client.client_id,
+        grant_types: ["client_credentials"],
+        scope: "weather",
+      })
+    ).json<Registered>();
     expect(toBasic.client_secret).toMatch(/^[A-Za-z0-9_-]{43}$/);
-    expect((await tokenRequest({ grant_type: "client_credentials" }, basic(client.client_id, toBasic.client_secret ?? ""))).status).toBe(200);
+    expect(
+      (await tokenRequest({ grant_type: "client_credentials" }, basic(client.client_id, toBasic.client_secret ?? "")))
+        .status,
+    ).toBe(200);
     // client_secret_jwt needs the secret recoverable, which a hash-only secret is not: a new one.
     const toJwt = await (
-      await manage(client, "PUT", auth, { client_id: client.client_id, grant_types: ["client_credentials"], scope: "weather", token_endpoint_auth_method: "client_secret_jwt" })
+      await manage(client, "PUT", auth, {
+        client_id: client.client_id,
+        grant_types: ["client_credentials"],
+        scope: "weather",
+        token_endpoint_auth_method: "client_secret_jwt",
+      })
     ).json<Registered>();
     expect(toJwt.client_secret).toBeDefined();
     expect(toJwt.client_secret).not.toBe(toBasic.client_secret);
-    expect((await clientCredentialsWith(await assertion(client.client_id, hmacKey(toJwt.client_secret ?? "")))).status).toBe(200);
+    expect(
+      (await clientCredentialsWith(await assertion(client.client_id, hmacKey(toJwt.client_secret ?? "")))).status,
+    ).toBe(200);
     // Back to a key: no secret.
-    const back = await (await manage(client, "PUT", auth, { ...keyed, client_id: client.client_id })).json<Registered>();
+    const back = await (
+      await manage(client, "PUT", auth, { ...keyed, client_id: client.client_id })
+    ).json<Registered>();
     expect(back.client_secret).toBeUndefined();
     expect(back.client_secret_expires_at).toBeUndefined();
   });
@@ -315,15 +499,26 @@ describe("client management (RFC 7592)", () => {
     const stored = await findClient(env, client.client_id);
     if (!stored) throw new Error("not stored");
     await saveClient(env, { ...stored, skip_consent: true, lifetimes: { accessToken: 600 } });
-    const res = await manage(client, "PUT", bearer(client.registration_access_token), { ...webApp, client_id: client.client_id, client_name: "Renamed" });
+    const res = await manage(client, "PUT", bearer(client.registration_access_token), {
+      ...webApp,
+      client_id: client.client_id,
+      client_name: "Renamed",
+    });
     expect(res.status).toBe(200);
-    expect(await findClient(env, client.client_id)).toMatchObject({ client_name: "Renamed", skip_consent: true, lifetimes: { accessToken: 600 } });
+    expect(await findClient(env, client.client_id)).toMatchObject({
+      client_name: "Renamed",
+      skip_consent: true,
+      lifetimes: { accessToken: 600 },
+    });
   });
 
   it("DELETE answers 204; the client is gone and its credentials stop working", async () => {
     const client = await registered(webApp);
     const auth = bearer(client.registration_access_token);
-    const before = await tokenRequest({ grant_type: "client_credentials" }, basic(client.client_id, client.client_secret ?? ""));
+    const before = await tokenRequest(
+      { grant_type: "client_credentials" },
+      basic(client.client_id, client.client_secret ?? ""),
+    );
     expect(before.status).toBe(200);
     const res = await manage(client, "DELETE", auth);
     expect(res.status).toBe(204);
@@ -331,7 +526,10 @@ describe("client management (RFC 7592)", () => {
     expect(await env.CLIENTS.get(kv.client(client.client_id))).toBeNull();
     await expectOAuthError(await manage(client, "GET", auth), 401, "invalid_token");
     await expectOAuthError(await manage(client, "DELETE", auth), 401, "invalid_token");
-    const after = await tokenRequest({ grant_type: "client_credentials" }, basic(client.client_id, client.client_secret ?? ""));
+    const after = await tokenRequest(
+      { grant_type: "client_credentials" },
+      basic(client.client_id, client.client_secret ?? ""),
+    );
     await expectOAuthError(after, 401, "invalid_client");
   });
 });

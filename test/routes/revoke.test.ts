@@ -1,13 +1,26 @@
 import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { ISSUER, basic, clientCredentials, expectOAuthError, isActive, offlineTokens, refresh, revoke, type Tokens } from "../helpers";
+import {
+  ISSUER,
+  basic,
+  clientCredentials,
+  expectOAuthError,
+  isActive,
+  offlineTokens,
+  refresh,
+  revoke,
+  type Tokens,
+} from "../helpers";
 
-const userinfo = (token: string) => exports.default.fetch(`${ISSUER}/userinfo`, { headers: { authorization: `Bearer ${token}` } });
+const userinfo = (token: string) =>
+  exports.default.fetch(`${ISSUER}/userinfo`, { headers: { authorization: `Bearer ${token}` } });
 
 describe("revocation (RFC 7009)", () => {
   it("revoking a refresh token revokes its grant: every token of it goes inactive", async () => {
     const tokens = await offlineTokens();
-    const res = await revoke(tokens.refresh_token ?? "", basic("demo", "demo-secret"), { token_type_hint: "refresh_token" });
+    const res = await revoke(tokens.refresh_token ?? "", basic("demo", "demo-secret"), {
+      token_type_hint: "refresh_token",
+    });
     expect(res.status).toBe(200);
     expect(res.headers.get("cache-control")).toBe("no-store");
     expect(await isActive(tokens.refresh_token ?? "")).toBe(false);
@@ -19,7 +32,9 @@ describe("revocation (RFC 7009)", () => {
   it("revoking a JWT access token makes introspection and userinfo reject it, and leaves the refresh token", async () => {
     const tokens = await offlineTokens();
     expect((await userinfo(tokens.access_token)).status).toBe(200);
-    expect((await revoke(tokens.access_token, basic("demo", "demo-secret"), { token_type_hint: "access_token" })).status).toBe(200);
+    expect(
+      (await revoke(tokens.access_token, basic("demo", "demo-secret"), { token_type_hint: "access_token" })).status,
+    ).toBe(200);
     expect(await isActive(tokens.access_token)).toBe(false);
     const after = await userinfo(tokens.access_token);
     expect(after.status).toBe(401);
@@ -28,7 +43,9 @@ describe("revocation (RFC 7009)", () => {
   });
 
   it("revoking an opaque access token makes introspection say inactive", async () => {
-    const { access_token: token } = await (await clientCredentials("demo-service-ref", "demo-service-secret")).json<Tokens>();
+    const { access_token: token } = await (
+      await clientCredentials("demo-service-ref", "demo-service-secret")
+    ).json<Tokens>();
     const api = basic("weather-api", "weather-api-secret");
     expect(await isActive(token, api)).toBe(true);
     expect((await revoke(token, basic("demo-service-ref", "demo-service-secret"))).status).toBe(200);

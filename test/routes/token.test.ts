@@ -38,7 +38,9 @@ describe("token endpoint: authorization_code", () => {
 
   it("the ID token carries the OIDC claims and verifies against the published JWKS", async () => {
     const browser = await loggedInBrowser();
-    const body = await (await redeem(await codeFor(browser, { nonce: "n-0S6_WzA2Mj" }))).json<{ id_token: string; access_token: string }>();
+    const body = await (
+      await redeem(await codeFor(browser, { nonce: "n-0S6_WzA2Mj" }))
+    ).json<{ id_token: string; access_token: string }>();
     const header = decodeProtectedHeader(body.id_token);
     expect(header.alg).toBe("RS256");
     expect(header.kid).toBeTruthy();
@@ -98,7 +100,9 @@ describe("token endpoint: authorization_code", () => {
     const browser = await loggedInBrowser();
     const code = await codeFor(browser);
     // "demo-secret" with every character percent-encoded must still match.
-    const encoded = Array.from("demo-secret", (ch) => ch).map((ch) => `%${ch.charCodeAt(0).toString(16)}`).join("");
+    const encoded = Array.from("demo-secret", (ch) => ch)
+      .map((ch) => `%${ch.charCodeAt(0).toString(16)}`)
+      .join("");
     const res = await tokenRequest(
       { grant_type: "authorization_code", code, redirect_uri: DEMO_REDIRECT },
       `Basic ${btoa(`demo:${encoded}`)}`,
@@ -109,8 +113,19 @@ describe("token endpoint: authorization_code", () => {
   it("runs PKCE for the public client with auth method none", async () => {
     const { verifier, challenge } = await pkcePair();
     const browser = new Browser();
-    const code = await codeFor(browser, { client_id: "demo-spa", redirect_uri: SPA_REDIRECT, code_challenge: challenge, code_challenge_method: "S256" });
-    const res = await tokenRequest({ grant_type: "authorization_code", code, redirect_uri: SPA_REDIRECT, client_id: "demo-spa", code_verifier: verifier });
+    const code = await codeFor(browser, {
+      client_id: "demo-spa",
+      redirect_uri: SPA_REDIRECT,
+      code_challenge: challenge,
+      code_challenge_method: "S256",
+    });
+    const res = await tokenRequest({
+      grant_type: "authorization_code",
+      code,
+      redirect_uri: SPA_REDIRECT,
+      client_id: "demo-spa",
+      code_verifier: verifier,
+    });
     expect(res.status).toBe(200);
     const body = await res.json<{ id_token: string }>();
     expect((await verifyWithJwks(body.id_token, "demo-spa")).aud).toBe("demo-spa");
@@ -129,12 +144,23 @@ describe("token endpoint: errors", () => {
   });
 
   it("a method the client did not register (post for a basic client): invalid_client", async () => {
-    const res = await tokenRequest({ grant_type: "authorization_code", code: "x", redirect_uri: DEMO_REDIRECT, client_id: "demo", client_secret: "demo-secret" });
+    const res = await tokenRequest({
+      grant_type: "authorization_code",
+      code: "x",
+      redirect_uri: DEMO_REDIRECT,
+      client_id: "demo",
+      client_secret: "demo-secret",
+    });
     await expectOAuthError(res, 401, "invalid_client");
   });
 
   it("a confidential client without credentials: invalid_client", async () => {
-    const res = await tokenRequest({ grant_type: "authorization_code", code: "x", redirect_uri: DEMO_REDIRECT, client_id: "demo" });
+    const res = await tokenRequest({
+      grant_type: "authorization_code",
+      code: "x",
+      redirect_uri: DEMO_REDIRECT,
+      client_id: "demo",
+    });
     await expectOAuthError(res, 401, "invalid_client");
   });
 
@@ -145,16 +171,27 @@ describe("token endpoint: errors", () => {
 
   it("missing or unknown grant_type", async () => {
     await expectOAuthError(await tokenRequest({}, basic("demo", "demo-secret")), 400, "invalid_request");
-    await expectOAuthError(await tokenRequest({ grant_type: "urn:nope" }, basic("demo", "demo-secret")), 400, "unsupported_grant_type");
+    await expectOAuthError(
+      await tokenRequest({ grant_type: "urn:nope" }, basic("demo", "demo-secret")),
+      400,
+      "unsupported_grant_type",
+    );
   });
 
   it("a grant type the client may not use: unauthorized_client", async () => {
-    const res = await tokenRequest({ grant_type: "authorization_code", code: "x", redirect_uri: DEMO_REDIRECT }, basic("demo-service", "demo-service-secret"));
+    const res = await tokenRequest(
+      { grant_type: "authorization_code", code: "x", redirect_uri: DEMO_REDIRECT },
+      basic("demo-service", "demo-service-secret"),
+    );
     await expectOAuthError(res, 400, "unauthorized_client");
   });
 
   it("a body that is not form-encoded: invalid_request", async () => {
-    const res = await exports.default.fetch(`${ISSUER}/token`, { method: "POST", headers: { "content-type": "application/json", authorization: basic("demo", "demo-secret") }, body: "{}" });
+    const res = await exports.default.fetch(`${ISSUER}/token`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: basic("demo", "demo-secret") },
+      body: "{}",
+    });
     await expectOAuthError(res, 400, "invalid_request");
   });
 
@@ -168,8 +205,19 @@ describe("token endpoint: errors", () => {
   });
 
   it("missing code or redirect_uri: invalid_request", async () => {
-    await expectOAuthError(await tokenRequest({ grant_type: "authorization_code", redirect_uri: DEMO_REDIRECT }, basic("demo", "demo-secret")), 400, "invalid_request");
-    await expectOAuthError(await tokenRequest({ grant_type: "authorization_code", code: "x" }, basic("demo", "demo-secret")), 400, "invalid_request");
+    await expectOAuthError(
+      await tokenRequest(
+        { grant_type: "authorization_code", redirect_uri: DEMO_REDIRECT },
+        basic("demo", "demo-secret"),
+      ),
+      400,
+      "invalid_request",
+    );
+    await expectOAuthError(
+      await tokenRequest({ grant_type: "authorization_code", code: "x" }, basic("demo", "demo-secret")),
+      400,
+      "invalid_request",
+    );
   });
 
   it("a malformed or unknown code: invalid_grant", async () => {
@@ -189,13 +237,23 @@ describe("token endpoint: errors", () => {
   it("a redirect_uri other than the authorization request's: invalid_grant", async () => {
     const browser = await loggedInBrowser();
     const code = await codeFor(browser);
-    await expectOAuthError(await redeem(code, { redirect_uri: "http://127.0.0.1:3000/callback" }), 400, "invalid_grant");
+    await expectOAuthError(
+      await redeem(code, { redirect_uri: "http://127.0.0.1:3000/callback" }),
+      400,
+      "invalid_grant",
+    );
   });
 
   it("a code bound to another client: invalid_grant", async () => {
     const browser = await loggedInBrowser();
     const code = await codeFor(browser);
-    const res = await tokenRequest({ grant_type: "authorization_code", code, redirect_uri: DEMO_REDIRECT, client_id: "demo-post", client_secret: "demo-secret" });
+    const res = await tokenRequest({
+      grant_type: "authorization_code",
+      code,
+      redirect_uri: DEMO_REDIRECT,
+      client_id: "demo-post",
+      client_secret: "demo-secret",
+    });
     await expectOAuthError(res, 400, "invalid_grant");
   });
 
@@ -204,10 +262,18 @@ describe("token endpoint: errors", () => {
     const { verifier, challenge } = await pkcePair();
     const other = await pkcePair();
     const withPkce = { code_challenge: challenge, code_challenge_method: "S256" };
-    await expectOAuthError(await redeem(await codeFor(browser, withPkce), { code_verifier: other.verifier }), 400, "invalid_grant");
+    await expectOAuthError(
+      await redeem(await codeFor(browser, withPkce), { code_verifier: other.verifier }),
+      400,
+      "invalid_grant",
+    );
     await expectOAuthError(await redeem(await codeFor(browser, withPkce)), 400, "invalid_grant");
     await expectOAuthError(await redeem(await codeFor(browser), { code_verifier: verifier }), 400, "invalid_grant");
-    await expectOAuthError(await redeem(await codeFor(browser, withPkce), { code_verifier: "short" }), 400, "invalid_request");
+    await expectOAuthError(
+      await redeem(await codeFor(browser, withPkce), { code_verifier: "short" }),
+      400,
+      "invalid_request",
+    );
     expect((await redeem(await codeFor(browser, withPkce), { code_verifier: verifier })).status).toBe(200);
   });
 
@@ -237,7 +303,8 @@ describe("token endpoint: errors", () => {
     const browser = await loggedInBrowser();
     const code = await codeFor(browser);
     const first = await (await redeem(code)).json<{ access_token: string }>();
-    const userinfo = () => exports.default.fetch(`${ISSUER}/userinfo`, { headers: { authorization: `Bearer ${first.access_token}` } });
+    const userinfo = () =>
+      exports.default.fetch(`${ISSUER}/userinfo`, { headers: { authorization: `Bearer ${first.access_token}` } });
     expect((await userinfo()).status).toBe(200);
     await expectOAuthError(await redeem(code), 400, "invalid_grant");
     const after = await userinfo();
@@ -252,8 +319,15 @@ describe("token endpoint: errors", () => {
     const log = vi.spyOn(console, "log");
     try {
       const reuse = await redeem(code);
-      expect(await reuse.json()).toEqual({ error: "invalid_grant", error_description: "the grant is invalid, expired or revoked" });
-      expect(log).toHaveBeenCalledWith("oauth error", "invalid_grant", "authorization code already used; the grant is revoked");
+      expect(await reuse.json()).toEqual({
+        error: "invalid_grant",
+        error_description: "the grant is invalid, expired or revoked",
+      });
+      expect(log).toHaveBeenCalledWith(
+        "oauth error",
+        "invalid_grant",
+        "authorization code already used; the grant is revoked",
+      );
     } finally {
       log.mockRestore();
     }
@@ -303,7 +377,10 @@ describe("token endpoint: a failure before issuing spends nothing", () => {
 describe("request size", () => {
   it("a body over 64 KiB is refused with 413 invalid_request, streamed or not", async () => {
     const big = `grant_type=client_credentials&pad=${"a".repeat(70 * 1024)}`;
-    const res = await tokenRequest({ grant_type: "client_credentials", pad: "a".repeat(70 * 1024) }, basic("demo-service", "demo-service-secret"));
+    const res = await tokenRequest(
+      { grant_type: "client_credentials", pad: "a".repeat(70 * 1024) },
+      basic("demo-service", "demo-service-secret"),
+    );
     expect(res.status).toBe(413);
     expect((await res.json<{ error: string }>()).error).toBe("invalid_request");
     const stream = new ReadableStream({
@@ -314,7 +391,10 @@ describe("request size", () => {
     });
     const streamed = await exports.default.fetch(`${ISSUER}/token`, {
       method: "POST",
-      headers: { "content-type": "application/x-www-form-urlencoded", authorization: basic("demo-service", "demo-service-secret") },
+      headers: {
+        "content-type": "application/x-www-form-urlencoded",
+        authorization: basic("demo-service", "demo-service-secret"),
+      },
       body: stream,
     });
     expect(streamed.status).toBe(413);

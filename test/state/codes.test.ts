@@ -41,7 +41,9 @@ describe("authorization codes", () => {
     // ...and presented after it, it is reuse: denied, and everything issued from the code is revoked.
     await expectOAuthError(await redeem(alt), 400, "invalid_grant");
     await expectOAuthError(await redeem(code), 400, "invalid_grant");
-    const userinfo = await exports.default.fetch(`${ISSUER}/userinfo`, { headers: { authorization: `Bearer ${tokens.access_token}` } });
+    const userinfo = await exports.default.fetch(`${ISSUER}/userinfo`, {
+      headers: { authorization: `Bearer ${tokens.access_token}` },
+    });
     expect(userinfo.status).toBe(401);
   });
 
@@ -71,7 +73,14 @@ describe("grants stored before owners existed", () => {
       authTime: now - 60,
       amr: ["pwd"],
       offline: true,
-      refresh: { hash: await hashSecret(secret), expiresAt: now + 3600, absoluteExpiresAt: now + 7200, idleLifetime: 3600, graceSeconds: 10, retired: [] },
+      refresh: {
+        hash: await hashSecret(secret),
+        expiresAt: now + 3600,
+        absoluteExpiresAt: now + 7200,
+        idleLifetime: 3600,
+        graceSeconds: 10,
+        retired: [],
+      },
       opaque: [],
       revokedJti: [],
       revoked: false,

@@ -28,7 +28,11 @@ import {
 const ADMIN = { authorization: "Bearer dev-admin-token", "content-type": "application/json" };
 
 function admin(path: string, method: string, body?: unknown): Promise<Response> {
-  return exports.default.fetch(`${ISSUER}/admin${path}`, { method, headers: ADMIN, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+  return exports.default.fetch(`${ISSUER}/admin${path}`, {
+    method,
+    headers: ADMIN,
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
 }
 
 interface TestUser {
@@ -58,7 +62,9 @@ async function signIn(browser: Browser, user: TestUser, options: Record<string, 
 /** Everything a signed-out user's tokens and sessions must now refuse. */
 async function expectAllEnded(browser: Browser, tokens: Tokens): Promise<void> {
   await expectOAuthError(await refresh(tokens.refresh_token ?? ""), 400, "invalid_grant");
-  const userinfo = await exports.default.fetch(`${ISSUER}/userinfo`, { headers: { authorization: `Bearer ${tokens.access_token}` } });
+  const userinfo = await exports.default.fetch(`${ISSUER}/userinfo`, {
+    headers: { authorization: `Bearer ${tokens.access_token}` },
+  });
   expect(userinfo.status).toBe(401);
   expect(userinfo.headers.get("www-authenticate")).toMatch(/^Bearer error="invalid_token"/);
   expect(await isActive(tokens.access_token)).toBe(false);
@@ -135,7 +141,11 @@ describe("a password replaced while a location's KV still holds the old one", ()
     const browser = new Browser();
     const toLogin = await browser.fetch(authorizeUrl());
     const page = await browser.fetch(toLogin.headers.get("location") ?? "");
-    const refused = await browser.post("/login", { ...hiddenFields(await page.text()), username: user.username, password: user.password });
+    const refused = await browser.post("/login", {
+      ...hiddenFields(await page.text()),
+      username: user.username,
+      password: user.password,
+    });
     expect(refused.status).toBe(401);
     expect(await refused.text()).toContain("Wrong username or password.");
     expect(browser.hasCookie("eo_session")).toBe(false);
@@ -198,7 +208,10 @@ describe("client-wide revocation", () => {
 
 describe("client_credentials at the cost of a signature", () => {
   it("issues ES256 JWTs without creating any Durable Object", async () => {
-    const before = { grants: (await listDurableObjectIds(env.GRANT)).length, clients: (await listDurableObjectIds(env.CLIENT_STATE)).length };
+    const before = {
+      grants: (await listDurableObjectIds(env.GRANT)).length,
+      clients: (await listDurableObjectIds(env.CLIENT_STATE)).length,
+    };
     for (let i = 0; i < 5; i++) {
       const tokens = await (await clientCredentials("demo-service", "demo-service-secret", "weather")).json<Tokens>();
       expect(decodeProtectedHeader(tokens.access_token)).toMatchObject({ alg: "ES256", typ: "at+jwt" });
@@ -209,7 +222,8 @@ describe("client_credentials at the cost of a signature", () => {
 
   it("a revoked JWT is inactive at introspection; the client's other tokens are not", async () => {
     const auth = basic("demo-service", "demo-service-secret");
-    const token = async () => (await (await clientCredentials("demo-service", "demo-service-secret", "weather")).json<Tokens>()).access_token;
+    const token = async () =>
+      (await (await clientCredentials("demo-service", "demo-service-secret", "weather")).json<Tokens>()).access_token;
     const [revoked, kept] = [await token(), await token()];
     // RFC 7009 §2.1: another client may not revoke it.
     await expectOAuthError(await revoke(revoked), 400, "unauthorized_client");
@@ -221,7 +235,8 @@ describe("client_credentials at the cost of a signature", () => {
 
   it("an opaque token lives in a ClientState shard and is inactive once revoked", async () => {
     const auth = basic("demo-service-ref", "demo-service-secret");
-    const token = (await (await clientCredentials("demo-service-ref", "demo-service-secret", "weather")).json<Tokens>()).access_token;
+    const token = (await (await clientCredentials("demo-service-ref", "demo-service-secret", "weather")).json<Tokens>())
+      .access_token;
     expect(await isActive(token, auth)).toBe(true);
     await expectOAuthError(await revoke(token), 400, "unauthorized_client");
     expect((await revoke(token, auth)).status).toBe(200);
@@ -241,17 +256,23 @@ describe("revoking many grants", () => {
     const account = env.ACCOUNT.get(env.ACCOUNT.idFromName(`user:${user.sub}`));
     // One real grant (through the password grant), and 249 that only the Account knows.
     const real = await (
-      await tokenRequest({ grant_type: "password", username: user.username, password: user.password, scope: "openid offline_access" }, basic("demo", "demo-secret"))
+      await tokenRequest(
+        { grant_type: "password", username: user.username, password: user.password, scope: "openid offline_access" },
+        basic("demo", "demo-secret"),
+      )
     ).json<Tokens>();
     expect(await isActive(real.access_token)).toBe(true); // announced to the Account
     const exp = Math.floor(Date.now() / 1000) + 3600;
     for (let i = 0; i < 249; i++) {
       const grantId = env.GRANT.newUniqueId().toString();
-      expect(await account.registerGrant({ grantId, clientId: "demo", sid: undefined, createdAtMs: Date.now(), exp })).toEqual({ revoked: false });
+      expect(
+        await account.registerGrant({ grantId, clientId: "demo", sid: undefined, createdAtMs: Date.now(), exp }),
+      ).toEqual({ revoked: false });
     }
     const res = await admin(`/users/${user.sub}/sign-out`, "POST");
     expect(await res.json()).toEqual({ sessions: 0, grants: 250 });
-    const remaining = () => runInDurableObject(account, (_a: Account, state) => [...state.storage.kv.list({ prefix: "grant:" })].length);
+    const remaining = () =>
+      runInDurableObject(account, (_a: Account, state) => [...state.storage.kv.list({ prefix: "grant:" })].length);
     expect(await remaining()).toBe(150);
     await runDurableObjectAlarm(account);
     await runDurableObjectAlarm(account);

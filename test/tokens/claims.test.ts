@@ -2,15 +2,31 @@ import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { hashPassword } from "../../src/users/password";
 import { saveUser } from "../../src/users/store";
-import { Browser, ISSUER, authorize, authorizeUrl, basic, codeFor, hiddenFields, redeem, verifyWithJwks, type Tokens } from "../helpers";
+import {
+  Browser,
+  ISSUER,
+  authorize,
+  authorizeUrl,
+  basic,
+  codeFor,
+  hiddenFields,
+  redeem,
+  verifyWithJwks,
+  type Tokens,
+} from "../helpers";
 import { SECRET, registerClient } from "./fixtures";
 
 const userinfo = async (token: string) =>
-  (await exports.default.fetch(`${ISSUER}/userinfo`, { headers: { authorization: `Bearer ${token}` } })).json<Record<string, unknown>>();
+  (await exports.default.fetch(`${ISSUER}/userinfo`, { headers: { authorization: `Bearer ${token}` } })).json<
+    Record<string, unknown>
+  >();
 
 describe("scopes, claims and the claims parameter (OIDC Core §5.4, §5.5)", () => {
   it("puts claims requested for the ID token into it, and those for userinfo into userinfo only", async () => {
-    const claims = JSON.stringify({ id_token: { email: { essential: true }, locale: null }, userinfo: { phone_number: null } });
+    const claims = JSON.stringify({
+      id_token: { email: { essential: true }, locale: null },
+      userinfo: { phone_number: null },
+    });
     const tokens = await (await redeem(await codeFor(new Browser(), { scope: "openid", claims }))).json<Tokens>();
     const id = await verifyWithJwks(tokens.id_token ?? "", "demo");
     expect(id.email).toBe("spoon@example.com");
@@ -32,9 +48,14 @@ describe("scopes, claims and the claims parameter (OIDC Core §5.4, §5.5)", () 
     const first = await browser.fetch(authorizeUrl({ scope: "openid", claims }));
     const page = await (await browser.fetch(first.headers.get("location") ?? "")).text();
     expect(page).toContain("your email");
-    const code = new URL((await browser.post("/consent", { ...hiddenFields(page), decision: "allow" })).headers.get("location") ?? "").searchParams.get("code");
+    const code = new URL(
+      (await browser.post("/consent", { ...hiddenFields(page), decision: "allow" })).headers.get("location") ?? "",
+    ).searchParams.get("code");
     const tokens = await (await redeem(code ?? "")).json<Tokens>();
-    expect(await userinfo(tokens.access_token)).toMatchObject({ email: "spoon@example.com", address: { country: "US" } });
+    expect(await userinfo(tokens.access_token)).toMatchObject({
+      email: "spoon@example.com",
+      address: { country: "US" },
+    });
   });
 
   it("only standard claims can be asked for by name: other user attributes are never released", async () => {
@@ -46,7 +67,11 @@ describe("scopes, claims and the claims parameter (OIDC Core §5.4, §5.5)", () 
       claims: { name: "Attr", roles: ["admin"], internal_id: 7 },
     });
     const claims = JSON.stringify({ id_token: { roles: null, name: null }, userinfo: { internal_id: null } });
-    const location = await authorize(new Browser(), { scope: "openid", claims }, { username: "attr-user", password: "attr-password" });
+    const location = await authorize(
+      new Browser(),
+      { scope: "openid", claims },
+      { username: "attr-user", password: "attr-password" },
+    );
     const tokens = await (await redeem(location.searchParams.get("code") ?? "")).json<Tokens>();
     const id = await verifyWithJwks(tokens.id_token ?? "", "demo");
     expect(id.name).toBe("Attr");
@@ -64,7 +89,12 @@ describe("scopes, claims and the claims parameter (OIDC Core §5.4, §5.5)", () 
 
 describe("per-client token format and lifetimes", () => {
   it("a code-flow client with opaque access tokens and its own lifetimes", async () => {
-    await registerClient({ client_id: "opaque-web", scope: "openid profile", access_token_format: "opaque", lifetimes: { accessToken: 300, idToken: 120 } });
+    await registerClient({
+      client_id: "opaque-web",
+      scope: "openid profile",
+      access_token_format: "opaque",
+      lifetimes: { accessToken: 300, idToken: 120 },
+    });
     const code = await codeFor(new Browser(), { client_id: "opaque-web", scope: "openid profile" });
     const tokens = await (await redeem(code, {}, basic("opaque-web", SECRET))).json<Tokens>();
     expect(tokens.access_token).toMatch(/^[0-9a-f]{64}\.[A-Za-z0-9_-]{43}$/);

@@ -15,13 +15,20 @@ describe("custom ID-token claims per client", () => {
     // openid only: the mapped values come from the client's mapping, not from the profile or email scopes.
     const tokens = await tokensFor("claims-client", { scope: "openid" });
     const claims = await verifyWithJwks(tokens.id_token ?? "", "claims-client");
-    expect(claims).toMatchObject({ tenant: "acme", groups: ["staff", "ops"], full_name: "Sam Spoon", mail: "spoon@example.com" });
+    expect(claims).toMatchObject({
+      tenant: "acme",
+      groups: ["staff", "ops"],
+      full_name: "Sam Spoon",
+      mail: "spoon@example.com",
+    });
     expect(claims).not.toHaveProperty("missing");
     expect(claims).not.toHaveProperty("name");
     expect(claims.iss).toBe(ISSUER);
     expect(claims.sub).toBe("8a6f1c2e-5b7d-4e0a-9c3f-0d1e2f3a4b5c");
     // They are ID-token claims: userinfo answers what the scopes release.
-    expect(Object.keys(await (await userinfoFetch(tokens.access_token)).json<Record<string, unknown>>())).toEqual(["sub"]);
+    expect(Object.keys(await (await userinfoFetch(tokens.access_token)).json<Record<string, unknown>>())).toEqual([
+      "sub",
+    ]);
   });
 
   it("a client with static claims only, and the claims parameter, combine", async () => {

@@ -51,11 +51,15 @@ describe("encrypted ID tokens", () => {
     const tokens = await tokensFor("jwe-ec-hs256");
     const { plaintext, protectedHeader } = await compactDecrypt(tokens.id_token ?? "", ecPrivate);
     expect(protectedHeader).toMatchObject({ alg: "ECDH-ES+A256KW", enc: "A256GCM", cty: "JWT" });
-    const { payload, protectedHeader: inner } = await jwtVerify(new TextDecoder().decode(plaintext), new TextEncoder().encode(SECRET), {
-      issuer: ISSUER,
-      audience: "jwe-ec-hs256",
-      algorithms: ["HS256"],
-    });
+    const { payload, protectedHeader: inner } = await jwtVerify(
+      new TextDecoder().decode(plaintext),
+      new TextEncoder().encode(SECRET),
+      {
+        issuer: ISSUER,
+        audience: "jwe-ec-hs256",
+        algorithms: ["HS256"],
+      },
+    );
     expect(inner.alg).toBe("HS256");
     expect(payload.azp).toBe("jwe-ec-hs256");
   });
@@ -69,7 +73,9 @@ describe("encrypted ID tokens", () => {
 
 describe("discovery", () => {
   it("advertises HS256 (after RS256), pairwise subjects, and the encryption and userinfo options", async () => {
-    const meta = await (await exports.default.fetch(`${ISSUER}/.well-known/openid-configuration`)).json<Record<string, unknown>>();
+    const meta = await (
+      await exports.default.fetch(`${ISSUER}/.well-known/openid-configuration`)
+    ).json<Record<string, unknown>>();
     expect(meta).toMatchObject({
       subject_types_supported: ["public", "pairwise"],
       id_token_encryption_alg_values_supported: ["RSA-OAEP-256", "ECDH-ES+A256KW"],

@@ -29,16 +29,28 @@ export async function registerClient(options: ClientOptions): Promise<void> {
 }
 
 /** Tokens through the real code flow (spoon signs in) for a registered client. */
-export async function tokensFor(clientId: string, options: AuthorizeOptions = {}, browser = new Browser()): Promise<Tokens> {
+export async function tokensFor(
+  clientId: string,
+  options: AuthorizeOptions = {},
+  browser = new Browser(),
+): Promise<Tokens> {
   const redirectUri = options.redirect_uri ?? DEMO_REDIRECT;
-  const code = await codeFor(browser, { client_id: clientId, scope: "openid profile email", ...options, redirect_uri: redirectUri });
+  const code = await codeFor(browser, {
+    client_id: clientId,
+    scope: "openid profile email",
+    ...options,
+    redirect_uri: redirectUri,
+  });
   const res = await redeem(code, { redirect_uri: redirectUri }, basic(clientId, SECRET));
   expect(res.status).toBe(200);
   return res.json<Tokens>();
 }
 
 /** A client's encryption key pair: the public JWK to register, the private key to decrypt with. */
-export async function encryptionKeyPair(alg: "RSA-OAEP-256" | "ECDH-ES+A256KW", jwk: JWK = {}): Promise<{ publicJwk: JWK; privateKey: CryptoKey }> {
+export async function encryptionKeyPair(
+  alg: "RSA-OAEP-256" | "ECDH-ES+A256KW",
+  jwk: JWK = {},
+): Promise<{ publicJwk: JWK; privateKey: CryptoKey }> {
   const { publicKey, privateKey } = await generateKeyPair(alg, alg === "ECDH-ES+A256KW" ? { crv: "P-256" } : {});
   // eslint-disable-next-line @typescript-eslint/no-unsafe-class-instance-assignment -- jose returns a Web Crypto CryptoKey
   return { publicJwk: { ...(await exportJWK(publicKey)), ...jwk }, privateKey };

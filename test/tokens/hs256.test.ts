@@ -18,7 +18,11 @@ describe("HS256 ID tokens (OIDC Core §10.1)", () => {
     const tokens = await tokensFor("hs256-client", { nonce: "n-hs256" });
     const idToken = tokens.id_token ?? "";
     expect(decodeProtectedHeader(idToken)).toEqual({ alg: "HS256", typ: "JWT" });
-    const { payload } = await jwtVerify(idToken, secretKey, { issuer: ISSUER, audience: "hs256-client", algorithms: ["HS256"] });
+    const { payload } = await jwtVerify(idToken, secretKey, {
+      issuer: ISSUER,
+      audience: "hs256-client",
+      algorithms: ["HS256"],
+    });
     expect(payload.nonce).toBe("n-hs256");
     expect(payload.azp).toBe("hs256-client");
     const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(tokens.access_token)));
@@ -41,14 +45,22 @@ describe("HS256 ID tokens (OIDC Core §10.1)", () => {
     const refreshed = await refresh(tokens.refresh_token ?? "", {}, basic("hs256-client", SECRET));
     expect(refreshed.status).toBe(200);
     const idToken = (await refreshed.json<{ id_token: string }>()).id_token;
-    const { payload } = await jwtVerify(idToken, secretKey, { issuer: ISSUER, audience: "hs256-client", algorithms: ["HS256"] });
+    const { payload } = await jwtVerify(idToken, secretKey, {
+      issuer: ISSUER,
+      audience: "hs256-client",
+      algorithms: ["HS256"],
+    });
     expect(payload).not.toHaveProperty("nonce");
   });
 
   it("an HS256 ID token is a valid id_token_hint for its client", async () => {
     const browser = new Browser();
     const tokens = await tokensFor("hs256-client", {}, browser);
-    const location = await authorize(browser, { client_id: "hs256-client", prompt: "none", id_token_hint: tokens.id_token ?? "" });
+    const location = await authorize(browser, {
+      client_id: "hs256-client",
+      prompt: "none",
+      id_token_hint: tokens.id_token ?? "",
+    });
     expect(location.searchParams.get("code")).toBeTruthy();
   });
 

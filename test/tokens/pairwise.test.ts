@@ -1,16 +1,39 @@
 // Pairwise subject identifiers (OIDC Core §8.1): one sub per sector identifier, the same in the ID token, the
 // access token, userinfo and introspection for a client; public clients keep the local sub.
 import { describe, expect, it } from "vitest";
-import { Browser, ISSUER, authorize, basic, codeFor, introspect, redeem, verifyWithJwks, type Tokens } from "../helpers";
+import {
+  Browser,
+  ISSUER,
+  authorize,
+  basic,
+  codeFor,
+  introspect,
+  redeem,
+  verifyWithJwks,
+  type Tokens,
+} from "../helpers";
 import { SECRET, registerClient, tokensFor, userinfoFetch } from "./fixtures";
 
 const LOCAL_SUB = "8a6f1c2e-5b7d-4e0a-9c3f-0d1e2f3a4b5c";
 
 const pairwise = (client_id: string, redirect_uris: string[], sector_identifier?: string) =>
-  registerClient({ client_id, redirect_uris, subject_type: "pairwise", ...(sector_identifier ? { sector_identifier } : {}) });
+  registerClient({
+    client_id,
+    redirect_uris,
+    subject_type: "pairwise",
+    ...(sector_identifier ? { sector_identifier } : {}),
+  });
 
-async function idTokenSub(clientId: string, redirectUri: string, browser = new Browser()): Promise<{ sub: string; tokens: Tokens }> {
-  const tokens = await tokensFor(clientId, { redirect_uri: redirectUri, scope: "openid profile offline_access" }, browser);
+async function idTokenSub(
+  clientId: string,
+  redirectUri: string,
+  browser = new Browser(),
+): Promise<{ sub: string; tokens: Tokens }> {
+  const tokens = await tokensFor(
+    clientId,
+    { redirect_uri: redirectUri, scope: "openid profile offline_access" },
+    browser,
+  );
   const claims = await verifyWithJwks(tokens.id_token ?? "", clientId);
   return { sub: String(claims.sub), tokens };
 }
@@ -56,7 +79,9 @@ describe("pairwise subject identifiers", () => {
     });
     const { sub, tokens } = await idTokenSub("pw-opaque", "https://d.example/cb");
     expect((await (await userinfoFetch(tokens.access_token)).json<{ sub: string }>()).sub).toBe(sub);
-    expect((await (await introspect(tokens.access_token, basic("pw-opaque", SECRET))).json<{ sub: string }>()).sub).toBe(sub);
+    expect(
+      (await (await introspect(tokens.access_token, basic("pw-opaque", SECRET))).json<{ sub: string }>()).sub,
+    ).toBe(sub);
   });
 
   it("a pairwise ID token is an id_token_hint for the signed-in user", async () => {

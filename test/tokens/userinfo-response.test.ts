@@ -23,7 +23,11 @@ beforeAll(async () => {
     userinfo_encrypted_response_enc: "A256GCM",
     id_token_encrypted_response_alg: "RSA-OAEP-256",
   });
-  await registerClient({ client_id: "ui-encrypted", jwks: { keys: [ec.publicJwk] }, userinfo_encrypted_response_alg: "ECDH-ES+A256KW" });
+  await registerClient({
+    client_id: "ui-encrypted",
+    jwks: { keys: [ec.publicJwk] },
+    userinfo_encrypted_response_alg: "ECDH-ES+A256KW",
+  });
 });
 
 async function userinfoJwt(accessToken: string): Promise<string> {
@@ -38,7 +42,12 @@ describe("userinfo responses as JWTs", () => {
   it("signed: verifies with the provider's JWKS and names issuer and audience", async () => {
     const tokens = await tokensFor("ui-signed");
     const claims = await verifyWithJwks(await userinfoJwt(tokens.access_token), "ui-signed");
-    expect(claims).toMatchObject({ iss: ISSUER, aud: "ui-signed", sub: "8a6f1c2e-5b7d-4e0a-9c3f-0d1e2f3a4b5c", name: "Sam Spoon" });
+    expect(claims).toMatchObject({
+      iss: ISSUER,
+      aud: "ui-signed",
+      sub: "8a6f1c2e-5b7d-4e0a-9c3f-0d1e2f3a4b5c",
+      name: "Sam Spoon",
+    });
   });
 
   it("signed then encrypted: a nested JWT whose sub matches the (encrypted, pairwise) ID token", async () => {
@@ -47,7 +56,10 @@ describe("userinfo responses as JWTs", () => {
     expect(protectedHeader).toMatchObject({ alg: "RSA-OAEP-256", enc: "A256GCM", cty: "JWT" });
     const claims = await verifyWithJwks(new TextDecoder().decode(plaintext), "ui-signed-encrypted");
     expect(claims.email).toBe("spoon@example.com");
-    const idToken = await verifyWithJwks(new TextDecoder().decode((await compactDecrypt(tokens.id_token ?? "", rsaPrivate)).plaintext), "ui-signed-encrypted");
+    const idToken = await verifyWithJwks(
+      new TextDecoder().decode((await compactDecrypt(tokens.id_token ?? "", rsaPrivate)).plaintext),
+      "ui-signed-encrypted",
+    );
     expect(claims.sub).toBe(idToken.sub);
     expect(claims.sub).not.toBe("8a6f1c2e-5b7d-4e0a-9c3f-0d1e2f3a4b5c");
   });

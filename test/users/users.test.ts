@@ -25,7 +25,12 @@ describe("external authentication backend (the gateway's authentication URL)", (
     const result = await passwordLogin(external(), "ext-user", "ext-pass");
     expect(result.ok).toBe(true);
     const user = await findUserBySub(env, "ext-123");
-    expect(user).toMatchObject({ sub: "ext-123", username: "ext-user", source: "external", claims: { email: "ext@example.com" } });
+    expect(user).toMatchObject({
+      sub: "ext-123",
+      username: "ext-user",
+      source: "external",
+      claims: { email: "ext@example.com" },
+    });
     expect(user?.password).toBeUndefined();
   });
 
@@ -36,15 +41,23 @@ describe("external authentication backend (the gateway's authentication URL)", (
 
   it("a failing or malformed backend is an outage (503), never a login", async () => {
     for (const username of ["broken-backend", "no-sub"]) {
-      await expect(passwordLogin(external(), username, "x")).rejects.toMatchObject({ error: "temporarily_unavailable", status: 503 });
+      await expect(passwordLogin(external(), username, "x")).rejects.toMatchObject({
+        error: "temporarily_unavailable",
+        status: 503,
+      });
     }
-    await expect(passwordLogin({ ...external(), AUTH_URL: "http://auth.example.com/x" }, "a", "b")).rejects.toBeInstanceOf(OAuthError);
+    await expect(
+      passwordLogin({ ...external(), AUTH_URL: "http://auth.example.com/x" }, "a", "b"),
+    ).rejects.toBeInstanceOf(OAuthError);
   });
 
   it("an externally authenticated user has no password in the KV store to log in with", async () => {
     await passwordLogin(external(), "ext-user", "ext-pass");
     // With the KV backend (the default), the external user cannot log in: it has no password here.
-    const res = await tokenRequest({ grant_type: "password", username: "ext-user", password: "ext-pass", scope: "openid" }, basic("demo", "demo-secret"));
+    const res = await tokenRequest(
+      { grant_type: "password", username: "ext-user", password: "ext-pass", scope: "openid" },
+      basic("demo", "demo-secret"),
+    );
     expect(res.status).toBe(400);
   });
 });

@@ -29,7 +29,10 @@ adminClients.post("/", async (c) => {
   if (clientId && (await findClient(c.env, clientId, { fresh: true }))) {
     throw requestRefused(409, "client_id already exists");
   }
-  const { client, secret } = await clientFromMetadata(c.env, metadata, { ...(clientId ? { clientId } : {}), admin: true });
+  const { client, secret } = await clientFromMetadata(c.env, metadata, {
+    ...(clientId ? { clientId } : {}),
+    admin: true,
+  });
   const saved = await saveClient(c.env, client);
   return c.json({ ...publicClient(saved), ...(secret ? { client_secret: secret } : {}) }, 201);
 });
@@ -39,7 +42,11 @@ adminClients.get("/:id", async (c) => c.json(publicClient(await existingClient(c
 adminClients.put("/:id", async (c) => {
   const existing = await existingClient(c.env, c.req.param("id"));
   const metadata = await jsonObject(c);
-  const { client, secret } = await clientFromMetadata(c.env, metadata, { clientId: existing.client_id, admin: true, existing });
+  const { client, secret } = await clientFromMetadata(c.env, metadata, {
+    clientId: existing.client_id,
+    admin: true,
+    existing,
+  });
   const saved = await saveClient(c.env, client);
   return c.json({ ...publicClient(saved), ...(secret ? { client_secret: secret } : {}) });
 });

@@ -23,7 +23,11 @@ export async function jsonBody<S extends v.GenericSchema>(c: Context, schema: S)
 }
 
 /** Every record under a KV prefix that passes its schema (records that do not are skipped and logged). */
-export async function listRecords<S extends v.GenericSchema>(kv: KVNamespace, prefix: string, schema: S): Promise<v.InferOutput<S>[]> {
+export async function listRecords<S extends v.GenericSchema>(
+  kv: KVNamespace,
+  prefix: string,
+  schema: S,
+): Promise<v.InferOutput<S>[]> {
   const records: v.InferOutput<S>[] = [];
   let cursor: string | undefined;
   do {

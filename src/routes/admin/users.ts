@@ -50,7 +50,11 @@ adminUsers.put("/:sub", async (c) => {
   const user = await existingUser(c.env, c.req.param("sub"));
   const changes = await jsonBody(c, UpdateUser);
   const password = changes.password ? await hashPassword(changes.password) : undefined;
-  const updated = await saveUser(c.env, { ...user, ...(password ? { password } : {}), ...(changes.claims ? { claims: changes.claims } : {}) });
+  const updated = await saveUser(c.env, {
+    ...user,
+    ...(password ? { password } : {}),
+    ...(changes.claims ? { claims: changes.claims } : {}),
+  });
   // A new password ends every session and revokes every grant (RFC 9700 §4.14.2: the authorization server may
   // revoke refresh tokens on a security event such as a password change), and from now on only it is accepted.
   if (password) await objects.account(c.env, user.sub).revokeEverything(false, password.salt);
@@ -73,4 +77,3 @@ async function existingUser(env: Env, sub: string): Promise<User> {
   if (!user) throw requestRefused(404, "no such user");
   return user;
 }
-
