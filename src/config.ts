@@ -5,7 +5,9 @@ type SigningAlgorithmName = "RS256" | "ES256" | "PS256" | "EdDSA";
 interface ResourceServer {
   audience: string;
   scopes: readonly string[];
-  /** Signs access tokens for this API with another algorithm than accessTokenSigningAlg (an API that only does RS256). */
+  /**
+   * Signs access tokens for this API with another algorithm than accessTokenSigningAlg (an API that only does RS256).
+   */
   accessTokenSigningAlg?: SigningAlgorithmName;
 }
 

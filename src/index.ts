@@ -1,4 +1,5 @@
-// App assembly: routes, the error handlers (src/http/errors.ts), and the Worker's exports (fetch handler + Durable Objects).
+// App assembly: routes, the error handlers (src/http/errors.ts), and the Worker's exports (fetch handler + Durable
+// Objects).
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { config } from "./config";

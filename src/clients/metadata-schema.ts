@@ -54,7 +54,9 @@ export const ClientMetadata = v.object({
   /** RFC 7591 §2: "If unspecified or omitted, the default is client_secret_basic". */
   token_endpoint_auth_method: v.optional(ClientRecord.entries.token_endpoint_auth_method, "client_secret_basic"),
   token_endpoint_auth_signing_alg: v.optional(v.pipe(v.string(), v.maxLength(20))),
-  /** RFC 7591 §2: "If omitted, the default behavior is that the client will use only the authorization_code Grant Type." */
+  /**
+   * RFC 7591 §2: "If omitted, the default behavior is that the client will use only the authorization_code Grant Type."
+   */
   grant_types: v.optional(TextList(10), ["authorization_code"]),
   /** Default decided with grant_types (metadata.ts), so that the two stay consistent (RFC 7591 §2.1). */
   response_types: v.optional(TextList(10)),

@@ -22,11 +22,14 @@ export function redirectUriProblem(uri: string, applicationType: ApplicationType
   return privateUseSchemeProblem(url.protocol);
 }
 
-/** RFC 8252 §7.1: native apps "MUST use a URI scheme based on a domain name under their control, expressed in reverse order". */
+/**
+ * RFC 8252 §7.1: native apps "MUST use a URI scheme based on a domain name under their control, expressed in reverse
+ * order".
+ */
 function privateUseSchemeProblem(protocol: string): string | undefined {
   if (FORBIDDEN_SCHEMES.has(protocol)) return "uses a forbidden scheme";
   if (!protocol.slice(0, -1).includes("."))
-    return "must use a reverse-domain private-use scheme (e.g. com.example.app:/callback), https or a loopback http URI";
+    return "must use a reverse-domain private-use scheme (e.g. com.example.app:/callback), https or loopback http";
   return undefined;
 }
 

@@ -1,4 +1,5 @@
-// Demo data for local development only (the README's demo data table). Runs only where DEMO_SEED is "true" (wrangler.toml
+// Demo data for local development only (the README's demo data table). Runs only where DEMO_SEED is "true"
+// (wrangler.toml
 // [env.dev]); the production configuration never sets it. Idempotent: a marker key says it is done.
 import type { MiddlewareHandler } from "hono";
 import { saveClient } from "../clients/registry";

@@ -1,4 +1,5 @@
-// The demo users (a contract, see the README: spoon/spoon with every standard claim, fork/fork), as data: the seed stores
+// The demo users (a contract, see the README: spoon/spoon with every standard claim, fork/fork), as data: the seed
+// stores
 // them, and the benchmark's oidc-provider peer (scripts/bench/peer.mjs) is given the same ones.
 
 const spoonClaims = {

@@ -1,4 +1,5 @@
-// The consent page. Button names are a contract outside tools rely on (README, demo data): decision=allow / decision=deny.
+// The consent page. Button names are a contract outside tools rely on (README, demo data): decision=allow /
+// decision=deny.
 import type { Context } from "hono";
 import { html } from "hono/html";
 import type { AppEnv } from "../env";
@@ -18,7 +19,7 @@ export function renderConsent(c: Context<AppEnv>, view: ConsentView) {
     "Allow access?",
     html`<h1>${view.clientName} asks for access</h1>
 <p>It will be able to use:</p>
-<ul>${view.items.map((item) => html`<li>${item.startsWith("claim:") ? `your ${item.slice(6).replace(/_/g, " ")}` : item}</li>`)}</ul>
+<ul>${view.items.map((item) => html`<li>${itemLabel(item)}</li>`)}</ul>
 <form method="post" action="/consent">
 <input type="hidden" name="interaction" value="${view.interaction}">
 <input type="hidden" name="csrf" value="${view.csrf}">
@@ -26,4 +27,9 @@ export function renderConsent(c: Context<AppEnv>, view: ConsentView) {
 <button type="submit" name="decision" value="deny">Deny</button>
 </form>`,
   );
+}
+
+/** A scope by its name; a single claim (`claim:<name>`, from the claims parameter) in words. */
+function itemLabel(item: string): string {
+  return item.startsWith("claim:") ? `your ${item.slice(6).replace(/_/g, " ")}` : item;
 }

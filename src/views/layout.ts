@@ -27,7 +27,14 @@ export function renderPage(
   const scriptSrc = options.scriptNonce ? `script-src 'nonce-${options.scriptNonce}'` : "script-src 'none'";
   c.header(
     "Content-Security-Policy",
-    `default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; ${scriptSrc}; base-uri 'none'; frame-ancestors 'none'`,
+    [
+      "default-src 'none'",
+      "style-src 'unsafe-inline'",
+      "img-src 'self'",
+      scriptSrc,
+      "base-uri 'none'",
+      "frame-ancestors 'none'",
+    ].join("; "),
   );
   c.header("X-Content-Type-Options", "nosniff");
   c.header("X-Frame-Options", "DENY");

@@ -1,4 +1,5 @@
-// The login page. Field names are a contract outside tools rely on (README, demo data): username, password, interaction, csrf.
+// The login page. Field names are a contract outside tools rely on (README, demo data): username, password,
+// interaction, csrf.
 import type { Context } from "hono";
 import { html } from "hono/html";
 import type { AppEnv } from "../env";
