@@ -34,17 +34,27 @@ interface OAuthErrorOptions {
   detail?: string;
 }
 
+/**
+ * RFC 6749 §5.2 and §4.1.2.1: error_description "MUST NOT include characters outside the set %x20-21 / %x23-5B /
+ * %x5D-7E". Markup characters go too: a description may quote the request, and nothing from it is echoed as markup.
+ */
+function printable(description: string): string {
+  return description.replace(/[^\x20-\x21\x23-\x5b\x5d-\x7e]|[<>&]/g, "?");
+}
+
 export class OAuthError extends Error {
+  readonly description: string;
   readonly status: number;
   readonly wwwAuthenticate: string | undefined;
   readonly detail: string | undefined;
 
   constructor(
     readonly error: OAuthErrorCode,
-    readonly description: string,
+    description: string,
     options: OAuthErrorOptions = {},
   ) {
     super(`${error}: ${description}`);
+    this.description = printable(description);
     this.status = options.status ?? 400;
     this.wwwAuthenticate = options.wwwAuthenticate;
     this.detail = options.detail;

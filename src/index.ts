@@ -1,12 +1,11 @@
 // App assembly: routes, the error handlers (src/http/errors.ts), and the Worker's exports (fetch handler + Durable
 // Objects).
 import { Hono } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import { config } from "./config";
 import { demoSeed } from "./demo/seed";
 import type { AppEnv, Env } from "./env";
-import { requestRefused } from "./errors";
-import { errorJson, jsonErrors, notFound } from "./http/errors";
+import { bodyLimit } from "./http/body-limit";
+import { jsonErrors, notFound } from "./http/errors";
 import { admin } from "./routes/admin";
 import { authorize } from "./routes/authorize";
 import { consent } from "./routes/consent";
@@ -30,12 +29,7 @@ export { Limiter } from "./durable/limiter";
 export const app = new Hono<AppEnv>();
 
 // No endpoint needs more than a few KiB; the limit is counted while streaming, Content-Length or not.
-app.use(
-  bodyLimit({
-    maxSize: config.maxRequestBodyBytes,
-    onError: () => errorJson(requestRefused(413, "the request body is too large")),
-  }),
-);
+app.use(bodyLimit(config.maxRequestBodyBytes));
 app.use(demoSeed());
 app.route("/.well-known", discovery);
 app.route("/jwks", jwks);

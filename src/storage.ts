@@ -4,6 +4,18 @@
 import type { ClientState } from "./durable/client-state";
 import type { Env } from "./env";
 
+/** The longest client id, sub or username we store: KV keys are limited to 512 bytes (key prefixes included). */
+const MAX_ID_BYTES = 256;
+const utf8 = new TextEncoder();
+
+/**
+ * Whether an identifier can name a stored record. A longer one names nothing we hold, so lookups answer "not found"
+ * without asking KV (which would fail on the key's length) and records are never written under one.
+ */
+export function storableId(id: string): boolean {
+  return id.length <= MAX_ID_BYTES && utf8.encode(id).length <= MAX_ID_BYTES;
+}
+
 /** Keys of the three KV namespaces (read-mostly data, isolate-cached <= 60 s). */
 export const kv = {
   /** CLIENTS: the client record (src/clients/schema.ts). */

@@ -51,6 +51,9 @@ export async function clientFromMetadata(
   checkMetadataUris(request);
   const admin = adminFields(input, options);
   checkSubjectType(request, admin.sector_identifier);
+  // An update that omits scope keeps the client's scopes (RFC 7591 §2 lets the server choose the default).
+  const scope = checkScope(request.scope ?? options.existing?.scope);
+  if (!options.admin) checkSelfService(grants.grant_types, scope, request.subject_type, options.existing);
   await checkPresentedSecret(request.client_secret, options.existing);
   const { secret, fields } = await secretFor(env, request, options.existing);
   const client: ClientInput = {
@@ -62,7 +65,7 @@ export async function clientFromMetadata(
     ...registrable(request),
     ...grants,
     jwks,
-    scope: checkScope(request.scope),
+    scope,
     ...admin,
   };
   return { client: validated(client), secret };
@@ -276,6 +279,32 @@ function checkSubjectType(request: ClientMetadata, sectorIdentifier: string | un
   // registered redirect_uris, the Client MUST register a sector_identifier_uri."
   if (hosts.size > 1)
     throw invalidClientMetadata("pairwise subjects with redirect URIs on several hosts need a sector identifier");
+}
+
+/**
+ * What a client may give itself without an administrator (RFC 7591 §3 leaves that policy to the server). The
+ * password grant is the administrator's alone: RFC 9700 §2.4 says it MUST NOT be used, so only a legacy client an
+ * administrator vouches for gets it. An RFC 7592 update may keep or narrow what the client has, never widen it: no
+ * grant type or scope it did not have, and pairwise subjects stay pairwise.
+ */
+function checkSelfService(
+  grantTypes: readonly string[],
+  scope: string,
+  subjectType: ClientMetadata["subject_type"],
+  existing: Client | undefined,
+): void {
+  if (grantTypes.includes("password")) {
+    throw invalidClientMetadata("the password grant can only be enabled by an administrator");
+  }
+  if (!existing) return;
+  const addedGrants = grantTypes.filter((grant) => !existing.grant_types.some((had) => had === grant));
+  if (addedGrants.length > 0) throw invalidClientMetadata(`an update cannot add grant types: ${addedGrants.join(" ")}`);
+  const had = new Set(existing.scope.split(" "));
+  const addedScopes = scope.split(" ").filter((s) => s !== "" && !had.has(s));
+  if (addedScopes.length > 0) throw invalidClientMetadata(`an update cannot add scopes: ${addedScopes.join(" ")}`);
+  if (existing.subject_type === "pairwise" && subjectType !== "pairwise") {
+    throw invalidClientMetadata("an update cannot turn pairwise subjects into public ones");
+  }
 }
 
 /** RFC 7592 §2.2: a client_secret sent on update "MUST match the currently issued client secret". */

@@ -3,7 +3,7 @@ import * as v from "valibot";
 import { config } from "../config";
 import type { Env } from "../env";
 import { IsolateCache } from "../lib/isolate-cache";
-import { kv, objects } from "../storage";
+import { kv, objects, storableId } from "../storage";
 import { ClientRecord, type Client, type ClientInput } from "./schema";
 
 /** Unknown clients are cached too (null), so a flood of bogus client_ids does not become a flood of KV reads. */
@@ -18,6 +18,7 @@ export async function findClient(
   clientId: string,
   options: { fresh?: boolean } = {},
 ): Promise<Client | null> {
+  if (!storableId(clientId)) return null;
   const hit = options.fresh ? undefined : cache.get(clientId);
   if (hit !== undefined) return hit;
   const raw = await env.CLIENTS.get(kv.client(clientId), "json");

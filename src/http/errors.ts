@@ -31,7 +31,8 @@ function asOAuthError(err: unknown): OAuthError {
 
 /** RFC 6749 §5.2 (and RFC 6750 §3 for bearer errors): a JSON error body, never cached. */
 export function errorJson(err: OAuthError): Response {
-  const headers = new Headers(NO_STORE);
+  // nosniff: a JSON error is never rendered as anything else, whatever it quotes.
+  const headers = new Headers({ ...NO_STORE, "X-Content-Type-Options": "nosniff" });
   if (err.wwwAuthenticate) headers.set("WWW-Authenticate", err.wwwAuthenticate);
   // RFC 6750 §3: a request with no token at all gets the bare challenge and no error body.
   if (err instanceof MissingBearerToken) return new Response(null, { status: err.status, headers });

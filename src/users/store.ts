@@ -4,7 +4,7 @@
 import * as v from "valibot";
 import type { Env } from "../env";
 import { IsolateCache } from "../lib/isolate-cache";
-import { kv, objects } from "../storage";
+import { kv, objects, storableId } from "../storage";
 import { hashPassword, PasswordHash, verifyPassword } from "./password";
 
 let decoyHash: Promise<PasswordHash> | undefined;
@@ -12,8 +12,8 @@ const unknownUserHash = () => (decoyHash ??= hashPassword(crypto.randomUUID()));
 
 export const UserRecord = v.object({
   v: v.literal(1),
-  sub: v.pipe(v.string(), v.minLength(1), v.maxLength(255)),
-  username: v.pipe(v.string(), v.minLength(1)),
+  sub: v.pipe(v.string(), v.minLength(1), v.maxLength(255), v.check(storableId, "sub is too long")),
+  username: v.pipe(v.string(), v.minLength(1), v.check(storableId, "username is too long")),
   /** Absent for users of the external authentication backend (their password is checked there). */
   password: v.optional(PasswordHash),
   /** Where the user authenticates: this store, or the external authentication URL. */
@@ -30,6 +30,7 @@ const cache = new IsolateCache<User | null>();
  * are refused by their revoked grants, not by this read. `fresh` (credential checks, admin) reads KV itself.
  */
 export async function findUserBySub(env: Env, sub: string, options: { fresh?: boolean } = {}): Promise<User | null> {
+  if (!storableId(sub)) return null;
   const hit = options.fresh ? undefined : cache.get(sub);
   if (hit !== undefined) return hit;
   const raw = await env.USERS.get(kv.user(sub), "json");
@@ -42,7 +43,7 @@ export async function findUserBySub(env: Env, sub: string, options: { fresh?: bo
 
 /** The user whose username and password match, or null. */
 export async function checkCredentials(env: Env, username: string, password: string): Promise<User | null> {
-  const sub = await env.USERS.get(kv.login(username));
+  const sub = storableId(username) ? await env.USERS.get(kv.login(username)) : null;
   const user = sub === null ? null : await findUserBySub(env, sub, { fresh: true });
   // Spend the same PBKDF2 work for an unknown user, so timing does not reveal which usernames exist.
   const ok = await verifyPassword(password, user?.password ?? (await unknownUserHash()));
@@ -69,5 +70,5 @@ export async function deleteUser(env: Env, user: User): Promise<void> {
 
 /** A username is taken when it maps to a sub. */
 export async function usernameTaken(env: Env, username: string): Promise<boolean> {
-  return (await env.USERS.get(kv.login(username))) !== null;
+  return storableId(username) && (await env.USERS.get(kv.login(username))) !== null;
 }

@@ -405,6 +405,37 @@ describe("client management (RFC 7592)", () => {
     expect((await manage(client, "GET", bearer(client.registration_access_token))).status).toBe(200);
   });
 
+  it("PUT cannot widen what the client has: no new grant type, no new scope, no pairwise to public", async () => {
+    const narrow = {
+      ...webApp,
+      grant_types: ["authorization_code"],
+      scope: "openid profile",
+      subject_type: "pairwise",
+    };
+    const client = await registered(narrow);
+    const auth = bearer(client.registration_access_token);
+    const base = { ...narrow, client_id: client.client_id };
+    for (const widened of [
+      { ...base, grant_types: ["authorization_code", "client_credentials"] },
+      { ...base, grant_types: ["authorization_code", "password"] },
+      { ...base, scope: "openid profile weather offline_access" },
+      { ...base, subject_type: "public" },
+    ]) {
+      await expectOAuthError(await manage(client, "PUT", auth, widened), 400, "invalid_client_metadata");
+    }
+    // Keeping or narrowing is fine, and an update without scope keeps the client's scopes.
+    const { scope: _omitted, ...withoutScope } = base;
+    const kept = await manage(client, "PUT", auth, withoutScope);
+    expect(kept.status).toBe(200);
+    expect(await kept.json()).toMatchObject({ scope: "openid profile", subject_type: "pairwise" });
+    expect((await manage(client, "PUT", auth, { ...base, scope: "openid" })).status).toBe(200);
+  });
+
+  it("the password grant is an administrator's to give: dynamic registration refuses it", async () => {
+    const res = await registerRequest({ ...webApp, grant_types: ["authorization_code", "password"] });
+    await expectOAuthError(res, 400, "invalid_client_metadata");
+  });
+
   it("PUT accepts the current client_secret and refuses another, or a different client_id", async () => {
     const client = await registered(webApp);
     const auth = bearer(client.registration_access_token);

@@ -4,7 +4,7 @@ import * as v from "valibot";
 import type { AppEnv, Env } from "../../env";
 import { requestRefused } from "../../errors";
 import { hashPassword } from "../../users/password";
-import { objects, kv } from "../../storage";
+import { kv, objects, storableId } from "../../storage";
 import { deleteUser, findUserBySub, saveUser, usernameTaken, UserRecord, type User } from "../../users/store";
 import { jsonBody, listRecords } from "./io";
 
@@ -12,9 +12,9 @@ export const adminUsers = new Hono<AppEnv>();
 
 const Claims = v.record(v.string(), v.unknown());
 const CreateUser = v.strictObject({
-  username: v.pipe(v.string(), v.minLength(1), v.maxLength(255)),
+  username: v.pipe(v.string(), v.minLength(1), v.maxLength(255), v.check(storableId, "username is too long")),
   password: v.pipe(v.string(), v.minLength(8)),
-  sub: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(255))),
+  sub: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(255), v.check(storableId, "sub is too long"))),
   claims: v.optional(Claims, {}),
 });
 const UpdateUser = v.strictObject({
