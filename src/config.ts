@@ -31,8 +31,17 @@ export const config = {
      */
     refreshGrace: 10,
   },
-  /** Failed password attempts per username before the login is throttled, and the window they count in. */
-  loginThrottle: { maxFailures: 5, windowSeconds: 15 * 60 },
+  /**
+   * Password-login throttles (docs/security.md, "Sign-in throttling"), each a count of failed attempts in a sliding
+   * window: `perSource` across every username tried from one address (spraying; checked before any password hash
+   * is computed), `perAccountAndSource` for one username from one address, `perAccount` for one username from
+   * everywhere (distributed guessing). Only the last can keep the real user out, and only for its short window.
+   */
+  loginThrottle: {
+    perSource: { maxFailures: 30, windowSeconds: 10 * 60 },
+    perAccountAndSource: { maxFailures: 5, windowSeconds: 15 * 60 },
+    perAccount: { maxFailures: 50, windowSeconds: 5 * 60 },
+  },
   /**
    * APIs (resource servers) this provider issues access tokens for: a token whose scope includes one of an
    * API's scopes carries its identifier in `aud` (RFC 9068 §3). The demo's weather API is one.

@@ -93,12 +93,30 @@ export const objects = {
       return null;
     }
   },
-  /** Limiter: one per throttled username (case-folded). */
-  loginLimiter: (env: Env, username: string) =>
-    env.LIMITER.get(env.LIMITER.idFromName(`login:${username.toLowerCase()}`)),
+  /**
+   * Limiter: one per throttled key of a password login: a source address, a username (case-folded) from a source,
+   * a username. Usernames are hashed into the name, so no length or character reaches the id.
+   */
+  loginLimiter: (env: Env, key: LimiterKey) => env.LIMITER.get(env.LIMITER.idFromName(limiterName(key))),
   /** KeyManager: the one owner of the signing key set. */
   keyManager: (env: Env) => env.KEY_MANAGER.get(env.KEY_MANAGER.idFromName("keys")),
   /** AssertionReplay: one per client assertion; encodeURIComponent escapes ':' so no two pairs collide. */
   assertionReplay: (env: Env, clientId: string, jti: string) =>
     env.ASSERTION_REPLAY.get(env.ASSERTION_REPLAY.idFromName(`${encodeURIComponent(clientId)}:${jti}`)),
 } as const;
+
+export type LimiterKey =
+  | { kind: "source"; source: string }
+  | { kind: "account-source"; usernameHash: string; source: string }
+  | { kind: "account"; usernameHash: string };
+
+function limiterName(key: LimiterKey): string {
+  switch (key.kind) {
+    case "source":
+      return `source:${key.source}`;
+    case "account-source":
+      return `login:${key.usernameHash}@${key.source}`;
+    case "account":
+      return `login:${key.usernameHash}`;
+  }
+}

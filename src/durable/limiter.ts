@@ -1,31 +1,39 @@
-// Limiter: a Durable Object per throttled key (a username), counting failed password attempts in a sliding
-// window, so that guessing is throttled however many edge locations or parallel requests it is spread over.
-// An attempt is counted as a failure *before* the password is checked (one atomic step), and taken back when
-// it succeeds: N simultaneous guesses cannot all pass a "fewer than max failures?" check.
+// Limiter: a Durable Object per throttled key of a password login (a source address, a username from a source, a
+// username: src/users/login.ts), counting failed attempts in a sliding window, so that guessing is throttled however
+// many edge locations or parallel requests it is spread over. An attempt is counted as a failure *before* the
+// password is checked (one atomic step), and taken back when it succeeds: N simultaneous guesses cannot all pass a
+// "fewer than max failures?" check.
 import { DurableObject } from "cloudflare:workers";
 import * as v from "valibot";
 import { nowSeconds } from "../clock";
-import { config } from "../config";
 import type { Env } from "../env";
 import { doKeys } from "../storage";
 
 const ATTEMPTS_KEY = doKeys.limiter.attempts;
-const Attempts = v.array(v.object({ id: v.string(), at: v.number() }));
+/** v2: each attempt carries the end of its own window (v1 records, without it, are read as empty). */
+const Attempts = v.object({ v: v.literal(2), attempts: v.array(v.object({ id: v.string(), until: v.number() })) });
+
+export interface ThrottlePolicy {
+  maxFailures: number;
+  windowSeconds: number;
+}
 
 export type AttemptResult = { allowed: true; attemptId: string } | { allowed: false; retryAfter: number };
 
 export class Limiter extends DurableObject<Env> {
   /** RFC 6749 §4.3.2 / RFC 9700 §2.4: refuse when the window is full; otherwise count this attempt. */
-  async attempt(): Promise<AttemptResult> {
-    const attempts = this.recentAttempts();
-    const { maxFailures, windowSeconds } = config.loginThrottle;
-    const oldest = attempts[0];
-    if (attempts.length >= maxFailures && oldest !== undefined) {
-      return { allowed: false, retryAfter: Math.max(1, oldest.at + windowSeconds - nowSeconds()) };
+  async attempt(policy: ThrottlePolicy): Promise<AttemptResult> {
+    const attempts = this.liveAttempts();
+    const now = nowSeconds();
+    if (attempts.length >= policy.maxFailures) {
+      const freed = attempts.length - policy.maxFailures;
+      const until = attempts.map((a) => a.until).sort((a, b) => a - b)[freed] ?? now + 1;
+      return { allowed: false, retryAfter: Math.max(1, until - now) };
     }
     const attemptId = crypto.randomUUID();
-    this.ctx.storage.kv.put(ATTEMPTS_KEY, [...attempts, { id: attemptId, at: nowSeconds() }]);
-    void this.ctx.storage.setAlarm((nowSeconds() + windowSeconds) * 1000);
+    const until = now + policy.windowSeconds;
+    this.ctx.storage.kv.put(ATTEMPTS_KEY, { v: 2, attempts: [...attempts, { id: attemptId, until }] });
+    void this.ctx.storage.setAlarm(until * 1000);
     return { allowed: true, attemptId };
   }
 
@@ -34,13 +42,24 @@ export class Limiter extends DurableObject<Env> {
     this.ctx.storage.kv.delete(ATTEMPTS_KEY);
   }
 
-  override async alarm(): Promise<void> {
-    if (this.recentAttempts().length === 0) await this.ctx.storage.deleteAll();
+  /** Takes back one attempt that turned out not to be a failure, leaving the others counted. */
+  async withdraw(attemptId: string): Promise<void> {
+    const attempts = this.liveAttempts().filter((a) => a.id !== attemptId);
+    this.ctx.storage.kv.put(ATTEMPTS_KEY, { v: 2, attempts });
   }
 
-  private recentAttempts() {
+  override async alarm(): Promise<void> {
+    const attempts = this.liveAttempts();
+    if (attempts.length === 0) {
+      await this.ctx.storage.deleteAll();
+      return;
+    }
+    await this.ctx.storage.setAlarm(Math.max(...attempts.map((a) => a.until)) * 1000);
+  }
+
+  private liveAttempts() {
     const parsed = v.safeParse(Attempts, this.ctx.storage.kv.get(ATTEMPTS_KEY));
-    const since = nowSeconds() - config.loginThrottle.windowSeconds;
-    return parsed.success ? parsed.output.filter((a) => a.at > since) : [];
+    const now = nowSeconds();
+    return parsed.success ? parsed.output.attempts.filter((a) => a.until > now) : [];
   }
 }

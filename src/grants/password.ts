@@ -13,12 +13,12 @@ import type { GrantContext, GrantHandler, TokenResponse } from "./types";
 
 export const password: GrantHandler = {
   grantType: "password",
-  async handle({ env, client, params }: GrantContext): Promise<TokenResponse> {
+  async handle({ env, client, params, source }: GrantContext): Promise<TokenResponse> {
     const { username, password: secret } = params;
     if (!username || !secret) throw invalidRequest("username and password are required");
     const scope = requireAllowed(parseScope(params.scope), allowedScopes(client));
     if (scope.length === 0) throw invalidScope("scope is required");
-    const login = await passwordLogin(env, username, secret);
+    const login = await passwordLogin(env, username, secret, source);
     // RFC 6749 §5.2: invalid resource owner credentials are invalid_grant.
     if (!login.ok)
       throw invalidGrant(login.throttled ? "too many failed attempts; try again later" : "wrong username or password");

@@ -7,6 +7,8 @@ export interface GrantContext {
   env: Env;
   client: Client;
   params: Params;
+  /** The client's address (CF-Connecting-IP), for the password grant's login throttle. */
+  source: string | undefined;
 }
 
 export interface TokenResponse {

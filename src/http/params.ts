@@ -61,3 +61,12 @@ export async function jsonObjectBody(
     ? { ok: true, object: parsed.output }
     : { ok: false, problem: "the request body must be a JSON object" };
 }
+
+/**
+ * The client's address as Cloudflare reports it (CF-Connecting-IP, which a client cannot set through Cloudflare),
+ * or undefined where there is none (local development, a service binding) or it is not an IP address.
+ */
+export function sourceAddress(c: Context): string | undefined {
+  const ip = c.req.header("cf-connecting-ip");
+  return ip !== undefined && /^[0-9A-Fa-f:.]{2,45}$/.test(ip) ? ip.toLowerCase() : undefined;
+}

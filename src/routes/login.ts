@@ -7,7 +7,7 @@ import { config } from "../config";
 import type { AppEnv } from "../env";
 import { randomToken } from "../lib/crypto";
 import { pageErrors } from "../http/errors";
-import { formParams, queryParams } from "../http/params";
+import { formParams, queryParams, sourceAddress } from "../http/params";
 import { csrfToken, requireCsrf } from "../session/csrf";
 import { startSession } from "../session/session";
 import { passwordLogin } from "../users/login";
@@ -35,7 +35,7 @@ login.post("/", async (c) => {
   await requireCsrf(c, interaction.jti, form.csrf);
   const client = await interactionClient(c, interaction);
   const { username, password } = form;
-  const login = username && password ? await passwordLogin(c.env, username, password) : undefined;
+  const login = username && password ? await passwordLogin(c.env, username, password, sourceAddress(c)) : undefined;
   const loginPage = async (status: 401, error: string) =>
     renderLogin(
       c,

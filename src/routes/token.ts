@@ -4,7 +4,7 @@ import { authenticateClient } from "../clients/authentication";
 import type { AppEnv } from "../env";
 import { invalidRequest, unauthorizedClient, unsupportedGrantType } from "../errors";
 import { grants } from "../grants";
-import { formParams } from "../http/params";
+import { formParams, sourceAddress } from "../http/params";
 import { noStore } from "../http/no-store";
 
 export const token = new Hono<AppEnv>();
@@ -23,6 +23,6 @@ token.post("/", async (c) => {
   if (!client.grant_types.some((allowed) => allowed === grantType)) {
     throw unauthorizedClient(`the client may not use grant_type ${grantType}`);
   }
-  const body = await handler.handle({ env: c.env, client, params });
+  const body = await handler.handle({ env: c.env, client, params, source: sourceAddress(c) });
   return c.json(body);
 });

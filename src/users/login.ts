@@ -1,22 +1,53 @@
-// A password login, shared by the login page and the password grant: throttled per username (the Limiter
-// Durable Object), so failed attempts from either count together; checked against the configured backend
-// (the KV user store, or the external authentication URL when USER_BACKEND is "url").
+// A password login, shared by the login page and the password grant, checked against the configured backend (the
+// KV user store, or the external authentication URL when USER_BACKEND is "url") behind three throttles
+// (config.loginThrottle, each a Limiter Durable Object, consistent at every edge location):
+// - per source address (CF-Connecting-IP): spraying many usernames from one address is cut off before any
+//   password hash is computed or any per-account throttle is created;
+// - per username and source: five wrong passwords lock out that address only, not the user everywhere;
+// - per username: many failures from many addresses slow down distributed guessing, for a few minutes at most.
+// Without a source address (local development, a service binding) the first is skipped and the second counts
+// every request as one source.
+import { config } from "../config";
 import type { Env } from "../env";
-import { objects } from "../storage";
 import { temporarilyUnavailable } from "../errors";
+import { sha256Base64url } from "../lib/crypto";
+import { objects, type LimiterKey } from "../storage";
 import { authenticateExternally } from "./external";
 import { checkCredentials, type User } from "./store";
 
 export type LoginResult = { ok: true; user: User } | { ok: false; throttled: boolean };
 
-export async function passwordLogin(env: Env, username: string, password: string): Promise<LoginResult> {
-  const limiter = objects.loginLimiter(env, username);
-  // The attempt counts as a failure until it succeeds, so parallel guesses are throttled too.
-  if (!(await limiter.attempt()).allowed) return { ok: false, throttled: true };
+export async function passwordLogin(
+  env: Env,
+  username: string,
+  password: string,
+  source: string | undefined,
+): Promise<LoginResult> {
+  const sourceAttempt = source === undefined ? undefined : await attempt(env, { kind: "source", source }, "perSource");
+  if (sourceAttempt === null) return { ok: false, throttled: true };
+  const usernameHash = await sha256Base64url(username.toLowerCase());
+  const [pair, account] = await Promise.all([
+    attempt(env, { kind: "account-source", usernameHash, source: source ?? "local" }, "perAccountAndSource"),
+    attempt(env, { kind: "account", usernameHash }, "perAccount"),
+  ]);
+  if (!pair || !account) return { ok: false, throttled: true };
   const user = await authenticate(env, username, password);
   if (!user) return { ok: false, throttled: false };
-  await limiter.succeeded();
+  // Success clears the user's own failures; at the source it takes back only this attempt, so that signing in to
+  // one account of one's own does not reset a spraying count.
+  await Promise.all([
+    pair.limiter.succeeded(),
+    account.limiter.succeeded(),
+    sourceAttempt ? sourceAttempt.limiter.withdraw(sourceAttempt.attemptId) : undefined,
+  ]);
   return { ok: true, user };
+}
+
+/** Counts an attempt under a throttle; null when its window is full. */
+async function attempt(env: Env, key: LimiterKey, policy: keyof typeof config.loginThrottle) {
+  const limiter = objects.loginLimiter(env, key);
+  const result = await limiter.attempt(config.loginThrottle[policy]);
+  return result.allowed ? { limiter, attemptId: result.attemptId } : null;
 }
 
 async function authenticate(env: Env, username: string, password: string): Promise<User | null> {

@@ -22,7 +22,7 @@ describe("user passwords", () => {
 
 describe("external authentication backend (the gateway's authentication URL)", () => {
   it("accepts what the URL accepts, and keeps the subject and claims for userinfo", async () => {
-    const result = await passwordLogin(external(), "ext-user", "ext-pass");
+    const result = await passwordLogin(external(), "ext-user", "ext-pass", undefined);
     expect(result.ok).toBe(true);
     const user = await findUserBySub(env, "ext-123");
     expect(user).toMatchObject({
@@ -35,24 +35,24 @@ describe("external authentication backend (the gateway's authentication URL)", (
   });
 
   it("refuses what the URL refuses (401), and counts the failure", async () => {
-    const result = await passwordLogin(external(), "ext-user", "wrong");
+    const result = await passwordLogin(external(), "ext-user", "wrong", undefined);
     expect(result).toEqual({ ok: false, throttled: false });
   });
 
   it("a failing or malformed backend is an outage (503), never a login", async () => {
     for (const username of ["broken-backend", "no-sub"]) {
-      await expect(passwordLogin(external(), username, "x")).rejects.toMatchObject({
+      await expect(passwordLogin(external(), username, "x", undefined)).rejects.toMatchObject({
         error: "temporarily_unavailable",
         status: 503,
       });
     }
     await expect(
-      passwordLogin({ ...external(), AUTH_URL: "http://auth.example.com/x" }, "a", "b"),
+      passwordLogin({ ...external(), AUTH_URL: "http://auth.example.com/x" }, "a", "b", undefined),
     ).rejects.toBeInstanceOf(OAuthError);
   });
 
   it("an externally authenticated user has no password in the KV store to log in with", async () => {
-    await passwordLogin(external(), "ext-user", "ext-pass");
+    await passwordLogin(external(), "ext-user", "ext-pass", undefined);
     // With the KV backend (the default), the external user cannot log in: it has no password here.
     const res = await tokenRequest(
       { grant_type: "password", username: "ext-user", password: "ext-pass", scope: "openid" },
@@ -64,7 +64,7 @@ describe("external authentication backend (the gateway's authentication URL)", (
 
 describe("external backend: input hygiene", () => {
   it("refuses usernames with a colon (RFC 7617 §2) without calling the backend", async () => {
-    const result = await passwordLogin(external(), "ext-user:ext-pass", "x");
+    const result = await passwordLogin(external(), "ext-user:ext-pass", "x", undefined);
     expect(result).toEqual({ ok: false, throttled: false });
   });
 });
