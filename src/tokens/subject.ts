@@ -6,6 +6,7 @@ import { findClient } from "../clients/registry";
 import type { Client } from "../clients/schema";
 import type { GrantView } from "../durable/grant-state";
 import type { Env } from "../env";
+import { isLoopback } from "../lib/urls";
 
 const SALT_PURPOSE = "edge-oidc pairwise subject salt v1";
 const encoder = new TextEncoder();
@@ -31,17 +32,21 @@ async function deriveSalt(secret: string): Promise<Uint8Array> {
 /**
  * OIDC Core §8.1: the sector identifier is the host of the registered sector_identifier_uri, else the host of
  * the redirect_uri; "If there are multiple hostnames in the registered redirect_uris, the Client MUST register
- * a sector_identifier_uri."
+ * a sector_identifier_uri." A host that names no one (a native app's private-use scheme has none; every loopback
+ * app shares 127.0.0.1 or localhost, RFC 8252 §7.3) would give unrelated apps the same subs: such a client is a
+ * sector of its own, so it shares pairwise subs with no other client unless an administrator gives it a sector.
  */
 export function sectorIdentifier(client: Client): string {
   if (client.sector_identifier) return client.sector_identifier;
-  const hosts = new Set(client.redirect_uris.map((uri) => new URL(uri).hostname));
+  const urls = client.redirect_uris.map((uri) => new URL(uri));
+  const hosts = new Set(urls.map((url) => url.hostname));
   const [host] = hosts;
   if (hosts.size !== 1 || host === undefined) {
     throw new Error(
       `pairwise client ${client.client_id} needs a sector_identifier (its redirect URIs have ${hosts.size} hosts)`,
     );
   }
+  if (host === "" || urls.some(isLoopback)) return `client_id:${client.client_id}`;
   return host;
 }
 

@@ -57,6 +57,29 @@ describe("pairwise subject identifiers", () => {
     expect((await verifyWithJwks((await demo.json<Tokens>()).id_token ?? "", "demo")).sub).toBe(LOCAL_SUB);
   });
 
+  it("native apps with private-use schemes, and loopback apps on different ports, never share a sub", async () => {
+    const apps: [string, string][] = [
+      ["pw-native-alpha", "com.alpha.app:/cb"],
+      ["pw-native-bravo", "org.bravo.other:/callback"],
+      ["pw-loopback-1", "http://127.0.0.1:4001/cb"],
+      ["pw-loopback-2", "http://127.0.0.1:4002/cb"],
+      ["pw-localhost", "http://localhost:4003/cb"],
+    ];
+    const subs = [];
+    for (const [clientId, redirect] of apps) {
+      await registerClient({
+        client_id: clientId,
+        redirect_uris: [redirect],
+        subject_type: "pairwise",
+        application_type: "native",
+      });
+      subs.push((await idTokenSub(clientId, redirect)).sub);
+    }
+    expect(new Set(subs).size).toBe(apps.length);
+    // Each still agrees with itself.
+    expect((await idTokenSub("pw-native-alpha", "com.alpha.app:/cb")).sub).toBe(subs[0]);
+  });
+
   it("the access token, userinfo and introspection carry the ID token's sub (OIDC Core §5.3.2)", async () => {
     await pairwise("pw-c", ["https://c.example/cb"]);
     const { sub, tokens } = await idTokenSub("pw-c", "https://c.example/cb");
