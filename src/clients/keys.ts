@@ -2,7 +2,7 @@
 // verify its private_key_jwt assertions, and its encryption key (OIDC Core §10.2), chosen by key type and by
 // `use: "enc"` or a matching `alg`. Keys at a `jwks_uri` come through one jose remote set per URI per isolate,
 // cached for config.isolateCacheSeconds.
-import { createRemoteJWKSet, importJWK, type JWK } from "jose";
+import { base64url, createRemoteJWKSet, importJWK, type JWK } from "jose";
 import * as v from "valibot";
 import { config } from "../config";
 import type { Client } from "./schema";
@@ -40,7 +40,45 @@ export function publicJwk(key: Record<string, unknown>): { ok: true; key: Public
   if (!parsed.success) return { ok: false, problem: "each key must be an RSA, EC or OKP public JWK" };
   const missing = REQUIRED_MEMBERS[parsed.output.kty].find((member) => parsed.output[member] === undefined);
   if (missing !== undefined) return { ok: false, problem: `an ${parsed.output.kty} key needs '${missing}'` };
-  return { ok: true, key: parsed.output };
+  const weak = keySizeProblem(parsed.output);
+  return weak === undefined ? { ok: true, key: parsed.output } : { ok: false, problem: weak };
+}
+
+/** RSA moduli of 2048 to 8192 bits (NIST SP 800-131A; beyond that only a cost to us) and a small odd exponent. */
+const RSA_BITS = { min: 2048, max: 8192 };
+/** Coordinate lengths in bytes per curve (RFC 7518 §6.2.1.2, RFC 8037 §2). */
+const CURVE_BYTES: Record<string, number> = { "P-256": 32, "P-384": 48, "P-521": 66, Ed25519: 32, X25519: 32 };
+
+/** Why a key is too weak or malformed to verify or encrypt with, or undefined. */
+function keySizeProblem(key: PublicJwk): string | undefined {
+  const bytes = (member: string | undefined) => {
+    if (member === undefined || !/^[A-Za-z0-9_-]*$/.test(member)) return undefined;
+    try {
+      return base64url.decode(member);
+    } catch {
+      return undefined;
+    }
+  };
+  if (key.kty === "RSA") {
+    const n = bytes(key.n);
+    const e = bytes(key.e);
+    // The modulus is unsigned big-endian without leading zero octets (RFC 7518 §6.3.1.1).
+    if (!n || !e || n[0] === 0 || n.length * 8 < RSA_BITS.min || n.length * 8 > RSA_BITS.max) {
+      return `an RSA key needs a modulus of ${RSA_BITS.min} to ${RSA_BITS.max} bits`;
+    }
+    if (e.length === 0 || e.length > 4 || e[0] === 0 || ((e[e.length - 1] ?? 0) & 1) === 0) {
+      return "an RSA key needs a small odd public exponent";
+    }
+    return undefined;
+  }
+  const curves = key.kty === "EC" ? ["P-256", "P-384", "P-521"] : ["Ed25519", "X25519"];
+  const size = key.crv !== undefined && curves.includes(key.crv) ? CURVE_BYTES[key.crv] : undefined;
+  const x = bytes(key.x);
+  const y = key.kty === "EC" ? bytes(key.y) : new Uint8Array(size ?? 0);
+  if (size === undefined || x?.length !== size || y?.length !== size) {
+    return `an ${key.kty} key needs a supported curve and coordinates of its size`;
+  }
+  return undefined;
 }
 
 /** Stored keys are parsed, not cast: keys that do not parse are skipped. */

@@ -12,7 +12,8 @@ import { assertionAlgorithms, isAssertionMethod } from "./auth-methods";
 import { publicJwk, type PublicJwk } from "./keys";
 import { secretMatches } from "./secrets";
 import { ADMIN_ONLY_FIELDS, AdminFields, ClientMetadata } from "./metadata-schema";
-import { httpsUriProblem, redirectUriProblem, webUriProblem } from "./redirect-uris";
+import { fetchedUriProblem, redirectUriProblem, webUriProblem } from "./redirect-uris";
+import { isLoopback } from "../lib/urls";
 import { ClientRecord, GrantType, type Client, type ClientInput } from "./schema";
 import { issueClientSecret, needsRecoverableSecret, usesSecret } from "./secrets";
 
@@ -46,7 +47,7 @@ export async function clientFromMetadata(
   checkRedirectUris(request);
   const grants = checkGrants(request);
   checkAuthMethod(request, grants.grant_types);
-  const jwks = checkKeys(request);
+  const jwks = checkKeys(request, isLoopback(new URL(env.ISSUER)));
   checkEncryption(request);
   checkMetadataUris(request);
   const admin = adminFields(input, options);
@@ -209,7 +210,7 @@ function checkAuthMethod(request: ClientMetadata, grantTypes: readonly string[])
 }
 
 /** Returns the keys as stored: public members only. */
-function checkKeys(request: ClientMetadata): { keys: PublicJwk[] } | undefined {
+function checkKeys(request: ClientMetadata, localProvider: boolean): { keys: PublicJwk[] } | undefined {
   // RFC 7591 §2: "The jwks_uri and jwks parameters MUST NOT both be present in the same request or response."
   if (request.jwks && request.jwks_uri !== undefined)
     throw invalidClientMetadata("jwks and jwks_uri must not both be present");
@@ -217,7 +218,7 @@ function checkKeys(request: ClientMetadata): { keys: PublicJwk[] } | undefined {
     throw invalidClientMetadata("private_key_jwt needs jwks or jwks_uri");
   }
   if (request.jwks_uri !== undefined) {
-    const problem = httpsUriProblem(request.jwks_uri);
+    const problem = fetchedUriProblem(request.jwks_uri, localProvider);
     if (problem) throw invalidClientMetadata(`jwks_uri ${problem}`);
   }
   if (!request.jwks) return undefined;

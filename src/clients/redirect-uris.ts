@@ -1,7 +1,7 @@
 // Which URIs a client may register: redirect URIs by application type (RFC 6749 §3.1.2, RFC 8252 §7,
 // OIDC Registration §2), and the plain web URIs of its metadata (client_uri, logo_uri, ...).
 // Each function answers why a URI is refused, or undefined when it is acceptable.
-import { isLoopback } from "../lib/urls";
+import { isLoopback, isPrivateHost } from "../lib/urls";
 
 export type ApplicationType = "web" | "native";
 
@@ -42,8 +42,13 @@ export function webUriProblem(uri: string): string | undefined {
   return "must use https (http only on a loopback host)";
 }
 
-/** jwks_uri is fetched by the provider at the edge: https only. */
-export function httpsUriProblem(uri: string): string | undefined {
+/**
+ * jwks_uri is fetched by the provider at the edge: https only, and never on this machine or a private network
+ * unless the provider itself runs on loopback (local development and tests).
+ */
+export function fetchedUriProblem(uri: string, localProvider: boolean): string | undefined {
   if (!URL.canParse(uri)) return "is not an absolute URI";
-  return new URL(uri).protocol === "https:" ? undefined : "must use https";
+  const url = new URL(uri);
+  if (url.protocol !== "https:") return "must use https";
+  return !localProvider && isPrivateHost(url.hostname) ? "must not point at a loopback or private address" : undefined;
 }
