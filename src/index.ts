@@ -3,6 +3,7 @@
 import { Hono } from "hono";
 import { config } from "./config";
 import { demoSeed } from "./demo/seed";
+import { audit } from "./lib/audit";
 import type { AppEnv, Env } from "./env";
 import { bodyLimit } from "./http/body-limit";
 import { jsonErrors, notFound } from "./http/errors";
@@ -51,6 +52,7 @@ export default {
   /** The cron trigger (wrangler.toml): the KeyManager rotates signing keys when due (config.keys). */
   async scheduled(_controller, env) {
     const { rotated, removed } = await objects.keyManager(env).rotateIfDue();
-    if (rotated.length > 0 || removed.length > 0) console.log("signing keys", { rotated, removed });
+    if (rotated.length > 0 || removed.length > 0)
+      audit({ event: "keys.rotated", rotated, removed, trigger: "schedule" });
   },
 } satisfies ExportedHandler<Env>;

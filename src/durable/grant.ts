@@ -6,6 +6,7 @@
 import { DurableObject } from "cloudflare:workers";
 import * as v from "valibot";
 import { nowMillis, nowSeconds } from "../clock";
+import { audit } from "../lib/audit";
 import { config } from "../config";
 import type { Env } from "../env";
 import { doKeys, objects } from "../storage";
@@ -57,6 +58,7 @@ export class Grant extends DurableObject<Env> {
       // RFC 6749 §4.1.2: "If an authorization code is used more than once, the authorization server MUST deny
       // the request and SHOULD revoke (when possible) all tokens previously issued based on that authorization code."
       this.write({ ...existing, revoked: true });
+      audit({ event: "code.replayed", clientId: existing.clientId, sub: existing.sub });
       return fail("authorization code already used; the grant is revoked");
     }
     const { sealed } = input;
@@ -127,6 +129,7 @@ export class Grant extends DurableObject<Env> {
     if (family.previous?.hash === presented || family.retired.includes(presented)) {
       // RFC 9700 §4.14.2: a rotated-out refresh token used again means it leaked: revoke the whole grant.
       this.write({ ...state, revoked: true });
+      audit({ event: "refresh_token.reused", clientId: state.clientId, sub: state.sub });
       return fail("refresh token already used; the grant is revoked");
     }
     return fail("unknown refresh token");

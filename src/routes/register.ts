@@ -7,6 +7,7 @@ import { clientFromMetadata, registeredMetadata } from "../clients/metadata";
 import { deleteClient, findClient, saveClient } from "../clients/registry";
 import type { Client } from "../clients/schema";
 import type { AppEnv, Env } from "../env";
+import { audit } from "../lib/audit";
 import { invalidClientMetadata, invalidToken } from "../errors";
 import { bearerFromHeader } from "../http/bearer";
 import { noStore } from "../http/no-store";
@@ -34,6 +35,7 @@ register.post("/", async (c) => {
     ...client,
     registration_access_token_hash: await sha256Base64url(registrationAccessToken),
   });
+  audit({ event: "client.created", clientId: saved.client_id, by: "self" });
   return c.json(clientInformation(c.env, saved, registrationAccessToken, secret), 201);
 });
 
@@ -53,6 +55,7 @@ register.put("/:client_id", async (c) => {
   const metadata = updateRequest(await jsonBody(c));
   const { client, secret } = await clientFromMetadata(c.env, metadata, { admin: false, existing });
   const saved = await saveClient(c.env, client);
+  audit({ event: "client.updated", clientId: saved.client_id, by: "self" });
   return c.json(clientInformation(c.env, saved, token, secret));
 });
 
@@ -60,6 +63,7 @@ register.put("/:client_id", async (c) => {
 register.delete("/:client_id", async (c) => {
   const { client } = await managedClient(c.env, c.req.header("authorization"), c.req.param("client_id"));
   await deleteClient(c.env, client.client_id);
+  audit({ event: "client.deleted", clientId: client.client_id, by: "self" });
   return c.body(null, 204);
 });
 

@@ -2,6 +2,7 @@
 import { Hono } from "hono";
 import { authenticateClient } from "../clients/authentication";
 import type { AppEnv } from "../env";
+import { audit } from "../lib/audit";
 import { invalidRequest, unauthorizedClient } from "../errors";
 import { noStore } from "../http/no-store";
 import { formParams } from "../http/params";
@@ -19,5 +20,6 @@ revoke.post("/", async (c) => {
   const outcome = await revokeToken(c.env, params.token, client.client_id);
   // §2.1: a token issued to another client is refused; §2.2: an invalid or unknown token still answers 200.
   if (outcome === "wrong_client") throw unauthorizedClient("the token was not issued to this client");
+  if (outcome === "revoked") audit({ event: "token.revoked", clientId: client.client_id, outcome });
   return c.body(null, 200);
 });

@@ -10,6 +10,7 @@
 import { config } from "../config";
 import type { Env } from "../env";
 import { temporarilyUnavailable } from "../errors";
+import { audit } from "../lib/audit";
 import { sha256Base64url } from "../lib/crypto";
 import { objects, type LimiterKey } from "../storage";
 import { authenticateExternally } from "./external";
@@ -24,15 +25,25 @@ export async function passwordLogin(
   source: string | undefined,
 ): Promise<LoginResult> {
   const sourceAttempt = source === undefined ? undefined : await attempt(env, { kind: "source", source }, "perSource");
-  if (sourceAttempt === null) return { ok: false, throttled: true };
+  if (sourceAttempt === null) {
+    audit({ event: "login.throttled", usernameHash: undefined, source, throttle: "perSource" });
+    return { ok: false, throttled: true };
+  }
   const usernameHash = await sha256Base64url(username.toLowerCase());
   const [pair, account] = await Promise.all([
     attempt(env, { kind: "account-source", usernameHash, source: source ?? "local" }, "perAccountAndSource"),
     attempt(env, { kind: "account", usernameHash }, "perAccount"),
   ]);
-  if (!pair || !account) return { ok: false, throttled: true };
+  if (!pair || !account) {
+    audit({ event: "login.throttled", usernameHash, source, throttle: pair ? "perAccount" : "perAccountAndSource" });
+    return { ok: false, throttled: true };
+  }
   const user = await authenticate(env, username, password);
-  if (!user) return { ok: false, throttled: false };
+  if (!user) {
+    audit({ event: "login.failed", usernameHash, source });
+    return { ok: false, throttled: false };
+  }
+  audit({ event: "login.succeeded", sub: user.sub, source });
   // Success clears the user's own failures; at the source it takes back only this attempt, so that signing in to
   // one account of one's own does not reset a spraying count.
   await Promise.all([

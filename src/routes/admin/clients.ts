@@ -6,6 +6,7 @@ import { deleteClient, findClient, saveClient } from "../../clients/registry";
 import { ClientRecord, type Client } from "../../clients/schema";
 import { issueClientSecret } from "../../clients/secrets";
 import type { AppEnv, Env } from "../../env";
+import { audit } from "../../lib/audit";
 import { requestRefused, invalidRequest } from "../../errors";
 import { kv } from "../../storage";
 import { jsonObject, listRecords } from "./io";
@@ -34,6 +35,7 @@ adminClients.post("/", async (c) => {
     admin: true,
   });
   const saved = await saveClient(c.env, client);
+  audit({ event: "client.created", clientId: saved.client_id, by: "admin" });
   return c.json({ ...publicClient(saved), ...(secret ? { client_secret: secret } : {}) }, 201);
 });
 
@@ -48,11 +50,14 @@ adminClients.put("/:id", async (c) => {
     existing,
   });
   const saved = await saveClient(c.env, client);
+  audit({ event: "client.updated", clientId: saved.client_id, by: "admin" });
   return c.json({ ...publicClient(saved), ...(secret ? { client_secret: secret } : {}) });
 });
 
 adminClients.delete("/:id", async (c) => {
-  await deleteClient(c.env, (await existingClient(c.env, c.req.param("id"))).client_id);
+  const { client_id: clientId } = await existingClient(c.env, c.req.param("id"));
+  await deleteClient(c.env, clientId);
+  audit({ event: "client.deleted", clientId, by: "admin" });
   return c.body(null, 204);
 });
 
@@ -65,6 +70,7 @@ adminClients.post("/:id/secret", async (c) => {
   const { secret, fields } = await issueClientSecret(c.env, client);
   if (!secret) throw invalidRequest("this client uses no secret");
   const saved = await saveClient(c.env, { ...client, ...fields });
+  audit({ event: "client.secret_rotated", clientId: saved.client_id, by: "admin" });
   return c.json({ ...publicClient(saved), client_secret: secret });
 });
 

@@ -2,6 +2,7 @@
 import { Hono } from "hono";
 import * as v from "valibot";
 import type { AppEnv, Env } from "../../env";
+import { audit } from "../../lib/audit";
 import { requestRefused } from "../../errors";
 import { hashPassword } from "../../users/password";
 import { kv, objects, storableId } from "../../storage";
@@ -41,6 +42,7 @@ adminUsers.post("/", async (c) => {
   // A sub given again after a deletion: the Account accepts sessions again (the old grants stay revoked).
   if (input.sub) await objects.account(c.env, sub).restore(password.salt);
   const user = await saveUser(c.env, { v: 1, sub, username: input.username, password, claims: input.claims });
+  audit({ event: "user.created", sub: user.sub, by: "admin" });
   return c.json(publicUser(user), 201);
 });
 
@@ -58,17 +60,21 @@ adminUsers.put("/:sub", async (c) => {
   // A new password ends every session and revokes every grant (RFC 9700 §4.14.2: the authorization server may
   // revoke refresh tokens on a security event such as a password change), and from now on only it is accepted.
   if (password) await objects.account(c.env, user.sub).revokeEverything(false, password.salt);
+  audit({ event: "user.updated", sub: updated.sub, by: "admin" });
   return c.json(publicUser(updated));
 });
 
 /** Sign out everywhere: every session of the user ends and every grant is revoked, now. */
 adminUsers.post("/:sub/sign-out", async (c) => {
   const user = await existingUser(c.env, c.req.param("sub"));
+  audit({ event: "user.signed_out", sub: user.sub, by: "admin" });
   return c.json(await objects.account(c.env, user.sub).revokeEverything(false));
 });
 
 adminUsers.delete("/:sub", async (c) => {
-  await deleteUser(c.env, await existingUser(c.env, c.req.param("sub")));
+  const user = await existingUser(c.env, c.req.param("sub"));
+  await deleteUser(c.env, user);
+  audit({ event: "user.deleted", sub: user.sub, by: "admin" });
   return c.body(null, 204);
 });
 

@@ -1,0 +1,24 @@
+// The audit log: one JSON line per security event on the Worker's log (Workers Logs, `wrangler tail`, a Logpush
+// job), so events can be searched and alerted on. By construction it carries identifiers only: a sub, a client_id,
+// a key id, a source address, a SHA-256 of a username that failed (people type passwords into the username field),
+// never a password, secret, code or token.
+import { nowSeconds } from "../clock";
+
+export type AuditEvent =
+  | { event: "login.succeeded"; sub: string; source: string | undefined }
+  | { event: "login.failed"; usernameHash: string; source: string | undefined }
+  | { event: "login.throttled"; usernameHash: string | undefined; source: string | undefined; throttle: string }
+  | { event: "code.replayed"; clientId: string; sub: string }
+  | { event: "refresh_token.reused"; clientId: string; sub: string }
+  | { event: "token.revoked"; clientId: string; outcome: string }
+  | { event: "keys.rotated"; rotated: string[]; removed: string[]; trigger: "schedule" | "admin" }
+  | {
+      event: "client.created" | "client.updated" | "client.deleted" | "client.secret_rotated";
+      clientId: string;
+      by: "admin" | "self";
+    }
+  | { event: "user.created" | "user.updated" | "user.deleted" | "user.signed_out"; sub: string; by: "admin" };
+
+export function audit(entry: AuditEvent): void {
+  console.log(JSON.stringify({ audit: 1, at: nowSeconds(), ...entry }));
+}
