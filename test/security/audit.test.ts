@@ -21,7 +21,7 @@ function auditEvents(): Record<string, unknown>[] {
     try {
       const parsed: unknown = JSON.parse(line);
       return typeof parsed === "object" && parsed !== null && "audit" in parsed
-        ? [parsed as Record<string, unknown>]
+        ? [parsed]
         : [];
     } catch {
       return [];
