@@ -104,6 +104,11 @@ export async function startOurs(scriptPath, port) {
     },
     host: "127.0.0.1",
     port,
+    // The Worker's own log (audit lines, one per security event) would drown the report: read and dropped.
+    handleRuntimeStdio(stdout, stderr) {
+      stdout.resume();
+      stderr.resume();
+    },
   });
   await mf.ready;
   const pids = workerdPids().filter((pid) => !before.includes(pid));

@@ -20,9 +20,7 @@ function auditEvents(): Record<string, unknown>[] {
   return lines().flatMap((line) => {
     try {
       const parsed: unknown = JSON.parse(line);
-      return typeof parsed === "object" && parsed !== null && "audit" in parsed
-        ? [parsed]
-        : [];
+      return typeof parsed === "object" && parsed !== null && "audit" in parsed ? [parsed] : [];
     } catch {
       return [];
     }
