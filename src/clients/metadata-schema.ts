@@ -69,7 +69,7 @@ export const ClientMetadata = v.object({
   contacts: v.optional(v.pipe(v.array(v.pipe(v.string(), v.maxLength(320))), v.maxLength(10))),
   jwks: v.optional(v.object({ keys: v.pipe(v.array(v.record(v.string(), v.unknown())), v.maxLength(10)) })),
   jwks_uri: v.optional(Text),
-  /** OIDC Registration §2; refused (not supported): an administrator sets sector_identifier instead. */
+  /** OIDC Registration §2 and §5: verified at registration (src/clients/sector.ts). */
   sector_identifier_uri: v.optional(Text),
 });
 export type ClientMetadata = v.InferOutput<typeof ClientMetadata>;

@@ -14,6 +14,7 @@ import { secretMatches } from "./secrets";
 import { ADMIN_ONLY_FIELDS, AdminFields, ClientMetadata } from "./metadata-schema";
 import { fetchedUriProblem, redirectUriProblem, webUriProblem } from "./redirect-uris";
 import { isLoopback } from "../lib/urls";
+import { verifiedSector } from "./sector";
 import { ClientRecord, GrantType, type Client, type ClientInput } from "./schema";
 import { issueClientSecret, needsRecoverableSecret, usesSecret } from "./secrets";
 
@@ -47,11 +48,16 @@ export async function clientFromMetadata(
   checkRedirectUris(request);
   const grants = checkGrants(request);
   checkAuthMethod(request, grants.grant_types);
-  const jwks = checkKeys(request, isLoopback(new URL(env.ISSUER)));
+  const localProvider = isLoopback(new URL(env.ISSUER));
+  const jwks = checkKeys(request, localProvider);
   checkEncryption(request);
   checkMetadataUris(request);
   const admin = adminFields(input, options);
-  checkSubjectType(request, admin.sector_identifier);
+  const sector =
+    request.sector_identifier_uri === undefined
+      ? undefined
+      : await verifiedSector(request.sector_identifier_uri, request.redirect_uris, localProvider);
+  checkSubjectType(request, sector ?? admin.sector_identifier);
   // An update that omits scope keeps the client's scopes (RFC 7591 §2 lets the server choose the default).
   const scope = checkScope(request.scope ?? options.existing?.scope);
   if (!options.admin) checkSelfService(grants.grant_types, scope, request.subject_type, options.existing);
@@ -68,6 +74,7 @@ export async function clientFromMetadata(
     jwks,
     scope,
     ...admin,
+    ...(sector === undefined ? {} : { sector_identifier: sector }),
   };
   return { client: validated(client), secret };
 }
@@ -100,6 +107,7 @@ export function registeredMetadata(client: Client) {
     userinfo_encrypted_response_alg: client.userinfo_encrypted_response_alg,
     userinfo_encrypted_response_enc: client.userinfo_encrypted_response_enc,
     subject_type: client.subject_type,
+    sector_identifier_uri: client.sector_identifier_uri,
     access_token_format: client.access_token_format,
     // RFC 7591 §3.2.1: REQUIRED when a client_secret was issued; 0 means it does not expire.
     ...(usesSecret(client) ? { client_secret_expires_at: 0 } : {}),
@@ -271,9 +279,6 @@ function adminFields(input: Record<string, unknown>, options: ClientFromMetadata
 
 /** OIDC Core §8.1 pairwise subjects: the sector is the redirect URIs' single host unless one is configured. */
 function checkSubjectType(request: ClientMetadata, sectorIdentifier: string | undefined): void {
-  if (request.sector_identifier_uri !== undefined) {
-    throw invalidClientMetadata("sector_identifier_uri is not supported; an administrator can set sector_identifier");
-  }
   if (request.subject_type !== "pairwise" || sectorIdentifier !== undefined) return;
   const hosts = new Set(request.redirect_uris.map((uri) => new URL(uri).host));
   // "If the Client has not provided a value for sector_identifier_uri ... If there are multiple hostnames in the
@@ -339,6 +344,7 @@ function registrable(request: ClientMetadata) {
     token_endpoint_auth_method: request.token_endpoint_auth_method,
     token_endpoint_auth_signing_alg: request.token_endpoint_auth_signing_alg,
     jwks_uri: request.jwks_uri,
+    sector_identifier_uri: request.sector_identifier_uri,
     application_type: request.application_type,
     redirect_uris: unique(request.redirect_uris),
     post_logout_redirect_uris: unique(request.post_logout_redirect_uris),

@@ -85,6 +85,8 @@ export const ClientRecord = v.object({
   subject_type: v.optional(v.picklist(["public", "pairwise"]), "public"),
   /** The host whose clients share pairwise subjects (OIDC Core §8.1); defaults to the redirect URIs' host. */
   sector_identifier: v.optional(v.string()),
+  /** OIDC Registration §2: the document that listed this client's redirect URIs when it joined its sector. */
+  sector_identifier_uri: v.optional(v.string()),
   custom_claims: v.optional(CustomClaims, {}),
   /** First-party clients skip the consent page. */
   skip_consent: v.optional(v.boolean(), false),

@@ -136,6 +136,8 @@ describe("authorization endpoint: login, consent, sessions", () => {
     expect(login.status).toBe(200);
     expect(login.headers.get("content-security-policy")).toContain("frame-ancestors 'none'");
     expect(login.headers.get("x-content-type-options")).toBe("nosniff");
+    expect(login.headers.get("x-frame-options")).toBe("DENY");
+    expect(login.headers.get("referrer-policy")).toBe("no-referrer");
     expect(login.headers.get("cache-control")).toBe("no-store");
     const html = await login.text();
     expect(html).toMatch(/<form method="post"/);

@@ -308,7 +308,7 @@ describe("dynamic client registration (RFC 7591)", () => {
         { redirect_uris: ["https://a.example.com/cb", "https://b.example.com/cb"], subject_type: "pairwise" },
       ],
       [
-        "a sector_identifier_uri",
+        "a sector_identifier_uri that cannot be fetched",
         { ...redirect, subject_type: "pairwise", sector_identifier_uri: "https://app.example.com/sector.json" },
       ],
     ];

@@ -2,7 +2,7 @@
 // that would make the provider fetch from this machine or a private network (server-side request forgery).
 import { env } from "cloudflare:workers";
 import { base64url, exportJWK, generateKeyPair } from "jose";
-import { describe, expect, it } from "vitest";
+import { describe, expect, inject, it } from "vitest";
 import { clientFromMetadata } from "../../src/clients/metadata";
 
 const PRODUCTION = { ...env, ISSUER: "https://auth.example.com" };
@@ -71,5 +71,40 @@ describe("registration refuses a jwks_uri on this machine or a private network, 
     await expect(
       clientFromMetadata(env, registration({ jwks_uri: "https://127.0.0.1/jwks" }), { admin: false }),
     ).resolves.toBeDefined();
+  });
+});
+
+describe("sector_identifier_uri (OIDC Core §8.1, OIDC Registration §5)", () => {
+  async function publish(name: string, document: unknown): Promise<string> {
+    const uri = `${inject("jwksBase")}/${name}`;
+    const res = await fetch(uri, { method: "PUT", body: JSON.stringify(document) });
+    expect(res.status).toBe(204);
+    return uri;
+  }
+  const pairwise = (sectorUri: string, redirectUris: string[]) => ({
+    redirect_uris: redirectUris,
+    subject_type: "pairwise",
+    sector_identifier_uri: sectorUri,
+  });
+  const redirects = ["https://one.example.com/cb", "https://two.example.org/cb"];
+
+  it("a document listing every redirect URI makes its host the sector, across hosts", async () => {
+    const uri = await publish("sector-ok", [...redirects, "https://three.example.net/cb"]);
+    const { client } = await clientFromMetadata(env, pairwise(uri, redirects), { admin: false });
+    expect(client.sector_identifier).toBe(new URL(uri).hostname);
+    expect(client.sector_identifier_uri).toBe(uri);
+  });
+
+  it("a document that does not list a redirect URI, is no JSON array, or cannot be fetched: refused", async () => {
+    const partial = await publish("sector-partial", [redirects[0]]);
+    expect(await refused(pairwise(partial, redirects), env)).toMatch(/does not list/);
+    const notArray = await publish("sector-object", { redirect_uris: redirects });
+    expect(await refused(pairwise(notArray, redirects), env)).toMatch(/JSON array/);
+    expect(await refused(pairwise(`${inject("jwksBase")}/sector-missing`, redirects), env)).toMatch(/fetched/);
+  });
+
+  it("in production it must be https and not on a private address", async () => {
+    expect(await refused(pairwise("http://sector.example.com/s.json", redirects))).toMatch(/https/);
+    expect(await refused(pairwise("https://10.1.2.3/s.json", redirects))).toMatch(/loopback or private/);
   });
 });
