@@ -10,12 +10,11 @@
 // (default 10), BENCH_BLOCK_SECONDS (default 20), BENCH_LOOP_N (in-isolate iterations, default 300).
 import { spawn } from "node:child_process";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
-import { createServer } from "node:net";
 import { cpus, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { runBlock, rssMiB } from "./bench/load.mjs";
-import { bundle, productionBundleSize, startOurs } from "./bench/ours.mjs";
+import { bundle, freePort, productionBundleSize, startOurs } from "./bench/ours.mjs";
 import { ourAuthorizeUrl, ourSession } from "./bench/ours-session.mjs";
 import { peerSession, peerSilentCode } from "./bench/peer-session.mjs";
 import { verifierBench } from "./bench/verifier.mjs";
@@ -54,17 +53,6 @@ const FLOWS = [
   { name: "introspect", requests: 1, stateful: true, trips: { total: 1 } },
   { name: "revoke", requests: 1, stateful: true, trips: { total: 1 } },
 ];
-
-async function freePort() {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.on("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address();
-      server.close(() => resolvePort(port));
-    });
-  });
-}
 
 async function expectOk(res, what) {
   const text = await res.text();

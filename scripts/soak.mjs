@@ -3,12 +3,11 @@
 // 5xx answers (must be 0) and the server process's memory at start and end; exits non-zero on any error.
 // SOAK_SECONDS (default 300) and SOAK_CONCURRENCY (default 8) tune it. Not part of `npm test`.
 import { mkdtemp, rm } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { rssMiB } from "./bench/load.mjs";
-import { bundle, startOurs } from "./bench/ours.mjs";
+import { bundle, freePort, startOurs } from "./bench/ours.mjs";
 import { ourAuthorizeUrl, ourSession } from "./bench/ours-session.mjs";
 
 const root = resolve(fileURLToPath(new URL(".", import.meta.url)), "..");
@@ -19,17 +18,6 @@ const REDIRECT = "http://localhost:3000/callback";
 const basic = (id, secret) => `Basic ${Buffer.from(`${id}:${secret}`).toString("base64")}`;
 const DEMO = basic("demo", "demo-secret");
 const SERVICE = basic("demo-service", "demo-service-secret");
-
-async function freePort() {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.on("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address();
-      server.close(() => resolvePort(port));
-    });
-  });
-}
 
 /** One step of traffic: a request and the status it must get. Some are refusals on purpose (4xx expected). */
 function steps(issuer, session) {

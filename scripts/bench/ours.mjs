@@ -8,6 +8,7 @@ import { readdir, readFile, stat, writeFile } from "node:fs/promises";
 import { basename, dirname, extname, join } from "node:path";
 import { promisify } from "node:util";
 import { gzipSync } from "node:zlib";
+import { createServer } from "node:net";
 import { Miniflare } from "miniflare";
 
 const run = promisify(execFile);
@@ -80,6 +81,18 @@ export async function productionBundleSize(root, outDir) {
     gzip += gzipSync(bytes).length;
   }
   return { raw, gzip };
+}
+
+/** A free loopback port. */
+export async function freePort() {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.on("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address();
+      server.close(() => resolvePort(port));
+    });
+  });
 }
 
 /** Starts the bundle under Miniflare on a fixed loopback port; returns its URL, the workerd pid and a stop function. */
