@@ -182,7 +182,9 @@ function checkGrants(request: ClientMetadata): Pick<ClientInput, "grant_types" |
   });
   // RFC 7591 §2.1: response type "code" goes with grant type "authorization_code", and the other way round.
   if (responseTypes.includes("code") !== usesCode) {
-    throw invalidClientMetadata("response_types code and grant_types authorization_code go together (RFC 7591 section 2.1)");
+    throw invalidClientMetadata(
+      "response_types code and grant_types authorization_code go together (RFC 7591 section 2.1)",
+    );
   }
   // OIDC Registration §2 / RFC 6749 §3.1.2.2: redirect-based flows need registered redirect URIs.
   if (usesCode && request.redirect_uris.length === 0) {
