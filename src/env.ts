@@ -1,5 +1,5 @@
 // Typed Worker bindings and Hono context variables.
-import type { Account } from "./durable/account";
+import type { AccountObject } from "./durable/account";
 import type { AssertionReplay } from "./durable/assertion-replay";
 import type { ClientState } from "./durable/client-state";
 import type { Grant } from "./durable/grant";
@@ -16,7 +16,7 @@ export interface Env {
   /** One Durable Object per authorization grant with a user. */
   GRANT: DurableObjectNamespace<Grant>;
   /** Per user: sessions, consents and the user's grants (src/durable/account.ts). */
-  ACCOUNT: DurableObjectNamespace<Account>;
+  ACCOUNT: DurableObjectNamespace<AccountObject>;
   /** Per client, sharded: opaque client_credentials tokens, revoked JWTs, the client's grants. */
   CLIENT_STATE: DurableObjectNamespace<ClientState>;
   /** Failed-login throttle, one object per username. */

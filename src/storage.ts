@@ -27,7 +27,7 @@ export const kv = {
   /** USERS: username (case-folded) -> sub. */
   login: (username: string) => `login:${username.toLowerCase()}`,
   /** USERS: marks that the local demo data has been seeded (development only). */
-  demoSeedMarker: "seed:demo:v3",
+  demoSeedMarker: "seed:demo:v4",
   /** KEYS: the signing key set (public JWKs, private JWKs encrypted at rest, schedule). */
   keySet: "keyset",
 } as const;
@@ -47,6 +47,14 @@ export const doKeys = {
     sessionPrefix: "session:",
     consent: (clientId: string) => `consent:${clientId}`,
     consentPrefix: "consent:",
+    /** A session ended by a sign-out, until it would have expired: a grant announcing itself late is caught. */
+    ended: (sid: string) => `ended:${sid}`,
+    /** A back-channel logout still to be delivered to one client (src/logout/backchannel.ts). */
+    logout: (sid: string, clientId: string) => `logout:${sid}:${clientId}`,
+    logoutPrefix: "logout:",
+    /** A grant of an ended session still to be revoked (its Grant object was not reached yet). */
+    revoking: (grantId: string) => `revoking:${grantId}`,
+    revokingPrefix: "revoking:",
     grants: grantRegistry,
   },
   clientState: {

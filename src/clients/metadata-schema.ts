@@ -51,6 +51,8 @@ export const ClientMetadata = v.object({
   client_secret: v.optional(Text),
   redirect_uris: v.optional(TextList(20), []),
   post_logout_redirect_uris: v.optional(TextList(20), []),
+  backchannel_logout_uri: v.optional(Text),
+  backchannel_logout_session_required: v.optional(v.boolean(), false),
   /** RFC 7591 §2: "If unspecified or omitted, the default is client_secret_basic". */
   token_endpoint_auth_method: v.optional(ClientRecord.entries.token_endpoint_auth_method, "client_secret_basic"),
   token_endpoint_auth_signing_alg: v.optional(v.pipe(v.string(), v.maxLength(20))),

@@ -12,7 +12,7 @@ import { assertionAlgorithms, isAssertionMethod } from "./auth-methods";
 import { publicJwk, type PublicJwk } from "./keys";
 import { secretMatches } from "./secrets";
 import { ADMIN_ONLY_FIELDS, AdminFields, ClientMetadata } from "./metadata-schema";
-import { fetchedUriProblem, redirectUriProblem, webUriProblem } from "./redirect-uris";
+import { backchannelLogoutUriProblem, fetchedUriProblem, redirectUriProblem, webUriProblem } from "./redirect-uris";
 import { isLoopback } from "../lib/urls";
 import { verifiedSector } from "./sector";
 import { ClientRecord, GrantType, type Client, type ClientInput } from "./schema";
@@ -50,6 +50,7 @@ export async function clientFromMetadata(
   checkAuthMethod(request, grants.grant_types);
   const localProvider = isLoopback(new URL(env.ISSUER));
   const jwks = checkKeys(request, localProvider);
+  checkBackchannelLogoutUri(request, localProvider);
   checkEncryption(request);
   checkMetadataUris(request);
   const admin = adminFields(input, options);
@@ -87,6 +88,8 @@ export function registeredMetadata(client: Client) {
     client_name: client.client_name,
     redirect_uris: client.redirect_uris,
     post_logout_redirect_uris: client.post_logout_redirect_uris,
+    backchannel_logout_uri: client.backchannel_logout_uri,
+    backchannel_logout_session_required: client.backchannel_logout_session_required,
     grant_types: client.grant_types,
     response_types: client.response_types,
     token_endpoint_auth_method: client.token_endpoint_auth_method,
@@ -217,6 +220,12 @@ function checkAuthMethod(request: ClientMetadata, grantTypes: readonly string[])
   const allowed: readonly string[] = assertionAlgorithms[method];
   if (!allowed.includes(alg))
     throw invalidClientMetadata(`token_endpoint_auth_signing_alg for ${method} must be one of ${allowed.join(", ")}`);
+}
+
+function checkBackchannelLogoutUri(request: ClientMetadata, localProvider: boolean): void {
+  if (request.backchannel_logout_uri === undefined) return;
+  const problem = backchannelLogoutUriProblem(request.backchannel_logout_uri, localProvider);
+  if (problem) throw invalidClientMetadata(`backchannel_logout_uri ${problem}`);
 }
 
 /** Returns the keys as stored: public members only. */
@@ -350,6 +359,8 @@ function registrable(request: ClientMetadata) {
     application_type: request.application_type,
     redirect_uris: unique(request.redirect_uris),
     post_logout_redirect_uris: unique(request.post_logout_redirect_uris),
+    backchannel_logout_uri: request.backchannel_logout_uri,
+    backchannel_logout_session_required: request.backchannel_logout_session_required,
     contacts: request.contacts,
     client_uri: request.client_uri,
     logo_uri: request.logo_uri,

@@ -52,3 +52,18 @@ export function fetchedUriProblem(uri: string, localProvider: boolean): string |
   if (url.protocol !== "https:") return "must use https";
   return !localProvider && isPrivateHost(url.hostname) ? "must not point at a loopback or private address" : undefined;
 }
+
+/**
+ * OIDC Back-Channel Logout 1.0 §2.2: backchannel_logout_uri "MUST be an absolute URI", "MUST NOT include a fragment
+ * component" and "SHOULD use the https scheme". We POST to it from the edge, so, like jwks_uri, it is https and
+ * never on a private network, except where the provider itself runs on loopback (local development and tests),
+ * which also allows http on loopback.
+ */
+export function backchannelLogoutUriProblem(uri: string, localProvider: boolean): string | undefined {
+  if (!URL.canParse(uri)) return "is not an absolute URI";
+  if (uri.includes("#")) return "must not include a fragment";
+  const url = new URL(uri);
+  if (url.username !== "" || url.password !== "") return "must not include user information";
+  if (localProvider && url.protocol === "http:" && isLoopback(url)) return undefined;
+  return fetchedUriProblem(uri, localProvider);
+}

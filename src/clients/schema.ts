@@ -65,6 +65,10 @@ export const ClientRecord = v.object({
   application_type: v.optional(v.picklist(["web", "native"]), "web"),
   redirect_uris: v.array(v.pipe(v.string(), v.url())),
   post_logout_redirect_uris: v.optional(v.array(v.pipe(v.string(), v.url())), []),
+  /** OIDC Back-Channel Logout 1.0 §2.2: where logout tokens are POSTed when a session of this client ends. */
+  backchannel_logout_uri: v.optional(v.pipe(v.string(), v.url())),
+  /** §2.2: the client needs `sid` in logout tokens (always sent here) and ID tokens (sent for every session). */
+  backchannel_logout_session_required: v.optional(v.boolean(), false),
   grant_types: v.array(GrantType),
   response_types: v.array(v.literal("code")),
   /** Space-separated scopes the client may request. */

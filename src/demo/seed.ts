@@ -14,6 +14,7 @@ import { saveUser, type UserInput } from "../users/store";
 const MARKER = kv.demoSeedMarker;
 const ALL_SCOPES = "openid profile email address phone offline_access weather";
 const REDIRECTS = ["http://localhost:3000/callback", "http://127.0.0.1:3000/callback"];
+const POST_LOGOUT_REDIRECTS = ["http://localhost:3000/", "http://127.0.0.1:3000/"];
 const WEB_GRANTS: ClientInput["grant_types"] = [
   "authorization_code",
   "refresh_token",
@@ -48,6 +49,7 @@ export async function seedDemoData(env: Env): Promise<void> {
       client_name: "Demo single-page app",
       token_endpoint_auth_method: "none",
       redirect_uris: ["http://localhost:3000/spa/callback"],
+      post_logout_redirect_uris: ["http://localhost:3000/spa/"],
       grant_types: ["authorization_code", "refresh_token"],
       response_types: ["code"],
       scope: ALL_SCOPES,
@@ -109,6 +111,7 @@ function webClient(
     client_secret_hash: secretHash,
     token_endpoint_auth_method: method,
     redirect_uris: REDIRECTS,
+    post_logout_redirect_uris: POST_LOGOUT_REDIRECTS,
     grant_types: WEB_GRANTS,
     response_types: ["code"],
     scope: ALL_SCOPES,

@@ -3,14 +3,22 @@
 // - consents: which scopes and claims the user granted each client;
 // - grants: every Grant object issued for the user announces itself here, so that deleting the user, changing
 //   their password or signing them out everywhere revokes them all at once.
+// - logouts: a session's end is queued here, atomically with it, as one back-channel logout per client of the
+//   session (OIDC Back-Channel Logout 1.0), delivered and retried by the alarm, never by the request.
 // One call answers an authorization request with a session (is the session live, is consent on record), so the
-// code flow costs one round trip at /authorize and one at /token.
+// code flow costs one round trip at /authorize and one at /token, and a sign-out costs one.
+//
+// Delivering a logout signs a token, which is above this layer: src/logout/account.ts supplies deliverLogout(),
+// and its subclass is the class the Worker exports.
 import { DurableObject } from "cloudflare:workers";
 import * as v from "valibot";
 import { nowMillis, nowSeconds } from "../clock";
 import type { Env } from "../env";
-import { doKeys } from "../storage";
+import { audit } from "../lib/audit";
+import { randomToken } from "../lib/crypto";
+import { doKeys, objects } from "../storage";
 import {
+  alarmNoLaterThan,
   CLOCK_SKEW_MS,
   GrantRegistry,
   ownerAlarm,
@@ -46,6 +54,46 @@ type SessionRecord = v.InferOutput<typeof SessionRecord>;
 
 const ConsentRecord = v.object({ v: v.literal(1), items: v.array(v.string()) });
 
+/** Kept until the session would have expired: a grant of it that announces itself late is revoked and reported. */
+const EndedSession = v.object({ v: v.literal(1), exp: v.number() });
+
+/** A grant of an ended session whose Grant object has not yet been told (only its key is read). */
+interface PendingRevocation {
+  v: 1;
+  exp: number;
+}
+
+/** One back-channel logout for one client of an ended session. */
+const LogoutDelivery = v.object({
+  v: v.literal(1),
+  sid: v.string(),
+  /** The user's local sub: the logout token carries the one this client sees. */
+  sub: v.string(),
+  clientId: v.string(),
+  /** The logout token's jti, the same on every attempt, so the client can recognise a repeat. */
+  jti: v.string(),
+  attempts: v.number(),
+  /** When the next attempt is due (ms). */
+  dueMs: v.number(),
+  /** Given up at this instant (s): the owners' alarm then deletes it. */
+  exp: v.number(),
+});
+export type LogoutDelivery = v.InferOutput<typeof LogoutDelivery>;
+
+/**
+ * What an attempt came to: delivered (or nothing to deliver: the client is gone or has no backchannel_logout_uri),
+ * refused by the client (a 4xx: retrying the same token cannot help), or worth retrying (a network error, a 5xx).
+ */
+export type DeliveryOutcome = "delivered" | "refused" | "retry";
+
+/** Seconds to wait after each failed attempt: seven attempts over about two hours, then it is given up. */
+const LOGOUT_RETRY_SECONDS = [10, 60, 300, 900, 1800, 3600];
+/** Logouts attempted per alarm invocation, so one alarm stays short; the rest follow at once. */
+const LOGOUT_BATCH = 20;
+/** Pending grant revocations told per alarm invocation. */
+const REVOKE_BATCH = 100;
+const REVOKE_RETRY_SECONDS = 30;
+
 /** Whether a login was checked against a password that has since been replaced. */
 function stale(meta: Meta, credential: string | undefined): boolean {
   return meta.credential !== undefined && credential !== undefined && credential !== meta.credential;
@@ -62,7 +110,10 @@ export interface AuthorizeInput {
 
 export type AuthorizeOutcome = "ok" | "login_required" | "consent_required";
 
-export class Account extends DurableObject<Env> {
+export abstract class AccountObject extends DurableObject<Env> {
+  /** Sends one back-channel logout (src/logout/account.ts). */
+  protected abstract deliverLogout(delivery: LogoutDelivery): Promise<DeliveryOutcome>;
+
   /**
    * A new browser session after a successful login; refused (false) while the user is deleted, or when the
    * password that was checked is no longer the current one.
@@ -107,23 +158,62 @@ export class Account extends DurableObject<Env> {
       grant.sid === undefined
         ? grant.createdAtMs <= meta.revokedAtMs + CLOCK_SKEW_MS
         : this.ctx.storage.kv.get(keys.session(grant.sid)) === undefined;
-    if (meta.deleted || ended || stale(meta, grant.credential)) return { revoked: true };
+    if (meta.deleted || ended || stale(meta, grant.credential)) {
+      // A code issued before a sign-out and redeemed after it: its client is told of the logout too.
+      if (grant.sid !== undefined && readRecord(this.ctx.storage, keys.ended(grant.sid), EndedSession)) {
+        this.queueLogout(grant.sid, grant.sub, grant.clientId);
+        await alarmNoLaterThan(this.ctx.storage, nowMillis());
+      }
+      return { revoked: true };
+    }
     await this.registry().add(grant.grantId, {
       v: 1,
       clientId: grant.clientId,
       sid: grant.sid,
+      offline: grant.offline,
       exp: grant.exp,
     } satisfies GrantRef);
     return { revoked: false };
   }
 
   /**
-   * Ends every session and revokes every grant, now: a password change, an admin "sign out everywhere", or
-   * (deleted) the user's deletion, which also forgets consents and refuses new sessions.
+   * Ends one session (RP-Initiated Logout): false when it had already ended. Every client of the session is sent
+   * a back-channel logout, and its grants are revoked except those with offline_access, which "normally SHOULD
+   * NOT be revoked" (Back-Channel Logout 1.0 §2.7). `sub` is the user's local sub (this object's name).
    */
-  async revokeEverything(deleted: boolean, credential?: string): Promise<{ sessions: number; grants: number }> {
+  async endSession(sid: string, sub: string): Promise<boolean> {
+    const session = this.liveSession(sid);
+    if (!session) return false;
+    this.ctx.storage.kv.delete(keys.session(sid));
+    this.ctx.storage.kv.put(keys.ended(sid), { v: 1, exp: session.exp } satisfies v.InferOutput<typeof EndedSession>);
+    const registry = this.registry();
+    for (const { grantId, ref } of registry.current()) {
+      if (ref.sid !== sid) continue;
+      this.queueLogout(sid, sub, ref.clientId);
+      if (ref.offline === true) continue;
+      registry.forget(grantId);
+      this.ctx.storage.kv.put(keys.revoking(grantId), { v: 1, exp: ref.exp } satisfies PendingRevocation);
+    }
+    // The alarm does the telling, so the sign-out answers after one storage transaction.
+    await alarmNoLaterThan(this.ctx.storage, nowMillis());
+    return true;
+  }
+
+  /**
+   * Ends every session and revokes every grant, now: a password change, an admin "sign out everywhere", or
+   * (deleted) the user's deletion, which also forgets consents and refuses new sessions. Every client of a session
+   * is sent a back-channel logout. `sub` is the user's local sub.
+   */
+  async revokeEverything(
+    sub: string,
+    deleted: boolean,
+    credential?: string,
+  ): Promise<{ sessions: number; grants: number }> {
     const storage = this.ctx.storage.kv;
     const meta = this.meta();
+    for (const { ref } of this.registry().current()) {
+      if (ref.sid !== undefined && this.liveSession(ref.sid)) this.queueLogout(ref.sid, sub, ref.clientId);
+    }
     // A sign-out racing a deletion never undoes it; a new password (credential) becomes the only one accepted.
     storage.put(keys.meta, {
       v: 1,
@@ -138,6 +228,7 @@ export class Account extends DurableObject<Env> {
     }
     if (deleted) for (const [key] of storage.list({ prefix: keys.consentPrefix })) storage.delete(key);
     const grants = await this.registry().revokeAll();
+    await alarmNoLaterThan(this.ctx.storage, nowMillis());
     return { sessions, grants };
   }
 
@@ -147,7 +238,90 @@ export class Account extends DurableObject<Env> {
   }
 
   override async alarm(): Promise<void> {
+    await this.deliverDueLogouts();
+    await this.revokePending();
     await ownerAlarm(this.ctx.storage, this.registry());
+  }
+
+  /** Queues one client's back-channel logout for a session (once: a second grant of the client adds nothing). */
+  private queueLogout(sid: string, sub: string, clientId: string): void {
+    const key = keys.logout(sid, clientId);
+    if (this.ctx.storage.kv.get(key) !== undefined) return;
+    const delivery: LogoutDelivery = {
+      v: 1,
+      sid,
+      sub,
+      clientId,
+      jti: randomToken(16),
+      attempts: 0,
+      dueMs: nowMillis(),
+      exp: nowSeconds() + LOGOUT_RETRY_SECONDS.reduce((a, b) => a + b, 0) + 3600,
+    };
+    this.ctx.storage.kv.put(key, delivery);
+  }
+
+  /** Attempts the logouts that are due; each failure is retried later, up to LOGOUT_RETRY_SECONDS, then dropped. */
+  private async deliverDueLogouts(): Promise<void> {
+    const storage = this.ctx.storage.kv;
+    const now = nowMillis();
+    const queued: [string, LogoutDelivery][] = [];
+    for (const [key, value] of storage.list({ prefix: keys.logoutPrefix })) {
+      const parsed = v.safeParse(LogoutDelivery, value);
+      if (parsed.success) queued.push([key, parsed.output]);
+      else storage.delete(key);
+    }
+    const due = queued.filter(([, d]) => d.dueMs <= now).slice(0, LOGOUT_BATCH);
+    const outcomes = await Promise.all(due.map(([, d]) => this.attemptLogout(d)));
+    let next = Number.POSITIVE_INFINITY;
+    due.forEach(([key, delivery], i) => {
+      const retryIn = LOGOUT_RETRY_SECONDS[delivery.attempts];
+      const outcome = outcomes[i];
+      if (outcome === "delivered") {
+        storage.delete(key);
+      } else if (outcome === "retry" && retryIn !== undefined) {
+        const dueMs = nowMillis() + retryIn * 1000;
+        storage.put(key, { ...delivery, attempts: delivery.attempts + 1, dueMs } satisfies LogoutDelivery);
+        next = Math.min(next, dueMs);
+      } else {
+        storage.delete(key);
+        audit({
+          event: "logout.backchannel_failed",
+          clientId: delivery.clientId,
+          attempts: delivery.attempts + 1,
+          outcome: outcome ?? "retry",
+        });
+      }
+    });
+    for (const [key, delivery] of queued) if (!due.some(([k]) => k === key)) next = Math.min(next, delivery.dueMs);
+    if (Number.isFinite(next)) await alarmNoLaterThan(this.ctx.storage, next);
+  }
+
+  /** One attempt; an exception is a failure like any other (the alarm must go on with the others). */
+  private async attemptLogout(delivery: LogoutDelivery): Promise<DeliveryOutcome> {
+    try {
+      return await this.deliverLogout(delivery);
+    } catch (err) {
+      console.error("back-channel logout failed", err instanceof Error ? err.message : "unknown");
+      return "retry";
+    }
+  }
+
+  /** Tells the Grant objects of ended sessions that they are revoked; those not reached are retried. */
+  private async revokePending(): Promise<void> {
+    const storage = this.ctx.storage.kv;
+    const pending = [...storage.list({ prefix: keys.revokingPrefix, limit: REVOKE_BATCH })].map(([key]) => key);
+    const results = await Promise.allSettled(
+      pending.map(async (key) => {
+        const id = objects.grantIdFromHex(this.env, key.slice(keys.revokingPrefix.length));
+        if (id) await objects.grant(this.env, id).revokeAll();
+      }),
+    );
+    pending.forEach((key, i) => {
+      if (results[i]?.status === "fulfilled") storage.delete(key);
+    });
+    const full = pending.length === REVOKE_BATCH;
+    if (full || results.some((r) => r.status === "rejected"))
+      await alarmNoLaterThan(this.ctx.storage, (nowSeconds() + (full ? 1 : REVOKE_RETRY_SECONDS)) * 1000);
   }
 
   private liveSession(sid: string): SessionRecord | null {

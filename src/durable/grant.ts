@@ -223,7 +223,9 @@ export class Grant extends DurableObject<Env> {
     const registration = {
       grantId: this.ctx.id.toString(),
       clientId: state.clientId,
+      sub: state.sub,
       sid: state.sid,
+      offline: state.offline,
       credential: state.credential,
       createdAtMs: state.createdAtMs ?? (state.authTime ?? 0) * 1000,
       // The longest the grant can live: refreshes extend it, never past the family's absolute expiry plus the

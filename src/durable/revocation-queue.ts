@@ -22,6 +22,8 @@ export const GrantRef = v.object({
   clientId: v.string(),
   /** The browser session the grant came from (absent for grants without one). */
   sid: v.optional(v.string()),
+  /** Carries offline_access: it outlives a sign-out of its session (Back-Channel Logout 1.0 §2.7). */
+  offline: v.optional(v.boolean()),
   exp: v.number(),
 });
 export type GrantRef = v.InferOutput<typeof GrantRef>;
@@ -30,7 +32,10 @@ export type GrantRef = v.InferOutput<typeof GrantRef>;
 export interface GrantRegistration {
   grantId: string;
   clientId: string;
+  /** The user's local sub. */
+  sub: string;
   sid: string | undefined;
+  offline: boolean;
   /** When the grant was created, in milliseconds: a revocation at or after this instant covers it. */
   createdAtMs: number;
   /** The salt of the password hash a password grant was checked against (src/durable/account.ts). */
@@ -52,7 +57,7 @@ export function readRecord<S extends v.GenericSchema>(
 }
 
 /** Sets the object's alarm to `at` (epoch ms) unless one is already due earlier. */
-async function alarmNoLaterThan(storage: DurableObjectStorage, at: number): Promise<void> {
+export async function alarmNoLaterThan(storage: DurableObjectStorage, at: number): Promise<void> {
   const current = await storage.getAlarm();
   if (current === null || current > at) await storage.setAlarm(at);
 }
@@ -82,6 +87,21 @@ export class GrantRegistry {
   async add(grantId: string, ref: GrantRef): Promise<void> {
     this.storage.kv.put(this.key(this.generation(), grantId), ref);
     await pruneAlarm(this.storage, ref.exp);
+  }
+
+  /** The grants of the current generation (those not being revoked already). */
+  current(): { grantId: string; ref: GrantRef }[] {
+    const found: { grantId: string; ref: GrantRef }[] = [];
+    for (const [key, value] of this.storage.kv.list({ prefix: this.key(this.generation(), "") })) {
+      const parsed = v.safeParse(GrantRef, value);
+      if (parsed.success) found.push({ grantId: key.slice(key.lastIndexOf(":") + 1), ref: parsed.output });
+    }
+    return found;
+  }
+
+  /** Forgets one grant of the current generation (it is revoked by other means). */
+  forget(grantId: string): void {
+    this.storage.kv.delete(this.key(this.generation(), grantId));
   }
 
   /** Revokes every grant known so far; returns how many. */

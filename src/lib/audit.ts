@@ -17,7 +17,9 @@ export type AuditEvent =
       clientId: string;
       by: "admin" | "self";
     }
-  | { event: "user.created" | "user.updated" | "user.deleted" | "user.signed_out"; sub: string; by: "admin" };
+  | { event: "user.created" | "user.updated" | "user.deleted" | "user.signed_out"; sub: string; by: "admin" }
+  | { event: "session.ended"; sub: string; clientId: string | undefined; confirmed: boolean }
+  | { event: "logout.backchannel_failed"; clientId: string; attempts: number; outcome: "refused" | "retry" };
 
 export function audit(entry: AuditEvent): void {
   console.log(JSON.stringify({ audit: 1, at: nowSeconds(), ...entry }));

@@ -23,6 +23,10 @@ function metadata(env: Env) {
     revocation_endpoint: `${issuer}/revoke`,
     // RFC 7591 §3 (behind an initial access token) and RFC 7592 client management.
     registration_endpoint: `${issuer}/register`,
+    // OpenID Connect RP-Initiated Logout 1.0 §2.1 and Back-Channel Logout 1.0 §2.1 (src/routes/logout.ts).
+    end_session_endpoint: `${issuer}/logout`,
+    backchannel_logout_supported: true,
+    backchannel_logout_session_supported: true,
     response_types_supported: ["code"],
     response_modes_supported: ["query", "fragment", "form_post"],
     grant_types_supported: ["authorization_code", "refresh_token", "client_credentials", "password"],

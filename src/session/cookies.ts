@@ -21,3 +21,8 @@ export function writeCookie(c: Context<AppEnv>, name: string, value: string, max
     ...(isHttps(c) ? { prefix: "host" as const } : {}),
   });
 }
+
+/** Removes a cookie: the same name and attributes, empty, expired (RFC 6265 §3.1). */
+export function clearCookie(c: Context<AppEnv>, name: string): void {
+  writeCookie(c, name, "", 0);
+}

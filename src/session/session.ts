@@ -3,7 +3,7 @@
 // server. The cookie's signed claims (sub, auth_time, amr, sid) need no round trip to read; whether the session
 // is still live is the Account's word.
 import type { Context } from "hono";
-import { readCookie, writeCookie } from "./cookies";
+import { clearCookie, readCookie, writeCookie } from "./cookies";
 import * as v from "valibot";
 import { config } from "../config";
 import type { AppEnv } from "../env";
@@ -43,4 +43,19 @@ export async function startSession(
   const token = await signInternal(c.env, TYP, { ...session }, lifetime);
   writeCookie(c, SESSION_COOKIE, token, lifetime);
   return true;
+}
+
+/**
+ * Signs the browser out: the Account ends the session (and queues the back-channel logouts of its clients), and
+ * the cookie goes. False when the session had already ended (signed out elsewhere, or expired).
+ */
+export async function endSession(c: Context<AppEnv>, session: Session): Promise<boolean> {
+  const ended = await objects.account(c.env, session.sub).endSession(session.sid, session.sub);
+  clearCookie(c, SESSION_COOKIE);
+  return ended;
+}
+
+/** Forgets a session cookie that names no live session. */
+export function dropSessionCookie(c: Context<AppEnv>): void {
+  clearCookie(c, SESSION_COOKIE);
 }

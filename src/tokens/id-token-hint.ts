@@ -9,6 +9,15 @@ import { verifyOwnJwt, type OwnJwtOptions } from "./verify";
 
 /** The hint's sub, or a thrown error when it is not an ID token from this provider for this client. */
 export async function idTokenHintSubject(env: Env, client: Client, hint: string): Promise<string> {
+  return (await verifyIdTokenHint(env, client, hint)).sub;
+}
+
+/** What a valid hint says: the sub this client sees, and the session it came from (when it had one). */
+export async function verifyIdTokenHint(
+  env: Env,
+  client: Client,
+  hint: string,
+): Promise<{ sub: string; sid: string | undefined }> {
   const options: OwnJwtOptions = {
     audience: client.client_id,
     // "the ID Token ... MAY have expired": only the signature, issuer, audience and kind count.
@@ -21,7 +30,7 @@ export async function idTokenHintSubject(env: Env, client: Client, hint: string)
   const payload = await verifyOwnJwt(env, hint, secret === undefined ? options : { ...options, clientSecret: secret });
   if (typeof payload.sub !== "string" || payload.azp !== client.client_id)
     throw new Error("the hint is not an ID token for this client");
-  return payload.sub;
+  return { sub: payload.sub, sid: typeof payload.sid === "string" ? payload.sid : undefined };
 }
 
 /** OIDC Core §10.1: an HS256 hint is verified with the secret of the client it names, and only for HS256 clients. */

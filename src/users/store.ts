@@ -62,7 +62,7 @@ export async function saveUser(env: Env, input: UserInput): Promise<User> {
 
 /** Deletes the user: every session ends and every grant is revoked first (the Account), then the record goes. */
 export async function deleteUser(env: Env, user: User): Promise<void> {
-  await objects.account(env, user.sub).revokeEverything(true);
+  await objects.account(env, user.sub).revokeEverything(user.sub, true);
   await env.USERS.delete(kv.user(user.sub));
   cache.delete(user.sub);
   if ((await env.USERS.get(kv.login(user.username))) === user.sub) await env.USERS.delete(kv.login(user.username));

@@ -3,7 +3,7 @@
 // no storage until they are revoked.
 import { listDurableObjectIds, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
-import type { Account } from "../../src/durable/account";
+import type { AccountObject } from "../../src/durable/account";
 import { decodeJwt, decodeProtectedHeader } from "jose";
 import { describe, expect, it } from "vitest";
 import {
@@ -266,13 +266,24 @@ describe("revoking many grants", () => {
     for (let i = 0; i < 249; i++) {
       const grantId = env.GRANT.newUniqueId().toString();
       expect(
-        await account.registerGrant({ grantId, clientId: "demo", sid: undefined, createdAtMs: Date.now(), exp }),
+        await account.registerGrant({
+          grantId,
+          clientId: "demo",
+          sub: user.sub,
+          sid: undefined,
+          offline: false,
+          createdAtMs: Date.now(),
+          exp,
+        }),
       ).toEqual({ revoked: false });
     }
     const res = await admin(`/users/${user.sub}/sign-out`, "POST");
     expect(await res.json()).toEqual({ sessions: 0, grants: 250 });
     const remaining = () =>
-      runInDurableObject(account, (_a: Account, state) => [...state.storage.kv.list({ prefix: "grant:" })].length);
+      runInDurableObject(
+        account,
+        (_a: AccountObject, state) => [...state.storage.kv.list({ prefix: "grant:" })].length,
+      );
     expect(await remaining()).toBe(150);
     await runDurableObjectAlarm(account);
     await runDurableObjectAlarm(account);

@@ -59,7 +59,7 @@ adminUsers.put("/:sub", async (c) => {
   });
   // A new password ends every session and revokes every grant (RFC 9700 §4.14.2: the authorization server may
   // revoke refresh tokens on a security event such as a password change), and from now on only it is accepted.
-  if (password) await objects.account(c.env, user.sub).revokeEverything(false, password.salt);
+  if (password) await objects.account(c.env, user.sub).revokeEverything(user.sub, false, password.salt);
   audit({ event: "user.updated", sub: updated.sub, by: "admin" });
   return c.json(publicUser(updated));
 });
@@ -68,7 +68,7 @@ adminUsers.put("/:sub", async (c) => {
 adminUsers.post("/:sub/sign-out", async (c) => {
   const user = await existingUser(c.env, c.req.param("sub"));
   audit({ event: "user.signed_out", sub: user.sub, by: "admin" });
-  return c.json(await objects.account(c.env, user.sub).revokeEverything(false));
+  return c.json(await objects.account(c.env, user.sub).revokeEverything(user.sub, false));
 });
 
 adminUsers.delete("/:sub", async (c) => {
