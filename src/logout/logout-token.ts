@@ -9,7 +9,7 @@ import { signJwtForClient } from "../tokens/sign";
 import { subjectFor } from "../tokens/subject";
 
 /** §2.4: "events ... MUST contain the member name http://schemas.openid.net/event/backchannel-logout". */
-export const BACKCHANNEL_LOGOUT_EVENT = "http://schemas.openid.net/event/backchannel-logout";
+const BACKCHANNEL_LOGOUT_EVENT = "http://schemas.openid.net/event/backchannel-logout";
 /** Accepted by clients for this long: §2.4 suggests a short exp ("two minutes"); each retry signs a fresh one. */
 const LIFETIME_SECONDS = 120;
 
