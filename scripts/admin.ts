@@ -10,6 +10,7 @@ const USAGE = `usage: npm run admin -- [--url URL] [--token TOKEN] [--json] <com
   clients create --metadata '<RFC 7591 JSON>'            (or the flags below)
   clients create --name NAME --redirect-uri URI [--redirect-uri URI...] [--grant-type T...]
                  [--scope "openid profile"] [--auth-method client_secret_basic] [--client-id ID]
+                 [--post-logout-redirect-uri URI...] [--backchannel-logout-uri URI]
   clients update <client_id> --metadata '<JSON>'
   clients rotate-secret <client_id>
   clients delete <client_id>
@@ -44,6 +45,8 @@ const { values, positionals } = parseArgs({
     "client-id": { type: "string" },
     "redirect-uri": { type: "string", multiple: true },
     "grant-type": { type: "string", multiple: true },
+    "post-logout-redirect-uri": { type: "string", multiple: true },
+    "backchannel-logout-uri": { type: "string" },
     scope: { type: "string" },
     "auth-method": { type: "string" },
     username: { type: "string" },
@@ -116,6 +119,8 @@ function metadataFromFlags(): Json {
   if (values["grant-type"]) metadata.grant_types = values["grant-type"];
   if (values.scope) metadata.scope = values.scope;
   if (values["auth-method"]) metadata.token_endpoint_auth_method = values["auth-method"];
+  if (values["post-logout-redirect-uri"]) metadata.post_logout_redirect_uris = values["post-logout-redirect-uri"];
+  if (values["backchannel-logout-uri"]) metadata.backchannel_logout_uri = values["backchannel-logout-uri"];
   return metadata;
 }
 

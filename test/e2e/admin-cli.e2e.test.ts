@@ -58,6 +58,28 @@ describe("admin CLI", () => {
     });
   });
 
+  it("creates a web client with its logout URIs", async () => {
+    const created: unknown = JSON.parse(
+      await admin(
+        "--json",
+        "clients",
+        "create",
+        "--name",
+        "CLI web",
+        "--redirect-uri",
+        "https://app.example.com/cb",
+        "--post-logout-redirect-uri",
+        "https://app.example.com/",
+        "--backchannel-logout-uri",
+        "https://app.example.com/backchannel-logout",
+      ),
+    );
+    expect(created).toMatchObject({
+      post_logout_redirect_uris: ["https://app.example.com/"],
+      backchannel_logout_uri: "https://app.example.com/backchannel-logout",
+    });
+  });
+
   it("creates a user who can then sign in, and lists and rotates keys", async () => {
     const out = await admin(
       "users",

@@ -43,6 +43,8 @@ const PARAMS = [
   "interaction",
   "csrf",
   "decision",
+  "post_logout_redirect_uri",
+  "logout",
 ];
 
 const ROUTES: { method: "GET" | "POST" | "PUT" | "DELETE"; path: string }[] = [
@@ -52,6 +54,8 @@ const ROUTES: { method: "GET" | "POST" | "PUT" | "DELETE"; path: string }[] = [
   { method: "POST", path: "/login" },
   { method: "GET", path: "/consent" },
   { method: "POST", path: "/consent" },
+  { method: "GET", path: "/logout" },
+  { method: "POST", path: "/logout" },
   { method: "POST", path: "/token" },
   { method: "GET", path: "/userinfo" },
   { method: "POST", path: "/userinfo" },
