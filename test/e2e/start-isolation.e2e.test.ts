@@ -44,8 +44,8 @@ function start(args: string[], env: NodeJS.ProcessEnv): Started {
   const capture = (chunk: Buffer) => {
     output = (output + chunk.toString("utf8")).slice(-64 * 1024);
   };
-  child.stdout?.on("data", capture);
-  child.stderr?.on("data", capture);
+  child.stdout.on("data", capture);
+  child.stderr.on("data", capture);
   return { child, output: () => output };
 }
 
