@@ -1,6 +1,12 @@
 // JWT client assertions: client_secret_jwt and private_key_jwt (RFC 7523 §2.2 and §3, OIDC Core §9).
-// Checked in this order: signature and algorithm, iss/sub/aud/exp, a short lifetime, then the jti is consumed
+// Checked in this order: signature and algorithm, iss/sub/aud/exp, a bounded lifetime, then the jti is consumed
 // in its Durable Object, so that only a fully valid assertion can use up its jti, and only once anywhere.
+//
+// Lifetime (RFC 7523 §3 items 4-6): assertions are one-shot, but common libraries sign them with a long exp
+// (Python authlib: exp = iat + 3600). An assertion with an iat is accepted while that iat is recent (at most
+// 5 minutes old) and its exp at most an hour ahead; one without iat must expire within 5 minutes, as then
+// nothing says when it was made. Either way its jti is remembered until its exp (item 7), so the one-hour cap
+// also bounds how long a replay record lives.
 //
 // Audience (RFC 7523 §3 item 3, OIDC Core §9): we accept the issuer identifier, the token endpoint URL, and
 // the URL of the endpoint the assertion is presented at (introspection or revocation). Clients differ in what
@@ -30,8 +36,10 @@ import { recoverClientSecret } from "./secrets";
 /** The endpoints that authenticate clients; each is also `${ISSUER}/<endpoint>`. */
 export type ClientAuthEndpoint = "token" | "introspect" | "revoke";
 
-/** Longest accepted assertion lifetime (exp - iat, or exp - now without iat): assertions are one-shot. */
-const MAX_ASSERTION_LIFETIME_SECONDS = 300;
+/** Oldest accepted iat, and the furthest exp of an assertion without iat. */
+const MAX_ASSERTION_AGE_SECONDS = 300;
+/** Furthest accepted exp of an assertion with a recent iat: an hour, what authlib signs. */
+const MAX_ASSERTION_EXP_SECONDS = 3600;
 /** Clock skew allowed on exp, nbf and iat. */
 const ASSERTION_CLOCK_SKEW_SECONDS = 10;
 const MAX_JTI_LENGTH = 256;
@@ -44,19 +52,23 @@ export async function verifyClientAssertion(
   endpoint: ClientAuthEndpoint,
 ): Promise<void> {
   const verify = await assertionVerifiers[method](env, client);
-  const payload = await verifiedPayload(() =>
-    verify(assertion, {
-      algorithms: allowedAlgorithms(client, method),
-      // RFC 7523 §3 items 1-2: iss and sub MUST both be the client_id (OIDC Core §9 likewise).
-      issuer: client.client_id,
-      subject: client.client_id,
-      audience: acceptedAudiences(env, endpoint),
-      // RFC 7523 §3 item 4: "The JWT MUST contain an exp (expiration time) claim"; OIDC Core §9 makes jti
-      // REQUIRED, and we need it for replay detection (RFC 7523 §3 item 7).
-      requiredClaims: ["exp", "jti"],
-      currentDate: new Date(nowSeconds() * 1000),
-      clockTolerance: ASSERTION_CLOCK_SKEW_SECONDS,
-    }),
+  const algorithms = allowedAlgorithms(client, method);
+  const payload = await verifiedPayload(
+    () =>
+      verify(assertion, {
+        algorithms,
+        // RFC 7523 §3 items 1-2: iss and sub MUST both be the client_id (OIDC Core §9 likewise).
+        issuer: client.client_id,
+        subject: client.client_id,
+        audience: acceptedAudiences(env, endpoint),
+        // RFC 7523 §3 item 4: "The JWT MUST contain an exp (expiration time) claim"; OIDC Core §9 makes jti
+        // REQUIRED, and we need it for replay detection (RFC 7523 §3 item 7).
+        requiredClaims: ["exp", "jti"],
+        currentDate: new Date(nowSeconds() * 1000),
+        clockTolerance: ASSERTION_CLOCK_SKEW_SECONDS,
+      }),
+    method,
+    algorithms,
   );
   // jose accepts an array aud when any member matches; an assertion naming other audiences too could have been
   // made for (and replayed from) another server (the audience-injection attack on RFC 7523 assertions), so a
@@ -83,37 +95,54 @@ function acceptedAudiences(env: Env, endpoint: ClientAuthEndpoint): string[] {
   return [...new Set([env.ISSUER, `${env.ISSUER}/token`, `${env.ISSUER}/${endpoint}`])];
 }
 
-async function verifiedPayload(verify: () => Promise<{ payload: JWTPayload }>): Promise<JWTPayload> {
+async function verifiedPayload(
+  verify: () => Promise<{ payload: JWTPayload }>,
+  method: AssertionMethod,
+  algorithms: string[],
+): Promise<JWTPayload> {
   try {
     return (await verify()).payload;
   } catch (err) {
-    if (err instanceof errors.JOSEError) throw invalidClient(assertionFailure(err));
+    if (err instanceof errors.JOSEError) throw invalidClient(assertionFailure(err, method, algorithms));
     throw err;
   }
 }
 
 /** A description for the client; never key material. */
-function assertionFailure(err: errors.JOSEError): string {
+function assertionFailure(err: errors.JOSEError, method: AssertionMethod, algorithms: string[]): string {
   if (err instanceof errors.JWTExpired) return "client_assertion has expired";
   if (err instanceof errors.JWTClaimValidationFailed) return `client_assertion claim ${err.claim} is invalid`;
-  if (err instanceof errors.JOSEAlgNotAllowed) return "client_assertion algorithm is not allowed for this client";
+  // Names the registered method: an HS256 assertion from a private_key_jwt client (or the reverse) is a client
+  // configured for the other method. The method and its algorithms are public (registration, discovery).
+  if (err instanceof errors.JOSEAlgNotAllowed) {
+    return `client_assertion algorithm is not allowed: this client is registered for ${method} with ${algorithms.join(", ")}`;
+  }
   if (err instanceof errors.JWKSNoMatchingKey) return "no registered key matches the client_assertion";
   if (err instanceof errors.JWSSignatureVerificationFailed) return "client_assertion signature is invalid";
   return "client_assertion is invalid";
 }
 
-/** Bounds the lifetime, refuses an iat in the future, and returns the claims replay detection needs. */
+/** Bounds the lifetime (see the header) and returns the claims replay detection needs. */
 function checkLifetime(payload: JWTPayload): { exp: number; jti: string } {
   const { exp, iat, jti } = payload;
   if (exp === undefined || typeof jti !== "string" || jti === "" || jti.length > MAX_JTI_LENGTH) {
     throw invalidClient("client_assertion needs exp and a jti of at most 256 characters");
   }
   const now = nowSeconds();
-  if (iat !== undefined && iat > now + ASSERTION_CLOCK_SKEW_SECONDS)
-    throw invalidClient("client_assertion iat is in the future");
-  // RFC 7523 §3 item 4 lets the server reject JWTs with "an unreasonably far future" exp.
-  if (exp - (iat ?? now) > MAX_ASSERTION_LIFETIME_SECONDS) {
-    throw invalidClient(`client_assertion lifetime exceeds ${MAX_ASSERTION_LIFETIME_SECONDS} seconds`);
+  if (iat === undefined) {
+    // RFC 7523 §3 item 4 lets the server reject JWTs with "an unreasonably far future" exp.
+    if (exp - now > MAX_ASSERTION_AGE_SECONDS) {
+      throw invalidClient(`client_assertion without iat must expire within ${MAX_ASSERTION_AGE_SECONDS} seconds`);
+    }
+    return { exp, jti };
+  }
+  if (iat > now + ASSERTION_CLOCK_SKEW_SECONDS) throw invalidClient("client_assertion iat is in the future");
+  // RFC 7523 §3 item 6: the server "MAY reject JWTs with an 'iat' claim value that is unreasonably far in the past".
+  if (iat < now - MAX_ASSERTION_AGE_SECONDS - ASSERTION_CLOCK_SKEW_SECONDS) {
+    throw invalidClient(`client_assertion iat is more than ${MAX_ASSERTION_AGE_SECONDS} seconds old`);
+  }
+  if (exp - now > MAX_ASSERTION_EXP_SECONDS + ASSERTION_CLOCK_SKEW_SECONDS) {
+    throw invalidClient(`client_assertion exp is more than ${MAX_ASSERTION_EXP_SECONDS} seconds ahead`);
   }
   return { exp, jti };
 }

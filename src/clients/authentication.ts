@@ -6,6 +6,11 @@
 // First, which credentials a request presents (RFC 6749 §2.3, RFC 7521 §4.2), before anything is verified: HTTP
 // Basic, a secret in the form, a JWT client assertion, or a bare client_id (public clients). Then the client's
 // registered method verifies them: secrets in src/clients/secrets.ts, assertions in src/clients/assertion.ts.
+//
+// When a known client presents another method than its registered one, the description names the registered
+// method, so that a library sending client_secret_post by default can be told to use client_secret_basic. The
+// method is registration metadata, not a secret, and the secret is never checked then, so the answer says nothing
+// about it. An unknown client_id gets the bare "client authentication failed" whatever it presents.
 import { decodeJwt } from "jose";
 import type { Env } from "../env";
 import { invalidClient, invalidRequest } from "../errors";
@@ -26,7 +31,7 @@ export async function authenticateClient(
 ): Promise<Client> {
   const presented = presentedCredentials(authorization, params);
   const client = await findClient(env, presented.clientId);
-  if (!client) throw invalidClient("client authentication failed");
+  if (!client) throw invalidClient(AUTHENTICATION_FAILED);
   await verifyPresented(env, client, presented, endpoint);
   return client;
 }
@@ -42,18 +47,24 @@ async function verifyPresented(
   switch (presented.kind) {
     case "client_secret_basic":
     case "client_secret_post":
-      if (method !== presented.kind || !(await secretMatches(client, presented.secret))) {
-        throw invalidClient("client authentication failed");
-      }
+      if (method !== presented.kind) throw wrongMethod(method);
+      if (!(await secretMatches(client, presented.secret))) throw invalidClient(AUTHENTICATION_FAILED);
       return;
     case "jwt":
-      if (!isAssertionMethod(method)) throw invalidClient("client authentication failed");
+      if (!isAssertionMethod(method)) throw wrongMethod(method);
       await verifyClientAssertion(env, client, method, presented.assertion, endpoint);
       return;
     case "none":
-      if (method !== "none") throw invalidClient("client authentication failed");
+      if (method !== "none") throw wrongMethod(method);
       return;
   }
+}
+
+const AUTHENTICATION_FAILED = "client authentication failed";
+
+/** The client presented other credentials than its registered method uses; nothing presented was checked. */
+function wrongMethod(registered: Client["token_endpoint_auth_method"]) {
+  return invalidClient(`${AUTHENTICATION_FAILED}: this client is registered for ${registered}`);
 }
 
 /** RFC 7523 §2.2: the one client assertion type we accept. */
