@@ -5,6 +5,7 @@ import { Hono, type Context } from "hono";
 import type { AppEnv } from "../env";
 import { MissingBearerToken, insufficientScope, invalidBearerRequest, invalidToken } from "../errors";
 import { bearerFromHeader } from "../http/bearer";
+import { allowClientOrigin, clientCors } from "../http/cors";
 import { noStore } from "../http/no-store";
 import { bodyText, paramsFrom } from "../http/params";
 import { activeAccessToken } from "../tokens/resolve";
@@ -14,6 +15,9 @@ import { findUserBySub } from "../users/store";
 
 export const userinfo = new Hono<AppEnv>();
 
+// Browser apps of the token's client (src/http/cors.ts). Until the token resolves, its client is unknown: an
+// invalid token's error carries no CORS headers.
+userinfo.use(clientCors(["GET", "POST"]));
 // OIDC Core §5.3 answers carry claims about the user: never cached.
 userinfo.use(noStore);
 
@@ -21,6 +25,7 @@ userinfo.on(["GET", "POST"], "/", async (c) => {
   // Signature and expiry are not enough: the Grant object says whether the token or its grant was revoked.
   const token = await activeAccessToken(c.env, await bearerToken(c));
   if (!token) throw invalidToken("the access token is invalid, expired or revoked");
+  allowClientOrigin(c, token.client);
   const audience = Array.isArray(token.aud) ? token.aud : [token.aud];
   if (!audience.includes(c.env.ISSUER)) throw invalidToken("the access token is not meant for this provider");
   // OIDC Core §5.3: userinfo needs an access token for the openid scope.
