@@ -10,6 +10,7 @@ const USAGE = `usage: npm run admin -- [--url URL] [--token TOKEN] [--json] <com
   clients create --metadata '<RFC 7591 JSON>'            (or the flags below)
   clients create --name NAME --redirect-uri URI [--redirect-uri URI...] [--grant-type T...]
                  [--scope "openid profile"] [--auth-method client_secret_basic] [--client-id ID]
+                 [--cors-origin https://app.example.com...]    (browser apps' origins; see docs)
   clients update <client_id> --metadata '<JSON>'
   clients rotate-secret <client_id>
   clients delete <client_id>
@@ -46,6 +47,7 @@ const { values, positionals } = parseArgs({
     "grant-type": { type: "string", multiple: true },
     scope: { type: "string" },
     "auth-method": { type: "string" },
+    "cors-origin": { type: "string", multiple: true },
     username: { type: "string" },
     password: { type: "string" },
     sub: { type: "string" },
@@ -116,6 +118,7 @@ function metadataFromFlags(): Json {
   if (values["grant-type"]) metadata.grant_types = values["grant-type"];
   if (values.scope) metadata.scope = values.scope;
   if (values["auth-method"]) metadata.token_endpoint_auth_method = values["auth-method"];
+  if (values["cors-origin"]) metadata.allowed_cors_origins = values["cors-origin"];
   return metadata;
 }
 
