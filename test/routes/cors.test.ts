@@ -285,16 +285,30 @@ describe("CORS: revocation and userinfo", () => {
     expectRefused(other);
   });
 
-  it("/userinfo errors of a known token reach the app with WWW-Authenticate exposed; an invalid token's do not", async () => {
+  it("/userinfo errors of a known token reach the app with WWW-Authenticate exposed; a non-token's do not", async () => {
     const { tokens } = await spaTokens("profile");
     const res = await userinfo(tokens.access_token, SPA_ORIGIN);
     expect(res.status).toBe(403);
     expectAllowed(res, SPA_ORIGIN);
     expect(res.headers.get("www-authenticate")).toContain('error="insufficient_scope"');
-    // No token's client is known: nothing says which origin could be allowed.
+    // A token that is no token of ours names no client: nothing says which origin could be allowed.
     const invalid = await userinfo("not-a-token", SPA_ORIGIN);
     expect(invalid.status).toBe(401);
     expectRefused(invalid);
+  });
+});
+
+describe("CORS: a revoked access token at /userinfo", () => {
+  it("its invalid_token answer reaches its client's origin (our signature vouches for client_id), no other", async () => {
+    const { tokens } = await spaTokens();
+    expect((await post("/revoke", { token: tokens.access_token, client_id: "demo-spa" })).status).toBe(200);
+    const res = await userinfo(tokens.access_token, SPA_ORIGIN);
+    expect(res.status).toBe(401);
+    expectAllowed(res, SPA_ORIGIN);
+    expect(res.headers.get("www-authenticate")).toMatch(/^Bearer error="invalid_token"/);
+    const other = await userinfo(tokens.access_token, OTHER_ORIGIN);
+    expect(other.status).toBe(401);
+    expectRefused(other);
   });
 });
 
