@@ -19,7 +19,7 @@ export function webOriginProblem(value: string): string | undefined {
 }
 
 /** The origins allowed for this client: explicit, else derived from a public client's redirect URIs. */
-export function corsOrigins(client: Client): readonly string[] {
+function corsOrigins(client: Client): readonly string[] {
   if (client.allowed_cors_origins !== undefined) return client.allowed_cors_origins;
   if (client.token_endpoint_auth_method !== "none") return [];
   const origins = new Set<string>();
