@@ -24,8 +24,9 @@ function corsOrigins(client: Client): readonly string[] {
   if (client.token_endpoint_auth_method !== "none") return [];
   const origins = new Set<string>();
   for (const uri of client.redirect_uris) {
+    const url = URL.canParse(uri) ? new URL(uri) : undefined;
     // Private-use schemes of native apps have an opaque origin ("null"), which must never match.
-    if (URL.canParse(uri) && /^https?:$/.test(new URL(uri).protocol)) origins.add(new URL(uri).origin);
+    if (url?.protocol === "https:" || url?.protocol === "http:") origins.add(url.origin);
   }
   return [...origins];
 }
