@@ -44,6 +44,12 @@ const CustomClaims = v.object({
   mapped: v.optional(v.record(v.string(), v.string()), {}),
 });
 
+/** A serialized https (or loopback http) origin, as a browser sends it in `Origin`. */
+const WebOrigin = v.pipe(
+  v.string(),
+  v.check((value) => webOriginProblem(value) === undefined, "not a web origin"),
+);
+
 const Jwks = v.object({ keys: v.array(v.record(v.string(), v.unknown())) });
 
 export const ClientRecord = v.object({
@@ -107,14 +113,7 @@ export const ClientRecord = v.object({
    * Web origins whose browser apps may call /token, /userinfo and /revoke (CORS). Absent: a public client's
    * redirect URI origins, none for a confidential client (src/clients/cors-origins.ts).
    */
-  allowed_cors_origins: v.optional(
-    v.array(
-      v.pipe(
-        v.string(),
-        v.check((value) => !webOriginProblem(value)),
-      ),
-    ),
-  ),
+  allowed_cors_origins: v.optional(v.array(WebOrigin)),
 });
 export type Client = v.InferOutput<typeof ClientRecord>;
 export type ClientInput = v.InferInput<typeof ClientRecord>;
