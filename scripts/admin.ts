@@ -11,6 +11,7 @@ const USAGE = `usage: npm run admin -- [--url URL] [--token TOKEN] [--json] <com
   clients create --name NAME --redirect-uri URI [--redirect-uri URI...] [--grant-type T...]
                  [--scope "openid profile"] [--auth-method client_secret_basic] [--client-id ID]
                  [--post-logout-redirect-uri URI...] [--backchannel-logout-uri URI]
+                 [--cors-origin https://app.example.com...]    (browser apps' origins; see docs)
   clients update <client_id> --metadata '<JSON>'
   clients rotate-secret <client_id>
   clients delete <client_id>
@@ -49,6 +50,7 @@ const { values, positionals } = parseArgs({
     "backchannel-logout-uri": { type: "string" },
     scope: { type: "string" },
     "auth-method": { type: "string" },
+    "cors-origin": { type: "string", multiple: true },
     username: { type: "string" },
     password: { type: "string" },
     sub: { type: "string" },
@@ -121,6 +123,7 @@ function metadataFromFlags(): Json {
   if (values["auth-method"]) metadata.token_endpoint_auth_method = values["auth-method"];
   if (values["post-logout-redirect-uri"]) metadata.post_logout_redirect_uris = values["post-logout-redirect-uri"];
   if (values["backchannel-logout-uri"]) metadata.backchannel_logout_uri = values["backchannel-logout-uri"];
+  if (values["cors-origin"]) metadata.allowed_cors_origins = values["cors-origin"];
   return metadata;
 }
 

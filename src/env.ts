@@ -43,4 +43,8 @@ export interface Env {
 
 export interface AppEnv {
   Bindings: Env;
+  Variables: {
+    /** The request's Origin once it is known to be registered for the request's client (src/http/cors.ts). */
+    corsOrigin?: string;
+  };
 }

@@ -23,15 +23,21 @@ import { secretMatches } from "./secrets";
 
 export type { ClientAuthEndpoint } from "./assertion";
 
+/**
+ * `found` sees the client record as soon as it is read, before its credentials are checked: the CORS policy of the
+ * endpoint (src/http/cors.ts) depends on the client, and its authentication errors must reach the app too.
+ */
 export async function authenticateClient(
   env: Env,
   authorization: string | undefined,
   params: Params,
   endpoint: ClientAuthEndpoint,
+  found?: (client: Client) => void,
 ): Promise<Client> {
   const presented = presentedCredentials(authorization, params);
   const client = await findClient(env, presented.clientId);
   if (!client) throw invalidClient(AUTHENTICATION_FAILED);
+  found?.(client);
   await verifyPresented(env, client, presented, endpoint);
   return client;
 }

@@ -73,5 +73,7 @@ export const ClientMetadata = v.object({
   jwks_uri: v.optional(Text),
   /** OIDC Registration §2 and §5: verified at registration (src/clients/sector.ts). */
   sector_identifier_uri: v.optional(Text),
+  /** Our own metadata (no standard names CORS origins): checked in metadata.ts, see src/clients/cors-origins.ts. */
+  allowed_cors_origins: v.optional(TextList(20)),
 });
 export type ClientMetadata = v.InferOutput<typeof ClientMetadata>;

@@ -16,6 +16,7 @@ import { backchannelLogoutUriProblem, fetchedUriProblem, redirectUriProblem, web
 import { isLoopback } from "../lib/urls";
 import { verifiedSector } from "./sector";
 import { ClientRecord, GrantType, type Client, type ClientInput } from "./schema";
+import { webOriginProblem } from "./cors-origins";
 import { issueClientSecret, needsRecoverableSecret, usesSecret } from "./secrets";
 
 export interface ClientFromMetadataOptions {
@@ -53,6 +54,7 @@ export async function clientFromMetadata(
   checkBackchannelLogoutUri(request, localProvider);
   checkEncryption(request);
   checkMetadataUris(request);
+  checkCorsOrigins(request);
   const admin = adminFields(input, options);
   const sector =
     request.sector_identifier_uri === undefined
@@ -112,6 +114,7 @@ export function registeredMetadata(client: Client) {
     subject_type: client.subject_type,
     sector_identifier_uri: client.sector_identifier_uri,
     access_token_format: client.access_token_format,
+    allowed_cors_origins: client.allowed_cors_origins,
     // RFC 7591 §3.2.1: REQUIRED when a client_secret was issued; 0 means it does not expire.
     ...(usesSecret(client) ? { client_secret_expires_at: 0 } : {}),
   };
@@ -280,6 +283,14 @@ function checkMetadataUris(request: ClientMetadata): void {
   }
 }
 
+/** Each origin exactly as a browser's Origin header would carry it (src/clients/cors-origins.ts). */
+function checkCorsOrigins(request: ClientMetadata): void {
+  for (const origin of request.allowed_cors_origins ?? []) {
+    const problem = webOriginProblem(origin);
+    if (problem) throw invalidClientMetadata(`allowed_cors_origins ${origin} ${problem}`);
+  }
+}
+
 /** Admin-only fields: from the request for an administrator, kept from the current record otherwise. */
 function adminFields(input: Record<string, unknown>, options: ClientFromMetadataOptions): Partial<AdminFields> {
   if (!options.admin) return options.existing ? v.parse(AdminFields, options.existing) : {};
@@ -374,6 +385,7 @@ function registrable(request: ClientMetadata) {
     userinfo_encrypted_response_enc: request.userinfo_encrypted_response_enc,
     subject_type: request.subject_type,
     access_token_format: request.access_token_format,
+    allowed_cors_origins: request.allowed_cors_origins && unique(request.allowed_cors_origins),
   };
 }
 

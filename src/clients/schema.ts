@@ -2,6 +2,7 @@
 // RFC 7591 §2 client metadata and OIDC Dynamic Client Registration §2 where one exists.
 import * as v from "valibot";
 import { config } from "../config";
+import { webOriginProblem } from "./cors-origins";
 
 export const TokenEndpointAuthMethod = v.picklist([
   "client_secret_basic",
@@ -42,6 +43,12 @@ const CustomClaims = v.object({
   /** claim name in the ID token -> attribute name in the user's record. */
   mapped: v.optional(v.record(v.string(), v.string()), {}),
 });
+
+/** A serialized https (or loopback http) origin, as a browser sends it in `Origin`. */
+const WebOrigin = v.pipe(
+  v.string(),
+  v.check((value) => webOriginProblem(value) === undefined, "not a web origin"),
+);
 
 const Jwks = v.object({ keys: v.array(v.record(v.string(), v.unknown())) });
 
@@ -106,6 +113,11 @@ export const ClientRecord = v.object({
   lifetimes: v.optional(ClientLifetimes, {}),
   /** RFC 7592: SHA-256 of the registration access token of a dynamically registered client. */
   registration_access_token_hash: v.optional(v.string()),
+  /**
+   * Web origins whose browser apps may call /token, /userinfo and /revoke (CORS). Absent: a public client's
+   * redirect URI origins, none for a confidential client (src/clients/cors-origins.ts).
+   */
+  allowed_cors_origins: v.optional(v.array(WebOrigin)),
 });
 export type Client = v.InferOutput<typeof ClientRecord>;
 export type ClientInput = v.InferInput<typeof ClientRecord>;

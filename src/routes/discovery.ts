@@ -8,6 +8,7 @@ import {
 } from "../clients/auth-methods";
 import { allScopeClaims, config } from "../config";
 import type { AppEnv, Env } from "../env";
+import { publicCors } from "../http/cors";
 
 export const discovery = new Hono<AppEnv>();
 
@@ -87,5 +88,8 @@ function metadataJson(env: Env): string {
 const answer = (c: Context<AppEnv>) =>
   c.body(metadataJson(c.env), 200, { "Cache-Control": CACHE, "Content-Type": "application/json" });
 
-discovery.get("/openid-configuration", answer);
-discovery.get("/oauth-authorization-server", answer);
+// Public metadata: any origin may read it (src/http/cors.ts), so that a browser app can discover the provider.
+for (const path of ["/openid-configuration", "/oauth-authorization-server"]) {
+  discovery.use(path, publicCors());
+  discovery.get(path, answer);
+}

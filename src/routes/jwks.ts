@@ -4,9 +4,13 @@
 import { Hono } from "hono";
 import { config } from "../config";
 import type { AppEnv } from "../env";
+import { publicCors } from "../http/cors";
 import { jwksJson } from "../keys/store";
 
 export const jwks = new Hono<AppEnv>();
+
+// Public keys: any origin may read them (src/http/cors.ts), e.g. a browser app verifying ID tokens.
+jwks.use("/", publicCors());
 
 jwks.get("/", async (c) => {
   c.header("Cache-Control", `public, max-age=${config.keys.jwksMaxAgeSeconds}`);

@@ -67,6 +67,16 @@ export async function activeAccessToken(env: Env, token: string): Promise<Active
     : null;
 }
 
+/**
+ * The client_id of a JWT access token we signed, even when it is expired or revoked; undefined for anything else
+ * (an opaque token's client is only known while it is active). Used only to let an error reach that client's
+ * browser app (src/http/cors.ts), never to accept the token.
+ */
+export async function signedTokenClientId(env: Env, token: string): Promise<string | undefined> {
+  const payload = looksLikeJwt(token) ? await verifiedAccessToken(env, token, true) : null;
+  return typeof payload?.client_id === "string" ? payload.client_id : undefined;
+}
+
 export type Revocation = "revoked" | "not_found" | "wrong_client";
 
 /** RFC 7009 §2.1: revoke a token of any kind on behalf of the client it was issued to. */
