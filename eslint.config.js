@@ -28,8 +28,9 @@ export default tseslint.config(
   },
   {
     // openid-client marks its options for plain-http issuers (allowInsecureRequests, skipSubjectCheck) deprecated
-    // "only to make them stand out": the end-to-end tests talk to a loopback provider on purpose.
-    files: ["test/e2e/**"],
+    // "only to make them stand out" (oauth4webapi likewise): the end-to-end and interop tests talk to a loopback
+    // provider on purpose.
+    files: ["test/e2e/**", "test/interop/**"],
     rules: { "@typescript-eslint/no-deprecated": "off" },
   },
   {
