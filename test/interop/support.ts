@@ -35,7 +35,10 @@ export interface RegisteredClient {
 }
 
 /** POST /admin/clients; answers the created client (with its secret, shown once). */
-export async function adminRegister(issuer: string, metadata: Record<string, unknown>): Promise<Record<string, unknown>> {
+export async function adminRegister(
+  issuer: string,
+  metadata: Record<string, unknown>,
+): Promise<Record<string, unknown>> {
   const res = await fetch(`${issuer}/admin/clients`, {
     method: "POST",
     headers: { authorization: `Bearer ${ADMIN_TOKEN}`, "content-type": "application/json" },
@@ -132,4 +135,3 @@ export async function expectLogout(options: {
   // The session is gone: OIDC Core §3.1.2.6, prompt=none without a session answers login_required.
   expect(await silentAuthorizationError(jar, authorizationEndpoint, clientId)).toBe("login_required");
 }
-
