@@ -39,4 +39,9 @@ export default tseslint.config(
     extends: [tseslint.configs.disableTypeChecked],
     languageOptions: { globals: globals.node },
   },
+  {
+    // The interop suite's single-page app runs in the browser, on oidc-client-ts's browser build (global `oidc`).
+    files: ["test/interop/spa/**"],
+    languageOptions: { globals: { ...globals.browser, oidc: "readonly", SPA_CONFIG: "readonly" } },
+  },
 );

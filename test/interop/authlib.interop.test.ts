@@ -41,8 +41,10 @@ async function runAuthlib(clients: Record<string, Record<string, string>>): Prom
     }));
   } catch (err) {
     const output = err as { code?: number; stdout?: string; stderr?: string };
-    if (output.code === 3) throw new Error(`${PYTHON} lacks authlib or requests (${output.stdout}): ${INSTALL_HINT}`);
-    throw new Error(`authlib_flows.py failed: ${output.stderr ?? String(err)}`);
+    if (output.code === 3) {
+      throw new Error(`${PYTHON} lacks authlib or requests (${output.stdout}): ${INSTALL_HINT}`, { cause: err });
+    }
+    throw new Error(`authlib_flows.py failed: ${output.stderr ?? String(err)}`, { cause: err });
   }
   const parsed = JSON.parse(stdout) as { authlib: string; results: Record<string, Verdict> };
   return parsed.results;

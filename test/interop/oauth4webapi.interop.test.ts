@@ -5,7 +5,7 @@
 // the issuer needs: it runs on http://127.0.0.1 here (oauth4webapi refuses non-https endpoints otherwise).
 import * as oauth from "oauth4webapi";
 import { beforeAll, describe, expect, inject, it } from "vitest";
-import { CookieJar, drive } from "../e2e/browserless";
+import { CookieJar, drive, parseForms } from "../e2e/browserless";
 import {
   AUTH_METHODS,
   POST_LOGOUT_REDIRECT_URI,
@@ -197,5 +197,38 @@ describe("oauth4webapi", () => {
       authorizationEndpoint: as.authorization_endpoint ?? "",
       clientId: registeredClient.clientId,
     });
+  });
+
+  it("RP-initiated logout that cannot be tied to the session: a confirmation page, no redirect", async () => {
+    const registeredClient = clientFor("client_secret_basic");
+    const url = new URL(`${issuer}/logout`);
+    url.search = new URLSearchParams({
+      client_id: registeredClient.clientId,
+      post_logout_redirect_uri: POST_LOGOUT_REDIRECT_URI,
+      state: oauth.generateRandomState(),
+    }).toString();
+    // A browser with no session and no id_token_hint: RP-Initiated Logout 1.0 §2 asks the user to confirm.
+    const res = await fetch(url, { redirect: "manual" });
+    const html = await res.text();
+    expect(res.status, html.slice(0, 300)).toBe(200);
+    expect(res.headers.get("content-type")).toMatch(/^text\/html/);
+    const form = parseForms(html, url).find((f) =>
+      f.controls.some((c) => c.tag === "button" && c.name === "decision" && c.value === "logout"),
+    );
+    expect(form?.method).toBe("POST");
+    expect(form?.action.href).toBe(`${issuer}/logout`);
+  });
+
+  it("RP-initiated logout never redirects to an unregistered post_logout_redirect_uri", async () => {
+    const url = new URL(`${issuer}/logout`);
+    url.search = new URLSearchParams({
+      client_id: clientFor("client_secret_basic").clientId,
+      post_logout_redirect_uri: "https://attacker.example/",
+      state: oauth.generateRandomState(),
+    }).toString();
+    const res = await fetch(url, { redirect: "manual" });
+    await res.body?.cancel();
+    // RP-Initiated Logout 1.0 §3: the value MUST have been registered; no open redirect.
+    expect(res.headers.get("location") ?? "").not.toContain("attacker.example");
   });
 });

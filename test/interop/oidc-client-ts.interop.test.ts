@@ -6,9 +6,8 @@
 // endpoint back to the app. Every call the library makes to the provider is cross-origin, so this needs CORS.
 import { readFile } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
-import { createRequire } from "node:module";
 import type { AddressInfo } from "node:net";
-import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { findChromium } from "../e2e/chromium";
@@ -17,10 +16,7 @@ import { USER, adminRegister } from "./support";
 const issuer = inject("issuer");
 const SPA_DIR = new URL("spa/", import.meta.url);
 /** The library's own browser build (an IIFE defining the global `oidc`), as the package ships it. */
-const LIBRARY = join(
-  dirname(createRequire(import.meta.url).resolve("oidc-client-ts/package.json")),
-  "dist/browser/oidc-client-ts.min.js",
-);
+const LIBRARY = fileURLToPath(new URL("../browser/oidc-client-ts.min.js", import.meta.resolve("oidc-client-ts")));
 
 /** What the app reports (spa/app.js summary()). Functions passed to page.evaluate run in the page: casts only. */
 interface SpaUser {

@@ -1,7 +1,6 @@
 // A small single-page app on oidc-client-ts, driven by oidc-client-ts.interop.test.ts in headless Chromium.
 // One page for every path: the path says which callback it is. window.spa exposes the app's actions, and
 // window.spa.ready settles once the page has done what its path asks (a rejection carries the library's error).
-/* global oidc, SPA_CONFIG */
 "use strict";
 
 const origin = window.location.origin;
