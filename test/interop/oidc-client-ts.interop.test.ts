@@ -212,6 +212,8 @@ describe("oidc-client-ts SPA in headless Chromium", () => {
     const p = thePage();
     if (!signedIn) throw new Error("not signed in");
     await navigateBy(p, "signOut", (url) => url.origin === origin && url.pathname === "/signed-out");
+    // revokeTokensOnSignout: the tokens were revoked (cross-origin) before leaving for the provider.
+    expect(requested.some((url) => url.pathname === "/revoke")).toBe(true);
     const logout = requested.find((url) => url.pathname === "/logout");
     expect(logout?.searchParams.get("id_token_hint")).toBe(signedIn.idToken);
     expect(logout?.searchParams.get("post_logout_redirect_uri")).toBe(`${origin}/signed-out`);
