@@ -28,8 +28,9 @@ export default tseslint.config(
   },
   {
     // openid-client marks its options for plain-http issuers (allowInsecureRequests, skipSubjectCheck) deprecated
-    // "only to make them stand out": the end-to-end tests talk to a loopback provider on purpose.
-    files: ["test/e2e/**"],
+    // "only to make them stand out" (oauth4webapi likewise): the end-to-end and interop tests talk to a loopback
+    // provider on purpose.
+    files: ["test/e2e/**", "test/interop/**"],
     rules: { "@typescript-eslint/no-deprecated": "off" },
   },
   {
@@ -37,5 +38,10 @@ export default tseslint.config(
     files: ["**/*.{js,mjs}"],
     extends: [tseslint.configs.disableTypeChecked],
     languageOptions: { globals: globals.node },
+  },
+  {
+    // The interop suite's single-page app runs in the browser, on oidc-client-ts's browser build (global `oidc`).
+    files: ["test/interop/spa/**"],
+    languageOptions: { globals: { ...globals.browser, oidc: "readonly", SPA_CONFIG: "readonly" } },
   },
 );

@@ -16,7 +16,7 @@ export default defineConfig({
         test: {
           name: "workers",
           include: ["test/**/*.test.ts"],
-          exclude: ["test/e2e/**"],
+          exclude: ["test/e2e/**", "test/interop/**"],
           // A real HTTP server on loopback standing in for an external authentication URL.
           globalSetup: ["test/support/auth-url-server.ts"],
         },
