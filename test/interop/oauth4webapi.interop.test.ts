@@ -200,15 +200,18 @@ describe("oauth4webapi", () => {
   });
 
   it("RP-initiated logout that cannot be tied to the session: a confirmation page, no redirect", async () => {
+    const jar = new CookieJar();
     const registeredClient = clientFor("client_secret_basic");
+    await codeFlow(registeredClient, jar);
     const url = new URL(`${issuer}/logout`);
     url.search = new URLSearchParams({
       client_id: registeredClient.clientId,
       post_logout_redirect_uri: POST_LOGOUT_REDIRECT_URI,
       state: oauth.generateRandomState(),
     }).toString();
-    // A browser with no session and no id_token_hint: RP-Initiated Logout 1.0 §2 asks the user to confirm.
-    const res = await fetch(url, { redirect: "manual" });
+    // A signed-in browser and no id_token_hint: RP-Initiated Logout 1.0 §2 asks the user to confirm.
+    const cookie = jar.header(url);
+    const res = await fetch(url, { redirect: "manual", headers: cookie === undefined ? {} : { cookie } });
     const html = await res.text();
     expect(res.status, html.slice(0, 300)).toBe(200);
     expect(res.headers.get("content-type")).toMatch(/^text\/html/);
