@@ -44,3 +44,8 @@ export async function startSession(
   writeCookie(c, SESSION_COOKIE, token, lifetime);
   return true;
 }
+
+/** Forgets the session in this browser ("Not you?" on the consent page); its record in the Account lapses. */
+export function forgetSession(c: Context<AppEnv>): void {
+  writeCookie(c, SESSION_COOKIE, "", 0);
+}
