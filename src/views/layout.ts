@@ -12,7 +12,7 @@ import type { AppEnv } from "../env";
 import { brandFrom, CARD, TEXT, type Brand } from "./branding";
 import type { Locale } from "./i18n";
 
-export type Html = HtmlEscapedString | Promise<HtmlEscapedString>;
+type Html = HtmlEscapedString | Promise<HtmlEscapedString>;
 
 export interface PageOptions {
   locale: Locale;
