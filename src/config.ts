@@ -83,7 +83,7 @@ export const config = {
     address: { en: "Your postal address", de: "Ihre Postanschrift", fr: "Votre adresse postale" },
     phone: { en: "Your phone number", de: "Ihre Telefonnummer", fr: "Votre numéro de téléphone" },
     offline_access: {
-      en: "Stay signed in to it, even when you're not using it",
+      en: "Stay signed in, even when you're not using it",
       de: "Angemeldet bleiben, auch wenn Sie die Anwendung nicht nutzen",
       fr: "Rester connecté, même lorsque vous ne l'utilisez pas",
     },

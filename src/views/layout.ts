@@ -50,7 +50,7 @@ export function renderPage(c: Context<AppEnv>, page: PageOptions): Response | Pr
 <head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>${page.title} · ${brand.name}</title><style>${raw(styleSheet(brand))}</style></head>
 <body>
-<header class="brand">${brand.logo ? html`<img src="${brand.logo.href}" alt="" height="32">` : ""}<span>${brand.name}</span></header>
+<header class="brand">${brand.logo ? html`<img src="${brand.logo.href}" alt="" height="32">` : MARK}<span>${brand.name}</span></header>
 <main>
 ${page.body}
 </main>
@@ -60,20 +60,24 @@ ${page.body}
   );
 }
 
+/** Beside the name when no logo is configured: drawn in the primary colours, inline (no image source needed). */
+const MARK = html`<svg width="28" height="28" viewBox="0 0 28 28" aria-hidden="true" focusable="false"><rect width="28" height="28" rx="8" fill="var(--primary)"/><circle cx="14" cy="14" r="6.5" fill="none" stroke="var(--on-primary)" stroke-width="3"/></svg>`;
+
 /** Every default colour pairing meets WCAG AA: body text and muted text on the card, the alert, the borders. */
 function styleSheet(brand: Brand): string {
   return `:root{--primary:${brand.primary};--on-primary:${brand.onPrimary};--link:${brand.link};--focus:${brand.focus};\
 --bg:${brand.background};--on-bg:${brand.onBackground};--card:${CARD};--text:${TEXT};--muted:#52606d;--line:#d9dee4}
 *{box-sizing:border-box}
 html{-webkit-text-size-adjust:100%}
-body{margin:0;min-height:100vh;background:var(--bg);color:var(--text);font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;display:flex;flex-direction:column;align-items:center;padding:3.5rem 1rem 2rem}
+body{margin:0;min-height:100vh;background:var(--bg);color:var(--text);font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;display:flex;flex-direction:column;align-items:center;padding:clamp(2rem,9vh,5rem) 1rem 2rem}
 .brand{display:flex;align-items:center;gap:.6rem;margin-bottom:1.5rem;color:var(--on-bg);font-weight:650;font-size:1.15rem;letter-spacing:-.01em}
 .brand img{height:2rem;width:auto;max-width:10rem}
 main{width:100%;max-width:27rem;background:var(--card);border-radius:14px;padding:2.25rem 2rem 2rem;box-shadow:0 1px 2px rgba(16,24,40,.06),0 12px 32px rgba(16,24,40,.1)}
-h1{font-size:1.5rem;line-height:1.3;margin:0 0 .35rem;letter-spacing:-.015em}
+h1{font-size:1.5rem;line-height:1.3;margin:0 0 .75rem;letter-spacing:-.015em}
 h1:focus{outline:none}
 p{margin:0 0 1rem}
-.lead{color:var(--muted);margin-bottom:1.5rem}
+main>:last-child{margin-bottom:0}
+.lead{color:var(--muted);margin:-.4rem 0 1.5rem}
 label{display:block;font-weight:600;font-size:.95rem;margin:1rem 0 .35rem}
 input{display:block;width:100%;font:inherit;color:var(--text);background:var(--card);padding:.65rem .8rem;border:1px solid #7b8794;border-radius:8px}
 input[aria-invalid=true]{border-color:#b42318}
@@ -93,7 +97,7 @@ button{font:inherit;font-weight:600;padding:.7rem 1.2rem;border-radius:8px;borde
 .scopes li{display:flex;justify-content:space-between;align-items:baseline;gap:1rem;padding:.8rem 1rem;border-top:1px solid var(--line)}
 .scopes li:first-child{border-top:0}
 .scopes code{color:var(--muted);font-size:.8rem;white-space:nowrap}
-.muted{color:var(--muted);font-size:.875rem}
+.muted{color:var(--muted);font-size:.875rem;margin-top:1rem}
 .code{color:var(--muted);font-size:.875rem;margin:1.5rem 0 0;padding-top:1rem;border-top:1px solid var(--line);overflow-wrap:anywhere}
 @media (max-width:480px){body{padding:1.75rem .75rem 1rem}.brand{margin-bottom:1rem}main{padding:1.75rem 1.25rem 1.5rem;border-radius:12px}h1{font-size:1.35rem}}`;
 }
