@@ -1,5 +1,6 @@
 // The login page. Field names are a contract outside tools rely on (README, demo data): username, password,
-// interaction, csrf; "Cancel" is a second submit button, decision=cancel, that skips the browser's field checks.
+// interaction, csrf. The buttons are decision=login (first: the one Enter presses, and the one a form-filling tool
+// picks) and decision=cancel, which skips the browser's checks of the required fields.
 import type { Context } from "hono";
 import { html } from "hono/html";
 import type { AppEnv } from "../env";
@@ -38,7 +39,7 @@ ${view.error ? html`<p class="alert" id="login-error" role="alert">${invalid ? m
 <label for="password">${m.password}</label>
 <input id="password" name="password" type="password" autocomplete="current-password" required${focusPassword ? html` autofocus` : ""}${describedBy}${invalidAttr}>
 <div class="actions">
-<button type="submit">${m.signIn}</button>
+<button type="submit" name="decision" value="login">${m.signIn}</button>
 <button type="submit" name="decision" value="cancel" formnovalidate>${m.cancel}</button>
 </div>
 </form>`,

@@ -178,7 +178,10 @@ describe("Cancel on the login page", () => {
   it("returns access_denied with state and iss to the client (RFC 6749 §4.1.2.1), with no session", async () => {
     const browser = new Browser();
     const page = await (await loginPage(browser)).text();
-    expect(page).toContain('<button type="submit" name="decision" value="cancel" formnovalidate>');
+    // The first button (the one Enter presses) signs in; Cancel skips the required fields' checks.
+    expect(page).toMatch(
+      /<button type="submit" name="decision" value="login">Sign in<\/button>\s*<button type="submit" name="decision" value="cancel" formnovalidate>Cancel<\/button>/,
+    );
     const res = await browser.post("/login", { ...hiddenFields(page), decision: "cancel" });
     expect(res.status).toBe(303);
     const location = new URL(res.headers.get("location") ?? "");
