@@ -11,6 +11,15 @@ interface ResourceServer {
   accessTokenSigningAlg?: SigningAlgorithmName;
 }
 
+/** The languages of the pages (OIDC Core §3.1.2.1 ui_locales); the first is the fallback. */
+const locales = ["en", "de", "fr"] as const;
+export type Locale = (typeof locales)[number];
+/** A sentence in every page language: a missing translation fails the typecheck. */
+export type Localized = Readonly<Record<Locale, string>>;
+
+/** Scopes this provider knows. Deployments add their own API scopes here (the demo's `weather`). */
+const scopes = ["openid", "profile", "email", "address", "phone", "offline_access", "weather"] as const;
+
 export const config = {
   lifetimes: {
     /** Authorization code. RFC 6749 §4.1.2 recommends at most 10 minutes; we use 60 s. */
@@ -57,8 +66,55 @@ export const config = {
   accessTokenSigningAlg: "ES256" as SigningAlgorithmName,
   /** RFC 9701 signed introspection responses use this algorithm. */
   introspectionSigningAlg: "RS256" as SigningAlgorithmName,
-  /** Scopes this provider knows. Deployments add their own API scopes here (the demo's `weather`). */
-  scopes: ["openid", "profile", "email", "address", "phone", "offline_access", "weather"] as const,
+  scopes,
+  locales,
+  /**
+   * What the consent page says each scope lets the application do, in plain words (the scope name is shown small
+   * beside it). Every scope needs one, in every language.
+   */
+  scopeDescriptions: {
+    openid: { en: "Confirm who you are", de: "Bestätigen, wer Sie sind", fr: "Confirmer votre identité" },
+    profile: {
+      en: "Your name and profile details",
+      de: "Ihr Name und Ihre Profilangaben",
+      fr: "Votre nom et les informations de votre profil",
+    },
+    email: { en: "Your email address", de: "Ihre E-Mail-Adresse", fr: "Votre adresse e-mail" },
+    address: { en: "Your postal address", de: "Ihre Postanschrift", fr: "Votre adresse postale" },
+    phone: { en: "Your phone number", de: "Ihre Telefonnummer", fr: "Votre numéro de téléphone" },
+    offline_access: {
+      en: "Stay signed in, even when you're not using it",
+      de: "Angemeldet bleiben, auch wenn Sie die Anwendung nicht nutzen",
+      fr: "Rester connecté, même lorsque vous ne l'utilisez pas",
+    },
+    weather: {
+      en: "Read weather forecasts on your behalf",
+      de: "Wettervorhersagen in Ihrem Namen abrufen",
+      fr: "Consulter les prévisions météo en votre nom",
+    },
+  } satisfies Record<(typeof scopes)[number], Localized> as Readonly<Record<string, Localized | undefined>>,
+  /**
+   * Single claims asked for by name (the claims parameter, OIDC Core §5.5) in plain words; any other claim is
+   * shown by its name.
+   */
+  claimDescriptions: {
+    name: { en: "Your full name", de: "Ihr vollständiger Name", fr: "Votre nom complet" },
+    given_name: { en: "Your first name", de: "Ihr Vorname", fr: "Votre prénom" },
+    family_name: { en: "Your last name", de: "Ihr Nachname", fr: "Votre nom de famille" },
+    preferred_username: { en: "Your username", de: "Ihr Benutzername", fr: "Votre nom d'utilisateur" },
+    picture: { en: "Your profile picture", de: "Ihr Profilbild", fr: "Votre photo de profil" },
+    birthdate: { en: "Your date of birth", de: "Ihr Geburtsdatum", fr: "Votre date de naissance" },
+    email: { en: "Your email address", de: "Ihre E-Mail-Adresse", fr: "Votre adresse e-mail" },
+    email_verified: {
+      en: "Whether your email address is verified",
+      de: "Ob Ihre E-Mail-Adresse bestätigt ist",
+      fr: "Si votre adresse e-mail est vérifiée",
+    },
+    address: { en: "Your postal address", de: "Ihre Postanschrift", fr: "Votre adresse postale" },
+    phone_number: { en: "Your phone number", de: "Ihre Telefonnummer", fr: "Votre numéro de téléphone" },
+    locale: { en: "Your language", de: "Ihre Sprache", fr: "Votre langue" },
+    zoneinfo: { en: "Your time zone", de: "Ihre Zeitzone", fr: "Votre fuseau horaire" },
+  } as Readonly<Record<string, Localized | undefined>>,
   /** OIDC Core §5.4: the claims each standard scope requests. */
   scopeClaims: {
     profile: [

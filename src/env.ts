@@ -39,6 +39,14 @@ export interface Env {
   AUTH_URL?: string;
   /** "true" only in local development: seed the demo data (README). */
   DEMO_SEED?: string;
+  /** The provider's name on the pages (docs/pages-and-branding.md); read per request, so no rebuild is needed. */
+  BRAND_NAME?: string;
+  /** The logo shown above the pages: an https URL (http only on loopback). */
+  BRAND_LOGO_URL?: string;
+  /** Buttons, links and focus outlines, as #rrggbb. */
+  BRAND_PRIMARY_COLOR?: string;
+  /** The page background around the card, as #rrggbb. */
+  BRAND_BACKGROUND_COLOR?: string;
 }
 
 export interface AppEnv {

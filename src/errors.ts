@@ -68,6 +68,16 @@ export class MissingBearerToken extends OAuthError {
   }
 }
 
+/**
+ * A sign-in whose interaction (the signed pending request) is missing, forged or past its lifetime: the pages
+ * say the sign-in took too long and to start again from the application.
+ */
+export class InteractionExpired extends OAuthError {
+  constructor() {
+    super("invalid_request", "this sign-in request has expired; start again from the application");
+  }
+}
+
 const plain =
   (code: OAuthErrorCode, status = 400) =>
   (description: string, detail?: string) =>

@@ -4,7 +4,7 @@ import * as v from "valibot";
 import { nowSeconds } from "../clock";
 import { config } from "../config";
 import type { Env } from "../env";
-import { invalidRequest } from "../errors";
+import { InteractionExpired } from "../errors";
 import { randomToken } from "../lib/crypto";
 import { signInternal, verifyInternal } from "../session/mac";
 import { AuthorizationRequest } from "./request";
@@ -25,12 +25,10 @@ export async function beginInteraction(env: Env, request: AuthorizationRequest):
   return { jti, iat, req: request, token };
 }
 
-/** The interaction; invalid_request (shown on the page) when it is missing, forged or expired. */
+/** The interaction; InteractionExpired (invalid_request, shown on the page) when it is missing, forged or expired. */
 export async function resumeInteraction(env: Env, token: string | undefined): Promise<Interaction> {
   const claims = token ? await verifyInternal(env, TYP, token) : null;
   const parsed = v.safeParse(InteractionClaims, claims);
-  if (!token || !parsed.success) {
-    throw invalidRequest("this sign-in request has expired; start again from the application");
-  }
+  if (!token || !parsed.success) throw new InteractionExpired();
   return { ...parsed.output, token };
 }

@@ -14,7 +14,7 @@ export const jsonErrors: ErrorHandler<AppEnv> = (err) => errorJson(asOAuthError(
 /** onError of the browser-facing routes: the error page. */
 export const pageErrors: ErrorHandler<AppEnv> = (err, c) => {
   const oauth = asOAuthError(err);
-  return renderErrorPage(c, oauth.error, oauth.description, oauth.status);
+  return renderErrorPage(c, oauth);
 };
 
 export const notFound: NotFoundHandler<AppEnv> = () => errorJson(requestRefused(404, "not found"));

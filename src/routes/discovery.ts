@@ -70,7 +70,8 @@ function metadata(env: Env) {
     code_challenge_methods_supported: ["S256"],
     prompt_values_supported: ["none", "login", "consent", "select_account"],
     authorization_response_iss_parameter_supported: true,
-    ui_locales_supported: ["en"],
+    // OIDC Discovery §3: the languages of the pages (ui_locales, OIDC Core §3.1.2.1).
+    ui_locales_supported: [...config.locales],
   };
 }
 

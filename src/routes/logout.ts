@@ -17,6 +17,7 @@ import { signInternal, verifyInternal } from "../session/mac";
 import { dropSessionCookie, endSession, readSession, type Session } from "../session/session";
 import { objects } from "../storage";
 import { subjectFor } from "../tokens/subject";
+import { pageLocale } from "../views/i18n";
 import { renderLogoutConfirm, renderSignedOut } from "../views/logout";
 
 export const logout = new Hono<AppEnv>();
@@ -65,6 +66,7 @@ async function logoutRequest(c: Context<AppEnv>, params: Params): Promise<Respon
     ui_locales: request.uiLocales,
   } satisfies v.InferOutput<typeof ConfirmState>;
   return renderLogoutConfirm(c, {
+    locale: pageLocale(c, request.uiLocales),
     logout: await signInternal(c.env, CONFIRM_TYP, state, CONFIRM_SECONDS),
     csrf: await csrfToken(c, jti),
     clientName: request.client ? (request.client.client_name ?? request.client.client_id) : undefined,
@@ -101,7 +103,7 @@ async function signOut(c: Context<AppEnv>, session: Session, request: LogoutRequ
  * application has signed itself out either way); else our own page.
  */
 function finish(c: Context<AppEnv>, request: LogoutRequest, outcome: "signed_out" | "stayed") {
-  if (!request.redirect) return renderSignedOut(c, outcome === "signed_out");
+  if (!request.redirect) return renderSignedOut(c, pageLocale(c, request.uiLocales), outcome === "signed_out");
   return c.redirect(postLogoutLocation(request.redirect), 303);
 }
 

@@ -3,18 +3,21 @@ import type { Context } from "hono";
 import { html } from "hono/html";
 import type { AppEnv } from "../env";
 import { randomToken } from "../lib/crypto";
+import { messages, pageLocale } from "./i18n";
 import { renderPage } from "./layout";
 
 export function renderFormPost(c: Context<AppEnv>, redirectUri: string, fields: Record<string, string>) {
   const nonce = randomToken(16);
-  return renderPage(
-    c,
-    "Submit this form",
-    html`<form method="post" action="${redirectUri}">
+  const locale = pageLocale(c, undefined);
+  const m = messages(locale);
+  return renderPage(c, {
+    locale,
+    title: m.formPostTitle,
+    scriptNonce: nonce,
+    body: html`<form method="post" action="${redirectUri}">
 ${Object.entries(fields).map(([name, value]) => html`<input type="hidden" name="${name}" value="${value}">`)}
-<noscript><button type="submit">Continue</button></noscript>
+<noscript><button type="submit">${m.continue}</button></noscript>
 </form>
 <script nonce="${nonce}">document.forms[0].submit()</script>`,
-    { scriptNonce: nonce },
-  );
+  });
 }

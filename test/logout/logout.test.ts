@@ -261,6 +261,17 @@ describe("RP-initiated logout", () => {
     expect(await silentlySignedIn(browser, client)).toBe(false);
   });
 
+  it("asks in the language of ui_locales", async () => {
+    const [user, client, browser] = [await newUser(), await newClient({ backchannel: false }), new Browser()];
+    await signIn(browser, user, client);
+    const page = await endSession(browser, { client_id: client.id, ui_locales: "fr de" });
+    const html = await page.text();
+    expect(html).toContain('<html lang="fr"');
+    expect(html).toContain("Se déconnecter");
+    const done = await endSession(new Browser(), { ui_locales: "de" });
+    expect(await done.text()).toContain("Sie haben sich abgemeldet");
+  });
+
   it("asks first when the hint names another session, and 'stay' keeps this one", async () => {
     const [user, client] = [await newUser(), await newClient({ backchannel: false })];
     const [laptop, phone] = [new Browser(), new Browser()];

@@ -47,7 +47,7 @@ describe("scopes, claims and the claims parameter (OIDC Core §5.4, §5.5)", () 
     // With consent (the page names the claims), they are released.
     const first = await browser.fetch(authorizeUrl({ scope: "openid", claims }));
     const page = await (await browser.fetch(first.headers.get("location") ?? "")).text();
-    expect(page).toContain("your email");
+    expect(page).toContain("Your email address");
     const code = new URL(
       (await browser.post("/consent", { ...hiddenFields(page), decision: "allow" })).headers.get("location") ?? "",
     ).searchParams.get("code");
