@@ -40,8 +40,8 @@ export default tseslint.config(
     languageOptions: { globals: globals.node },
   },
   {
-    // The interop suite's single-page app runs in the browser, on oidc-client-ts's browser build (global `oidc`).
-    files: ["test/interop/spa/**"],
+    // The example single-page app runs in the browser, on oidc-client-ts's browser build (global `oidc`).
+    files: ["examples/spa/**/*.js"],
     languageOptions: { globals: { ...globals.browser, oidc: "readonly", SPA_CONFIG: "readonly" } },
   },
 );

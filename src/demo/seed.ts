@@ -48,8 +48,9 @@ export async function seedDemoData(env: Env): Promise<void> {
       client_id: "demo-spa",
       client_name: "Demo single-page app",
       token_endpoint_auth_method: "none",
-      redirect_uris: ["http://localhost:3000/spa/callback"],
-      post_logout_redirect_uris: ["http://localhost:3000/spa/"],
+      // `npm run example:spa` (examples/spa): sign-in, silent renew through an iframe, and sign-out.
+      redirect_uris: ["http://localhost:3000/spa/callback", "http://localhost:3000/spa/silent"],
+      post_logout_redirect_uris: ["http://localhost:3000/spa/signed-out"],
       grant_types: ["authorization_code", "refresh_token"],
       response_types: ["code"],
       scope: ALL_SCOPES,

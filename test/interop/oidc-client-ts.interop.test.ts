@@ -1,24 +1,19 @@
-// Interop: oidc-client-ts in a small single-page app (test/interop/spa/) served on its own loopback origin and
+// Interop: oidc-client-ts in a small single-page app (examples/spa/) served on its own loopback origin and
 // driven in headless Chromium (playwright-core; test/e2e/chromium.ts finds the browser, never downloading one).
 // The app is a public client registered for this run (its redirect URIs on the app's origin): code + PKCE sign-in
 // with the user typing on our login page and allowing on the consent page, UserInfo, silent renew with the refresh
 // token (rotated), silent renew through a hidden iframe (prompt=none), and sign-out through the end-session
 // endpoint back to the app. Every call the library makes to the provider is cross-origin, so this needs CORS.
-import { readFile } from "node:fs/promises";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
-import { fileURLToPath } from "node:url";
+import type { Server } from "node:http";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { serveSpa } from "../../examples/spa/server";
 import { findChromium } from "../e2e/chromium";
 import { USER, adminRegister } from "./support";
 
 const issuer = inject("issuer");
-const SPA_DIR = new URL("spa/", import.meta.url);
-/** The library's own browser build (an IIFE defining the global `oidc`), as the package ships it. */
-const LIBRARY = fileURLToPath(new URL("../browser/oidc-client-ts.min.js", import.meta.resolve("oidc-client-ts")));
 
-/** What the app reports (spa/app.js summary()). Functions passed to page.evaluate run in the page: casts only. */
+/** What the app reports (examples/spa/app.js summary()). Functions passed to page.evaluate run in the page: casts only. */
 interface SpaUser {
   sub: string;
   email: string | null;
@@ -47,28 +42,6 @@ interface SpaWindow {
   };
 }
 
-/** Serve the app: the library's browser build, the app, its configuration, and index.html for every other path. */
-async function serveSpa(clientId: () => string): Promise<{ server: Server; origin: string }> {
-  const [index, app, library] = await Promise.all([
-    readFile(new URL("index.html", SPA_DIR)),
-    readFile(new URL("app.js", SPA_DIR)),
-    readFile(LIBRARY),
-  ]);
-  const server = createServer((req, res) => {
-    const path = new URL(req.url ?? "/", "http://spa").pathname;
-    const js = "text/javascript; charset=utf-8";
-    if (path === "/oidc-client-ts.min.js") res.writeHead(200, { "content-type": js }).end(library);
-    else if (path === "/app.js") res.writeHead(200, { "content-type": js }).end(app);
-    else if (path === "/config.js") {
-      const config = JSON.stringify({ issuer, clientId: clientId() });
-      res.writeHead(200, { "content-type": js }).end(`window.SPA_CONFIG = ${config};`);
-    } else res.writeHead(200, { "content-type": "text/html; charset=utf-8" }).end(index);
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  return { server, origin: `http://127.0.0.1:${port}` };
-}
-
 describe("oidc-client-ts SPA in headless Chromium", () => {
   let server: Server | undefined;
   let origin = "";
@@ -82,7 +55,13 @@ describe("oidc-client-ts SPA in headless Chromium", () => {
   let signedIn: SpaUser | undefined;
 
   beforeAll(async () => {
-    ({ server, origin } = await serveSpa(() => clientId));
+    ({ server, origin } = await serveSpa({
+      issuer,
+      clientId: () => clientId,
+      basePath: "",
+      host: "127.0.0.1",
+      port: 0,
+    }));
     clientId = `interop-spa-${crypto.randomUUID().slice(0, 8)}`;
     await adminRegister(issuer, {
       client_id: clientId,

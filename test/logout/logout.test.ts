@@ -1,11 +1,12 @@
 // OpenID Connect RP-Initiated Logout 1.0 and Back-Channel Logout 1.0, through the Worker's real HTTP surface: the
 // end-session endpoint, the confirmation page, what a sign-out ends (and what it leaves), and the logout tokens the
 // user's Account delivers (and retries) to a real HTTP receiver on loopback.
-import { runDurableObjectAlarm } from "cloudflare:test";
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { decodeJwt, decodeProtectedHeader } from "jose";
 import { describe, expect, inject, it } from "vitest";
 import { setClockOffset } from "../../src/clock";
+import type { AccountObject } from "../../src/durable/account";
 import {
   authorize,
   authorizeUrl,
@@ -121,6 +122,19 @@ async function deliveries(receiver: string, count: number) {
 }
 
 const account = (sub: string) => env.ACCOUNT.get(env.ACCOUNT.idFromName(`user:${sub}`));
+
+/** Waits until the Account's alarm has recorded a failed delivery for a retry (it answers after the POST). */
+async function retryRecorded(sub: string): Promise<void> {
+  const deadline = Date.now() + 5_000;
+  const retrying = () =>
+    runInDurableObject(account(sub), (_instance: AccountObject, state) =>
+      [...state.storage.kv.list<{ attempts: number }>({ prefix: "logout:" })].some(([, d]) => d.attempts > 0),
+    );
+  while (!(await retrying())) {
+    if (Date.now() > deadline) throw new Error("no retry was recorded");
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
 
 describe("discovery", () => {
   it("advertises the end-session endpoint and back-channel logout with sid", async () => {
@@ -373,7 +387,8 @@ describe("back-channel logout", () => {
     await endSession(browser, { id_token_hint: a.idToken });
     expect(await deliveries(flaky.receiver ?? "", 1)).toHaveLength(1);
     expect(await deliveries(refusing.receiver ?? "", 1)).toHaveLength(1);
-    // The retry is due in 10 s: move the clock past it and run the Account's alarm now instead of waiting.
+    // The retry is due in 10 s: once the alarm has recorded it, move the clock past it and run the alarm now.
+    await retryRecorded(user.sub);
     setClockOffset(15);
     try {
       expect(await runDurableObjectAlarm(account(user.sub))).toBe(true);

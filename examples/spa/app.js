@@ -1,15 +1,17 @@
-// A small single-page app on oidc-client-ts, driven by oidc-client-ts.interop.test.ts in headless Chromium.
-// One page for every path: the path says which callback it is. window.spa exposes the app's actions, and
-// window.spa.ready settles once the page has done what its path asks (a rejection carries the library's error).
+// A small single-page app on oidc-client-ts: `npm run example:spa` serves it for the demo-spa client, and the
+// interop suite (test/interop/oidc-client-ts.interop.test.ts) drives it in headless Chromium.
+// One page for every path: the path says which callback it is. window.spa exposes the app's actions (the buttons
+// call them too), and window.spa.ready settles once the page has done what its path asks (a rejection carries the
+// library's error).
 "use strict";
 
-const origin = window.location.origin;
+const base = `${window.location.origin}${SPA_CONFIG.basePath}`;
 const manager = new oidc.UserManager({
   authority: SPA_CONFIG.issuer,
   client_id: SPA_CONFIG.clientId,
-  redirect_uri: `${origin}/callback`,
-  silent_redirect_uri: `${origin}/silent`,
-  post_logout_redirect_uri: `${origin}/signed-out`,
+  redirect_uri: `${base}/callback`,
+  silent_redirect_uri: `${base}/silent`,
+  post_logout_redirect_uri: `${base}/signed-out`,
   scope: "openid profile email offline_access",
   response_type: "code",
   // UserInfo through the library (a cross-origin fetch from this page).
@@ -57,7 +59,7 @@ window.spa = {
 };
 
 async function onLoad() {
-  const path = window.location.pathname;
+  const path = window.location.pathname.slice(SPA_CONFIG.basePath.length);
   if (path === "/callback") {
     const user = await manager.signinRedirectCallback();
     show(`signed in as ${user.profile.sub}`);
@@ -72,7 +74,8 @@ async function onLoad() {
     show("signed out");
     return { page: "signed-out", state: response.userState ?? null, user: summary(await manager.getUser()) };
   }
-  show("ready");
+  const user = await manager.getUser();
+  show(user ? `signed in as ${user.profile.sub}` : "ready");
   return { page: "home" };
 }
 
@@ -80,3 +83,16 @@ window.spa.ready = onLoad().catch((err) => {
   show(`error: ${err instanceof Error ? err.message : String(err)}`);
   return { page: window.location.pathname, failure: errorSummary(err) };
 });
+
+for (const [id, action] of Object.entries({
+  "sign-in": "signIn",
+  renew: "renewWithRefreshToken",
+  "sign-out": "signOut",
+})) {
+  document.getElementById(id).addEventListener("click", () => {
+    window.spa[action]().then(
+      (user) => user && show(`renewed: access token ends ${user.accessToken.slice(-8)}`),
+      (err) => show(`error: ${err instanceof Error ? err.message : String(err)}`),
+    );
+  });
+}
