@@ -220,3 +220,29 @@ export function clientCredentials(client: string, secret: string, scope?: string
     basic(client, secret),
   );
 }
+
+const ADMIN = { authorization: "Bearer dev-admin-token", "content-type": "application/json" };
+
+/** The admin API with the development token. */
+export function admin(path: string, method: string, body?: unknown): Promise<Response> {
+  return exports.default.fetch(`${ISSUER}/admin${path}`, {
+    method,
+    headers: ADMIN,
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+}
+
+export interface TestUser {
+  sub: string;
+  username: string;
+  password: string;
+}
+
+/** A new user of the built-in store (through the admin API), so that a test's sessions and grants are its own. */
+export async function newUser(): Promise<TestUser> {
+  const username = `user-${crypto.randomUUID()}`;
+  const password = "correct horse battery";
+  const res = await admin("/users", "POST", { username, password, claims: { name: "Test User" } });
+  expect(res.status).toBe(201);
+  return { sub: (await res.json<{ sub: string }>()).sub, username, password };
+}

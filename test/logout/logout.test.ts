@@ -8,6 +8,9 @@ import { describe, expect, inject, it } from "vitest";
 import { setClockOffset } from "../../src/clock";
 import type { AccountObject } from "../../src/durable/account";
 import {
+  admin,
+  newUser,
+  type TestUser,
   authorize,
   authorizeUrl,
   basic,
@@ -22,32 +25,9 @@ import {
   type Tokens,
 } from "../helpers";
 
-const ADMIN = { authorization: "Bearer dev-admin-token", "content-type": "application/json" };
 const BACKCHANNEL = inject("backchannelBase");
 const LOGOUT_EVENT = "http://schemas.openid.net/event/backchannel-logout";
 const POST_LOGOUT = "http://localhost:3000/";
-
-function admin(path: string, method: string, body?: unknown): Promise<Response> {
-  return exports.default.fetch(`${ISSUER}/admin${path}`, {
-    method,
-    headers: ADMIN,
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-}
-
-interface TestUser {
-  sub: string;
-  username: string;
-  password: string;
-}
-
-async function newUser(): Promise<TestUser> {
-  const username = `user-${crypto.randomUUID()}`;
-  const password = "correct horse battery";
-  const res = await admin("/users", "POST", { username, password });
-  expect(res.status).toBe(201);
-  return { sub: (await res.json<{ sub: string }>()).sub, username, password };
-}
 
 interface TestClient {
   id: string;

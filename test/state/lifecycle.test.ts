@@ -7,6 +7,9 @@ import type { AccountObject } from "../../src/durable/account";
 import { decodeJwt, decodeProtectedHeader } from "jose";
 import { describe, expect, it } from "vitest";
 import {
+  admin,
+  newUser,
+  type TestUser,
   Browser,
   DEMO_REDIRECT,
   ISSUER,
@@ -24,30 +27,6 @@ import {
   tokenRequest,
   type Tokens,
 } from "../helpers";
-
-const ADMIN = { authorization: "Bearer dev-admin-token", "content-type": "application/json" };
-
-function admin(path: string, method: string, body?: unknown): Promise<Response> {
-  return exports.default.fetch(`${ISSUER}/admin${path}`, {
-    method,
-    headers: ADMIN,
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-}
-
-interface TestUser {
-  sub: string;
-  username: string;
-  password: string;
-}
-
-async function newUser(): Promise<TestUser> {
-  const username = `user-${crypto.randomUUID()}`;
-  const password = "correct horse battery";
-  const res = await admin("/users", "POST", { username, password, claims: { name: "Test User" } });
-  expect(res.status).toBe(201);
-  return { sub: (await res.json<{ sub: string }>()).sub, username, password };
-}
 
 /** Signs `user` in on `browser` (consenting as needed) and redeems the code for `demo`. */
 async function signIn(browser: Browser, user: TestUser, options: Record<string, string> = {}): Promise<Tokens> {
