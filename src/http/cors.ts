@@ -25,7 +25,14 @@ const EXPOSE_HEADERS = ["WWW-Authenticate"];
 
 /** Public, credential-free documents: `Access-Control-Allow-Origin: *` to every origin, preflight included. */
 export function publicCors(): MiddlewareHandler<AppEnv> {
-  return cors({ origin: "*", allowMethods: ["GET"], maxAge: PREFLIGHT_MAX_AGE_SECONDS });
+  const preflight = cors({ origin: "*", allowMethods: ["GET"], maxAge: PREFLIGHT_MAX_AGE_SECONDS });
+  return createMiddleware<AppEnv>(async function publicCors(c, next) {
+    if (c.req.method === "OPTIONS") return preflight(c, next);
+    // Set on the route's own response: hono/cors sets headers before the route runs, which makes Hono build a
+    // placeholder response and copy its headers over (~40 µs per request in workerd, measured on discovery).
+    await next();
+    c.res.headers.set("Access-Control-Allow-Origin", "*");
+  });
 }
 
 /**
