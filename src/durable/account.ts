@@ -185,7 +185,7 @@ export abstract class AccountObject extends DurableObject<Env> {
     const session = this.liveSession(sid);
     if (!session) return false;
     this.ctx.storage.kv.delete(keys.session(sid));
-    this.ctx.storage.kv.put(keys.ended(sid), { v: 1, exp: session.exp } satisfies v.InferOutput<typeof EndedSession>);
+    this.markEnded(sid, session.exp);
     const registry = this.registry();
     for (const { grantId, ref } of registry.current()) {
       if (ref.sid !== sid) continue;
@@ -222,9 +222,12 @@ export abstract class AccountObject extends DurableObject<Env> {
       credential: credential ?? meta.credential,
     } satisfies Meta);
     let sessions = 0;
-    for (const [key] of storage.list({ prefix: keys.sessionPrefix })) {
+    for (const [key, value] of storage.list({ prefix: keys.sessionPrefix })) {
       storage.delete(key);
       sessions++;
+      // As for a sign-out: a grant of this session announcing itself late is revoked and its client told.
+      const session = v.safeParse(SessionRecord, value);
+      if (session.success) this.markEnded(key.slice(keys.sessionPrefix.length), session.output.exp);
     }
     if (deleted) for (const [key] of storage.list({ prefix: keys.consentPrefix })) storage.delete(key);
     const grants = await this.registry().revokeAll();
@@ -241,6 +244,10 @@ export abstract class AccountObject extends DurableObject<Env> {
     await this.deliverDueLogouts();
     await this.revokePending();
     await ownerAlarm(this.ctx.storage, this.registry());
+  }
+
+  private markEnded(sid: string, exp: number): void {
+    this.ctx.storage.kv.put(keys.ended(sid), { v: 1, exp } satisfies v.InferOutput<typeof EndedSession>);
   }
 
   /** Queues one client's back-channel logout for a session (once: a second grant of the client adds nothing). */

@@ -225,7 +225,9 @@ export class Grant extends DurableObject<Env> {
       clientId: state.clientId,
       sub: state.sub,
       sid: state.sid,
-      offline: state.offline,
+      // What outlives a sign-out is access the user granted for when they are away (offline_access), not a
+      // refresh token the client gets anyway (always_issue_refresh_token): Back-Channel Logout 1.0 §2.7.
+      offline: state.scope.includes("offline_access"),
       credential: state.credential,
       createdAtMs: state.createdAtMs ?? (state.authTime ?? 0) * 1000,
       // The longest the grant can live: refreshes extend it, never past the family's absolute expiry plus the

@@ -37,7 +37,9 @@ interface TestClient {
 }
 
 /** A confidential client (first party: no consent page), with a back-channel receiver of its own unless told not. */
-async function newClient(options: { backchannel?: boolean; pairwise?: boolean } = {}): Promise<TestClient> {
+async function newClient(
+  options: { backchannel?: boolean; pairwise?: boolean; alwaysRefresh?: boolean } = {},
+): Promise<TestClient> {
   const receiver = crypto.randomUUID();
   const res = await admin("/clients", "POST", {
     client_name: "Logout test app",
@@ -47,6 +49,7 @@ async function newClient(options: { backchannel?: boolean; pairwise?: boolean } 
     scope: "openid profile offline_access",
     skip_consent: true,
     ...(options.pairwise ? { subject_type: "pairwise" } : {}),
+    ...(options.alwaysRefresh ? { always_issue_refresh_token: true } : {}),
     ...(options.backchannel === false ? {} : { backchannel_logout_uri: `${BACKCHANNEL}/${receiver}` }),
   });
   expect(res.status).toBe(201);
@@ -322,6 +325,20 @@ describe("RP-initiated logout", () => {
   });
 });
 
+describe("what a sign-out ends", () => {
+  it("a refresh token issued without offline_access (always_issue_refresh_token) ends with the session", async () => {
+    const [user, client, browser] = [await newUser(), await newClient({ alwaysRefresh: true }), new Browser()];
+    const { tokens, idToken } = await signIn(browser, user, client, "openid profile");
+    expect(tokens.refresh_token).toBeDefined();
+    await runDurableObjectAlarm(account(user.sub)); // the grant announced
+    expect((await endSession(browser, { id_token_hint: idToken })).status).toBe(200);
+    await runDurableObjectAlarm(account(user.sub));
+    const auth = basic(client.id, client.secret);
+    expect((await refresh(tokens.refresh_token ?? "", {}, auth)).status).toBe(400);
+    expect(await isActive(tokens.access_token, auth)).toBe(false);
+  });
+});
+
 describe("back-channel logout", () => {
   it("POSTs a signed logout token to each client of the ending session, and to no other", async () => {
     const user = await newUser();
@@ -392,6 +409,20 @@ describe("back-channel logout", () => {
     expect((await admin(`/users/${user.sub}/sign-out`, "POST")).status).toBe(200);
     const [delivery] = await deliveries(client.receiver ?? "", 1);
     expect(decodeJwt(delivery?.logoutToken ?? "").sid).toBe(sid);
+  });
+
+  it("reaches a client whose code was redeemed after an administrator's sign-out everywhere", async () => {
+    const [user, client, browser] = [await newUser(), await newClient(), new Browser()];
+    const location = await authorize(browser, { client_id: client.id, scope: "openid" }, user);
+    expect((await admin(`/users/${user.sub}/sign-out`, "POST")).status).toBe(200);
+    const res = await tokenRequest(
+      { grant_type: "authorization_code", code: location.searchParams.get("code") ?? "", redirect_uri: DEMO_REDIRECT },
+      basic(client.id, client.secret),
+    );
+    const tokens = await res.json<Tokens>();
+    const [delivery] = await deliveries(client.receiver ?? "", 1);
+    expect(decodeJwt(delivery?.logoutToken ?? "").aud).toBe(client.id);
+    expect(await isActive(tokens.access_token, basic(client.id, client.secret))).toBe(false);
   });
 
   it("reaches a client whose code was redeemed after the sign-out, and revokes that grant", async () => {
