@@ -16,7 +16,7 @@ import { nowMillis, nowSeconds } from "../clock";
 import type { Env } from "../env";
 import { audit } from "../lib/audit";
 import { randomToken } from "../lib/crypto";
-import { doKeys, objects } from "../storage";
+import { doKeys } from "../storage";
 import {
   alarmNoLaterThan,
   CLOCK_SKEW_MS,
@@ -24,6 +24,7 @@ import {
   ownerAlarm,
   pruneAlarm,
   readRecord,
+  tellRevoked,
   type GrantRef,
   type GrantRegistration,
 } from "./revocation-queue";
@@ -90,9 +91,6 @@ export type DeliveryOutcome = "delivered" | "refused" | "retry";
 const LOGOUT_RETRY_SECONDS = [10, 60, 300, 900, 1800, 3600];
 /** Logouts attempted per alarm invocation, so one alarm stays short; the rest follow at once. */
 const LOGOUT_BATCH = 20;
-/** Pending grant revocations told per alarm invocation. */
-const REVOKE_BATCH = 100;
-const REVOKE_RETRY_SECONDS = 30;
 
 /** Whether a login was checked against a password that has since been replaced. */
 function stale(meta: Meta, credential: string | undefined): boolean {
@@ -299,7 +297,8 @@ export abstract class AccountObject extends DurableObject<Env> {
         });
       }
     });
-    for (const [key, delivery] of queued) if (!due.some(([k]) => k === key)) next = Math.min(next, delivery.dueMs);
+    const attempted = new Set(due.map(([key]) => key));
+    for (const [key, delivery] of queued) if (!attempted.has(key)) next = Math.min(next, delivery.dueMs);
     if (Number.isFinite(next)) await alarmNoLaterThan(this.ctx.storage, next);
   }
 
@@ -314,21 +313,8 @@ export abstract class AccountObject extends DurableObject<Env> {
   }
 
   /** Tells the Grant objects of ended sessions that they are revoked; those not reached are retried. */
-  private async revokePending(): Promise<void> {
-    const storage = this.ctx.storage.kv;
-    const pending = [...storage.list({ prefix: keys.revokingPrefix, limit: REVOKE_BATCH })].map(([key]) => key);
-    const results = await Promise.allSettled(
-      pending.map(async (key) => {
-        const id = objects.grantIdFromHex(this.env, key.slice(keys.revokingPrefix.length));
-        if (id) await objects.grant(this.env, id).revokeAll();
-      }),
-    );
-    pending.forEach((key, i) => {
-      if (results[i]?.status === "fulfilled") storage.delete(key);
-    });
-    const full = pending.length === REVOKE_BATCH;
-    if (full || results.some((r) => r.status === "rejected"))
-      await alarmNoLaterThan(this.ctx.storage, (nowSeconds() + (full ? 1 : REVOKE_RETRY_SECONDS)) * 1000);
+  private revokePending(): Promise<void> {
+    return tellRevoked(this.env, this.ctx.storage, { prefix: keys.revokingPrefix });
   }
 
   private liveSession(sid: string): SessionRecord | null {

@@ -116,25 +116,7 @@ export class GrantRegistry {
 
   /** Tells one batch of older-generation grants; those reached are forgotten, the rest retried soon. */
   async revokeBatch(): Promise<void> {
-    const current = this.key(this.generation(), "");
-    const pending = [...this.storage.kv.list({ prefix: this.names.prefix, end: current, limit: REVOKE_BATCH })].map(
-      ([key]) => key,
-    );
-    const results = await Promise.allSettled(
-      pending.map(async (key) => {
-        const id = objects.grantIdFromHex(this.env, key.slice(key.lastIndexOf(":") + 1));
-        if (id) await objects.grant(this.env, id).revokeAll();
-      }),
-    );
-    pending.forEach((key, i) => {
-      if (results[i]?.status === "fulfilled") this.storage.kv.delete(key);
-    });
-    const more = pending.length === REVOKE_BATCH || results.some((r) => r.status === "rejected");
-    if (more)
-      await alarmNoLaterThan(
-        this.storage,
-        (nowSeconds() + (pending.length === REVOKE_BATCH ? 1 : RETRY_SECONDS)) * 1000,
-      );
+    await tellRevoked(this.env, this.storage, { prefix: this.names.prefix, end: this.key(this.generation(), "") });
   }
 
   private generation(): number {
@@ -144,6 +126,30 @@ export class GrantRegistry {
   private key(generation: number, grantId: string): string {
     return `${this.names.prefix}${String(generation).padStart(10, "0")}:${grantId}`;
   }
+}
+
+/**
+ * Tells one batch of Grant objects, named by the last `:`-separated part of their keys in `range`, that they are
+ * revoked: the keys of those reached are deleted, the rest retried soon (at once when the batch was full).
+ */
+export async function tellRevoked(
+  env: Env,
+  storage: DurableObjectStorage,
+  range: { prefix: string; end?: string },
+): Promise<void> {
+  const pending = [...storage.kv.list({ ...range, limit: REVOKE_BATCH })].map(([key]) => key);
+  const results = await Promise.allSettled(
+    pending.map(async (key) => {
+      const id = objects.grantIdFromHex(env, key.slice(key.lastIndexOf(":") + 1));
+      if (id) await objects.grant(env, id).revokeAll();
+    }),
+  );
+  pending.forEach((key, i) => {
+    if (results[i]?.status === "fulfilled") storage.kv.delete(key);
+  });
+  const full = pending.length === REVOKE_BATCH;
+  if (full || results.some((r) => r.status === "rejected"))
+    await alarmNoLaterThan(storage, (nowSeconds() + (full ? 1 : RETRY_SECONDS)) * 1000);
 }
 
 /**
