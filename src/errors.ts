@@ -21,6 +21,9 @@ export type OAuthErrorCode =
   | "insufficient_scope"
   | "temporarily_unavailable"
   | "invalid_target"
+  // RFC 9449 §5, §7.1, §8: DPoP proofs and nonces.
+  | "invalid_dpop_proof"
+  | "use_dpop_nonce"
   | "server_error"
   // RFC 7591 §3.2.2: dynamic client registration errors.
   | "invalid_redirect_uri"

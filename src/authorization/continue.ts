@@ -113,6 +113,7 @@ export async function issueCode(
     expiresAt: nowSeconds() + config.lifetimes.authorizationCode,
     redirectUri: req.redirect_uri,
     challenge: req.code_challenge,
+    dpopJkt: req.dpop_jkt,
   });
   return authorizationResponse(c, redirectTarget(req), { code });
 }

@@ -27,6 +27,8 @@ export const AuthorizationRequest = v.object({
   acr_values: v.optional(v.string()),
   ui_locales: v.optional(v.string()),
   claims: v.optional(v.string()),
+  /** RFC 9449 §10: the code is bound to this JWK thumbprint (dpop_jkt, or PAR's DPoP proof). */
+  dpop_jkt: v.optional(v.string()),
 });
 export type AuthorizationRequest = v.InferOutput<typeof AuthorizationRequest>;
 

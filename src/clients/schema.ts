@@ -118,6 +118,15 @@ export const ClientRecord = v.object({
    * redirect URI origins, none for a confidential client (src/clients/cors-origins.ts).
    */
   allowed_cors_origins: v.optional(v.array(WebOrigin)),
+  /** RFC 9449 §5.2: every token request of this client must carry a DPoP proof (sender-constrained tokens only). */
+  dpop_bound_access_tokens: v.optional(v.boolean(), false),
+  /** RFC 9126 §6: authorization requests of this client must come through the PAR endpoint. */
+  require_pushed_authorization_requests: v.optional(v.boolean(), false),
+  /**
+   * RFC 9101 §10.1 / OIDC Registration §2: the JWS algorithm of this client's request objects; every request object
+   * must use it. Absent: any asymmetric algorithm of request_object_signing_alg_values_supported.
+   */
+  request_object_signing_alg: v.optional(v.string()),
 });
 export type Client = v.InferOutput<typeof ClientRecord>;
 export type ClientInput = v.InferInput<typeof ClientRecord>;

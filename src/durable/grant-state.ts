@@ -105,6 +105,8 @@ export const SealedCode = v.object({
   redirectUri: v.string(),
   /** S256 code challenge (RFC 7636 §4.2), when the client sent one. */
   challenge: v.optional(v.string()),
+  /** RFC 9449 §10: the JWK thumbprint the code is bound to (dpop_jkt, or the DPoP proof sent with PAR). */
+  dpopJkt: v.optional(v.string()),
 });
 export type SealedCode = v.InferOutput<typeof SealedCode>;
 
