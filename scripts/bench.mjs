@@ -19,6 +19,7 @@ import { ourAuthorizeUrl, ourSession } from "./bench/ours-session.mjs";
 import { peerSession, peerSilentCode } from "./bench/peer-session.mjs";
 import { verifierBench } from "./bench/verifier.mjs";
 import { renderSvg } from "./bench/chart.mjs";
+import { dpopProver } from "./bench/dpop.mjs";
 
 const root = resolve(fileURLToPath(new URL(".", import.meta.url)), "..");
 const OPS = Number(process.env.BENCH_OPS ?? 1500);
@@ -47,6 +48,8 @@ const FLOWS = [
   { name: "jwks", requests: 1, stateful: false, trips: { kv: 0, do: 0 } },
   { name: "cc-es256", label: "client_credentials ES256", requests: 1, stateful: false, trips: { kv: 0, do: 0 } },
   { name: "cc-rs256", label: "client_credentials RS256", requests: 1, stateful: false, trips: { kv: 0, do: 0 } },
+  // RFC 9449: a DPoP proof per request (made by the driver, not timed on either server) and its jti spent once.
+  { name: "cc-dpop", label: "client_credentials DPoP", requests: 1, stateful: true, trips: { kv: 0, do: 1 } },
   { name: "code", label: "code flow (session)", requests: 2, stateful: true, trips: { total: 2 } },
   { name: "refresh", requests: 1, stateful: true, trips: { kv: 0, do: 1 } },
   { name: "userinfo", requests: 1, stateful: true, trips: { total: 1 } },
@@ -112,6 +115,7 @@ async function prepareSide(name, base, pid, silentCode) {
     throw new Error(`${name}: the code flow gave no refresh token or ID token`);
   side.accessToken = first.access_token;
   side.redeem = redeem;
+  side.dpop = await dpopProver(meta.token_endpoint);
   return side;
 }
 
@@ -122,6 +126,10 @@ const operations = {
   "cc-es256": (side) => tokenJson(side, { grant_type: "client_credentials", scope: "weather" }, SERVICE),
   "cc-rs256": (side) =>
     tokenJson(side, { grant_type: "client_credentials", scope: "weather", resource: RS256_API }, SERVICE),
+  "cc-dpop": async (side) => {
+    const body = await side.dpop.tokenRequest({ grant_type: "client_credentials", scope: "weather" }, SERVICE);
+    if (body.token_type !== "DPoP") throw new Error(`cc-dpop: token_type ${body.token_type}`);
+  },
   code: (side) => side.redeem(),
   refresh: async (side, _i, lane) => {
     const tokens = await tokenJson(side, { grant_type: "refresh_token", refresh_token: side.chains[lane] }, DEMO);

@@ -19,7 +19,7 @@
 // (OIDC Core 11). Our provider has no such rule, so here a refresh token is issued (and the code/tokens are not
 // bound to the session) when the client has the refresh_token grant and offline_access was requested or has
 // been consented to in the grant, so a silent re-authorization after one prompt=consent flow also gets one.
-import { generateKeyPairSync } from "node:crypto";
+import { generateKeyPairSync, randomBytes } from "node:crypto";
 import { createServer } from "node:http";
 import { parse as parseQuery } from "node:querystring";
 import { parseArgs } from "node:util";
@@ -136,6 +136,8 @@ const provider = new Provider(issuer, {
   },
   features: {
     devInteractions: { enabled: true },
+    // RFC 9449 as we run it by default: proofs must carry the server's current nonce (§8).
+    dPoP: { enabled: true, nonceSecret: randomBytes(32), requireNonce: () => true },
     introspection: { enabled: true },
     revocation: { enabled: true },
     clientCredentials: { enabled: true },

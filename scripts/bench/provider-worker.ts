@@ -9,7 +9,7 @@
 // measured beside the ES256 default.
 import { DurableObject } from "cloudflare:workers";
 import { Hono } from "hono";
-import { SignJWT, generateKeyPair } from "jose";
+import { SignJWT, exportJWK, generateKeyPair } from "jose";
 import { config } from "../../src/config";
 import type { Env } from "../../src/env";
 import { app } from "../../src/index";
@@ -118,6 +118,8 @@ interface LoopInput {
   refreshToken?: string;
   accessToken?: string;
   toRevoke?: string[];
+  /** DPoP proofs for the cc-dpop flow, one per request (made before the timed block). */
+  proofs?: string[];
 }
 
 const BASIC_SERVICE = `Basic ${btoa("demo-service:demo-service-secret")}`;
@@ -126,11 +128,22 @@ const REDIRECT = "http://localhost:3000/callback";
 const FORM = "application/x-www-form-urlencoded";
 
 /** A form POST as a client sends it (with Content-Length, as HTTP clients do for a known-size body). */
-function form(issuer: string, path: string, body: Record<string, string>, authorization: string): Request {
+function form(
+  issuer: string,
+  path: string,
+  body: Record<string, string>,
+  authorization: string,
+  extra: Record<string, string> = {},
+): Request {
   const text = new URLSearchParams(body).toString();
   return new Request(`${issuer}${path}`, {
     method: "POST",
-    headers: { "content-type": FORM, "content-length": String(new TextEncoder().encode(text).length), authorization },
+    headers: {
+      "content-type": FORM,
+      "content-length": String(new TextEncoder().encode(text).length),
+      authorization,
+      ...extra,
+    },
     body: text,
   });
 }
@@ -202,6 +215,14 @@ const flows: Record<string, Step> = {
         "cc",
       )
     ).text(),
+  "cc-dpop": async (env, ctx, s) => {
+    const dpop = s.proofs?.pop();
+    if (!dpop) throw new Error("no DPoP proof left");
+    const request = form(s.issuer, "/token", { grant_type: "client_credentials", scope: "weather" }, BASIC_SERVICE, {
+      dpop,
+    });
+    void (await ok(await call(env, ctx, request), "cc-dpop")).text();
+  },
   code: async (env, ctx, s) => {
     const query = new URLSearchParams({
       client_id: "demo",
@@ -287,6 +308,7 @@ async function loop(
   const state = { ...input };
   const counted = countingEnv(env);
   if (input.flow === "revoke") state.toRevoke = await tokensToRevoke(env, ctx, state, input.n + 1);
+  if (input.flow === "cc-dpop") state.proofs = await dpopProofs(env, ctx, state, input.n + 1);
   await flow(counted, ctx, state); // warm: caches, keys, JIT
   const before = { ...counts };
   await tick();
@@ -294,6 +316,30 @@ async function loop(
   for (let i = 0; i < input.n; i++) await flow(counted, ctx, state);
   await tick();
   return { ms: performance.now() - started, kv: counts.kv - before.kv, do: counts.do - before.do };
+}
+
+/**
+ * Fresh DPoP proofs (RFC 9449 §4.2) of one ES256 key, each with its own jti and the provider's current nonce (§8,
+ * asked for once here): signing them is the client's work, so it happens before the timed block.
+ */
+async function dpopProofs(env: Env, ctx: ExecutionContext, state: LoopInput, n: number): Promise<string[]> {
+  const { privateKey, publicKey } = await generateKeyPair("ES256");
+  const jwk = await exportJWK(publicKey);
+  const htu = `${state.issuer}/token`;
+  const sign = (nonce: string | undefined) =>
+    new SignJWT({ htm: "POST", htu, jti: crypto.randomUUID(), ...(nonce === undefined ? {} : { nonce }) })
+      .setProtectedHeader({ alg: "ES256", typ: "dpop+jwt", jwk })
+      .setIssuedAt()
+      .sign(privateKey);
+  const fields = { grant_type: "client_credentials", scope: "weather" };
+  const probe = await call(
+    env,
+    ctx,
+    form(state.issuer, "/token", fields, BASIC_SERVICE, { dpop: await sign(undefined) }),
+  );
+  await probe.text();
+  const nonce = probe.headers.get("dpop-nonce") ?? undefined;
+  return Promise.all(Array.from({ length: n }, () => sign(nonce)));
 }
 
 const ALGS = ["ES256", "RS256", "PS256", "EdDSA"] as const;
