@@ -153,7 +153,7 @@ describe("oauth4webapi: PAR + signed request object + DPoP with nonces", () => {
     expect(typeof userinfo.sub).toBe("string");
 
     // The weather API (edge-oidc/resource) accepts the bound token with a fresh proof...
-    const forecast = await withNonceRetry(async () => {
+    const forecast: unknown = await withNonceRetry(async (): Promise<unknown> => {
       const res = await oauth.protectedResourceRequest(
         tokens.access_token,
         "GET",
