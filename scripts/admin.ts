@@ -12,7 +12,10 @@ const USAGE = `usage: npm run admin -- [--url URL] [--token TOKEN] [--json] <com
                  [--scope "openid profile"] [--auth-method client_secret_basic] [--client-id ID]
                  [--post-logout-redirect-uri URI...] [--backchannel-logout-uri URI]
                  [--cors-origin https://app.example.com...]    (browser apps' origins; see docs)
-  clients update <client_id> --metadata '<JSON>'
+                 [--dpop-bound true|false] [--require-par true|false] [--request-object-signing-alg ALG]
+  clients update <client_id> --metadata '<JSON>'           (replaces the metadata)
+  clients update <client_id> [--dpop-bound true|false] [--require-par true|false]
+                 [--request-object-signing-alg ALG|none]   (changes only these settings)
   clients rotate-secret <client_id>
   clients delete <client_id>
   users list
@@ -51,6 +54,9 @@ const { values, positionals } = parseArgs({
     scope: { type: "string" },
     "auth-method": { type: "string" },
     "cors-origin": { type: "string", multiple: true },
+    "dpop-bound": { type: "string" },
+    "require-par": { type: "string" },
+    "request-object-signing-alg": { type: "string" },
     username: { type: "string" },
     password: { type: "string" },
     sub: { type: "string" },
@@ -124,7 +130,40 @@ function metadataFromFlags(): Json {
   if (values["post-logout-redirect-uri"]) metadata.post_logout_redirect_uris = values["post-logout-redirect-uri"];
   if (values["backchannel-logout-uri"]) metadata.backchannel_logout_uri = values["backchannel-logout-uri"];
   if (values["cors-origin"]) metadata.allowed_cors_origins = values["cors-origin"];
-  return metadata;
+  return { ...metadata, ...protectionSettings() };
+}
+
+/**
+ * The per-client protections of docs/dpop-par-jar.md as metadata: RFC 9449 §5.2 dpop_bound_access_tokens, RFC 9126
+ * §6 require_pushed_authorization_requests, RFC 9101 §10.1 request_object_signing_alg ("none" removes it).
+ */
+function protectionSettings(): { [key: string]: Json } {
+  const settings: { [key: string]: Json } = {};
+  if (values["dpop-bound"] !== undefined)
+    settings.dpop_bound_access_tokens = flag(values["dpop-bound"], "--dpop-bound");
+  if (values["require-par"] !== undefined)
+    settings.require_pushed_authorization_requests = flag(values["require-par"], "--require-par");
+  const alg = values["request-object-signing-alg"];
+  if (alg !== undefined) settings.request_object_signing_alg = alg === "none" ? null : alg;
+  return settings;
+}
+
+function flag(value: string, name: string): boolean {
+  if (value !== "true" && value !== "false") throw new CliError(`${name} wants true or false, got ${value}`);
+  return value === "true";
+}
+
+/** `clients update` with flags: the current metadata with only the flagged settings changed (PUT replaces it all). */
+async function updatedMetadata(id: string): Promise<Json> {
+  if (values.metadata) return JSON.parse(values.metadata) as Json;
+  const settings = protectionSettings();
+  if (Object.keys(settings).length === 0) throw new CliError(`nothing to update\n\n${USAGE}`);
+  const current = await call("GET", `/clients/${encodeURIComponent(id)}`);
+  if (!isObject(current)) throw new CliError("unexpected answer from the admin API");
+  const { v: _v, client_id: _id, client_id_issued_at: _at, ...metadata } = current;
+  const changed = { ...metadata, ...settings };
+  // A null setting ("none") removes it.
+  return Object.fromEntries(Object.entries(changed).filter(([, value]) => value !== null));
 }
 
 async function run(resource: string | undefined, action: string | undefined, id: string | undefined): Promise<Json> {
@@ -137,11 +176,7 @@ async function run(resource: string | undefined, action: string | undefined, id:
     case "clients create":
       return call("POST", "/clients", metadataFromFlags());
     case "clients update":
-      return call(
-        "PUT",
-        `/clients/${enc(id, "client_id")}`,
-        JSON.parse(required(values.metadata, "--metadata")) as Json,
-      );
+      return call("PUT", `/clients/${enc(id, "client_id")}`, await updatedMetadata(required(id, "client_id")));
     case "clients rotate-secret":
       return call("POST", `/clients/${enc(id, "client_id")}/secret`);
     case "clients delete":

@@ -80,6 +80,54 @@ describe("admin CLI", () => {
     });
   });
 
+  it("sets and changes a client's DPoP, PAR and request-object settings", async () => {
+    const created = JSON.parse(
+      await admin(
+        "--json",
+        "clients",
+        "create",
+        "--name",
+        "CLI protected",
+        "--redirect-uri",
+        "https://app.example.com/cb",
+        "--dpop-bound",
+        "true",
+        "--require-par",
+        "true",
+        "--request-object-signing-alg",
+        "ES256",
+      ),
+    ) as { client_id: string };
+    expect(created).toMatchObject({
+      dpop_bound_access_tokens: true,
+      require_pushed_authorization_requests: true,
+      request_object_signing_alg: "ES256",
+    });
+    const updated: unknown = JSON.parse(
+      await admin(
+        "--json",
+        "clients",
+        "update",
+        created.client_id,
+        "--require-par",
+        "false",
+        "--request-object-signing-alg",
+        "none",
+      ),
+    );
+    // Only the flagged settings changed.
+    expect(updated).toMatchObject({
+      client_name: "CLI protected",
+      redirect_uris: ["https://app.example.com/cb"],
+      dpop_bound_access_tokens: true,
+      require_pushed_authorization_requests: false,
+    });
+    expect(updated).not.toHaveProperty("request_object_signing_alg");
+    await expect(admin("clients", "update", created.client_id, "--dpop-bound", "yes")).rejects.toThrow(
+      /--dpop-bound wants true or false/,
+    );
+  });
+
   it("creates a user who can then sign in, and lists and rotates keys", async () => {
     const out = await admin(
       "users",
