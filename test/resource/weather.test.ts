@@ -5,9 +5,11 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { app } from "../../examples/weather/src/app";
 import type { WeatherBindings } from "../../examples/weather/src/env";
 import { ISSUER, basic, tokenRequest } from "../helpers";
-import { FakeIssuer, testClock, type IssuedKey } from "./fake-issuer";
+import { DPOP_ALGS, FakeIssuer, testClock, type IssuedKey } from "./fake-issuer";
 
 const WEATHER = "urn:edge-oidc:api:weather";
+/** The API takes DPoP-bound tokens too: its answers offer both challenges (RFC 9449 §7.2). */
+const DPOP_CHALLENGE = `DPoP realm="weather", algs="${DPOP_ALGS}"`;
 
 describe("weather API with a stand-in issuer", () => {
   let issuer: FakeIssuer;
@@ -72,11 +74,11 @@ describe("weather API with a stand-in issuer", () => {
   it("no token: 401 with the bare challenge; a token lacking weather: 403; another API's token: 401", async () => {
     const none = await get("/current?zipcode=90210");
     expect(none.status).toBe(401);
-    expect(none.headers.get("www-authenticate")).toBe('Bearer realm="weather"');
+    expect(none.headers.get("www-authenticate")).toBe(`Bearer realm="weather", ${DPOP_CHALLENGE}`);
     const readOnly = await get("/current?zipcode=90210", await issuer.token(key, { aud: WEATHER, scope: "profile" }));
     expect(readOnly.status).toBe(403);
     expect(readOnly.headers.get("www-authenticate")).toBe(
-      'Bearer realm="weather", error="insufficient_scope", error_description="the access token lacks the weather scope", scope="weather"',
+      `Bearer realm="weather", error="insufficient_scope", error_description="the access token lacks the weather scope", scope="weather", ${DPOP_CHALLENGE}`,
     );
     const other = await get("/current?zipcode=90210", await issuer.token(key, { scope: "weather" }));
     expect(other.status).toBe(401);
@@ -123,7 +125,7 @@ describe("weather API with the provider behind its service binding", () => {
     const res = await get("/current?zipcode=90210", await serviceToken("demo", "profile"));
     expect(res.status).toBe(401);
     expect(res.headers.get("www-authenticate")).toBe(
-      'Bearer realm="weather", error="invalid_token", error_description="the access token is not meant for this API"',
+      `Bearer realm="weather", error="invalid_token", error_description="the access token is not meant for this API", ${DPOP_CHALLENGE}`,
     );
   });
 });
