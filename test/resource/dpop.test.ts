@@ -118,6 +118,17 @@ describe("DPoP-bound access tokens (RFC 9449 §7.1)", () => {
     );
   });
 
+  it("an introspection answer with token_type DPoP but no cnf.jkt, or another type: 401 invalid_token", async () => {
+    for (const answer of [{ token_type: "DPoP" }, { token_type: "N_A", cnf: { jkt: client.jkt } }]) {
+      const token = issuer.opaqueToken(answer);
+      await expectDpopError(
+        await dpopCall(token),
+        "invalid_token",
+        "the access token is neither a bearer nor a DPoP token",
+      );
+    }
+  });
+
   it("oauth4webapi's DPoP client gets through, and parses the challenges of a refusal", async () => {
     const keyPair = await generateKeyPair("ES256");
     const jkt = await calculateJwkThumbprint(await exportJWK(keyPair.publicKey), "sha256");
