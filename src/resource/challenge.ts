@@ -30,7 +30,7 @@ export function challenge(err: AccessTokenError, options?: string | ChallengeOpt
   return challenges(err, options.realm, resolveDpop(options.dpop ?? {}));
 }
 
-export function challenges(err: AccessTokenError, realm: string | undefined, dpop: DpopSettings | undefined): string {
+function challenges(err: AccessTokenError, realm: string | undefined, dpop: DpopSettings | undefined): string {
   if (dpop === undefined || dpop.mode === "off") return scheme("Bearer", params(err, realm));
   // RFC 9449 §7.1: a DPoP challenge names the proof algorithms it takes in algs.
   const algs = `algs="${dpop.algorithms.join(" ")}"`;

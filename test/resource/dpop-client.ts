@@ -1,6 +1,14 @@
 // A DPoP client for the verifier's tests: a real key pair (jose + Web Crypto) and proofs signed with it, each
 // claim overridable to build the broken ones (RFC 9449 §4.2).
-import { SignJWT, calculateJwkThumbprint, exportJWK, generateKeyPair, type JWK } from "jose";
+import {
+  SignJWT,
+  calculateJwkThumbprint,
+  exportJWK,
+  generateKeyPair,
+  type GenerateKeyPairResult,
+  type JWK,
+} from "jose";
+import { DPOP_PROOF_TYP, accessTokenHash } from "../../src/resource/dpop-proof";
 
 type ProofAlg = "ES256" | "EdDSA" | "RS256" | "PS256";
 
@@ -18,7 +26,7 @@ export interface ProofOverrides {
 export class DpopClient {
   private constructor(
     readonly alg: ProofAlg,
-    private readonly privateKey: CryptoKey,
+    private readonly privateKey: GenerateKeyPairResult["privateKey"],
     readonly publicJwk: JWK,
     /** RFC 7638 thumbprint of the public key: the cnf.jkt of the tokens bound to it. */
     readonly jkt: string,
@@ -40,17 +48,10 @@ export class DpopClient {
       iat: overrides.iat ?? this.clock.now,
       jti: overrides.jti ?? crypto.randomUUID(),
     };
-    const ath = overrides.ath ?? (token === null ? undefined : await sha256(token));
+    const ath = overrides.ath ?? (token === null ? undefined : await accessTokenHash(token));
     if (ath !== undefined) payload.ath = ath;
     return new SignJWT(payload)
-      .setProtectedHeader({ alg: this.alg, typ: overrides.typ ?? "dpop+jwt", jwk: this.publicJwk })
+      .setProtectedHeader({ alg: this.alg, typ: overrides.typ ?? DPOP_PROOF_TYP, jwk: this.publicJwk })
       .sign(this.privateKey);
   }
-}
-
-async function sha256(value: string): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(value)));
-  let binary = "";
-  for (const byte of digest) binary += String.fromCharCode(byte);
-  return btoa(binary).replace(/=+$/, "").replace(/\+/g, "-").replace(/\//g, "_");
 }

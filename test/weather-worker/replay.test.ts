@@ -1,6 +1,7 @@
 // The durable replay store (DpopReplayObject) in the weather example Worker, as wrangler.toml binds it: one
 // proof is accepted once, however many requests carry it at the same time (RFC 9449 §11.1).
-import { env, runDurableObjectAlarm } from "cloudflare:test";
+import { runDurableObjectAlarm } from "cloudflare:test";
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { durableReplayStore, verifyRequest, type VerifyAccessTokenOptions } from "../../src/resource";
 import { DpopClient } from "../resource/dpop-client";
