@@ -99,6 +99,8 @@ async function tokenClaims(token: string, opts: ResolvedOptions): Promise<Access
  * would otherwise be accepted costs a replay-store call.
  */
 async function dpopBoundClaims(token: string, request: RequestLike, opts: ResolvedOptions): Promise<AccessTokenClaims> {
+  // A token that cannot be one is not worth hashing for ath.
+  if (token.length === 0 || token.length > MAX_TOKEN_LENGTH) throw malformed();
   const proof = await verifiedProof(token, request, opts);
   const claims = await tokenClaims(token, opts);
   if (claims.jkt === undefined) {

@@ -317,6 +317,19 @@ describe("DPoP-bound access tokens (RFC 9449 §7.1)", () => {
     }
   });
 
+  it("a DPoP scheme without a token, or with one too long to be a token: 401 invalid_token", async () => {
+    for (const token of ["", "a".repeat(8193)]) {
+      await expectDpopError(
+        await call([
+          ["authorization", `DPoP ${token}`],
+          ["dpop", await client.proof("GET", URL_ME, token)],
+        ]),
+        "invalid_token",
+        "the access token is malformed",
+      );
+    }
+  });
+
   it("an expired bound token: the token error, in the DPoP challenge", async () => {
     const token = await issuer.token(key, { cnf: { jkt: client.jkt }, exp: clock.now - 60 });
     await expectDpopError(await dpopCall(token), "invalid_token", "the access token expired");
