@@ -86,6 +86,16 @@ export function durableReplayStore<Id>(namespace: ReplayNamespaceLike<Id>): Dpop
 
 const durableStores = new WeakMap<object, DpopReplayStore>();
 
+/** What the object uses of its DurableObjectState (named structurally: this module also type-checks outside Workers). */
+interface ReplayObjectState {
+  readonly storage: {
+    get<T>(key: string): Promise<T | undefined>;
+    put(key: string, value: number): Promise<void>;
+    setAlarm(scheduledTime: number): Promise<void>;
+    deleteAll(): Promise<void>;
+  };
+}
+
 /**
  * The Durable Object behind durableReplayStore. Export it from the API's Worker and bind it (wrangler.toml:
  * `[[durable_objects.bindings]] name = "DPOP_REPLAY"`, `class_name = "DpopReplayObject"`, and a migration with
@@ -93,7 +103,7 @@ const durableStores = new WeakMap<object, DpopReplayStore>();
  * empties its storage) once the proof is outside the window.
  */
 export class DpopReplayObject {
-  constructor(private readonly state: DurableObjectState) {}
+  constructor(private readonly state: ReplayObjectState) {}
 
   async fetch(request: Request): Promise<Response> {
     const until = Number(await request.text());
