@@ -91,6 +91,8 @@ export function answer(err: AccessTokenError, realm: string | undefined, dpop: D
     );
   }
   headers.set("www-authenticate", challenges(err, realm, dpop));
+  // RFC 9449 §9: use_dpop_nonce comes with the nonce to use.
+  if (err.dpopNonce !== undefined) headers.set("dpop-nonce", err.dpopNonce);
   if (!err.error) return new Response(null, { status: err.status, headers });
   headers.set("content-type", "application/json");
   return new Response(JSON.stringify({ error: err.error, error_description: err.message }), {

@@ -20,15 +20,16 @@ export type AccessTokenErrorCode =
   | "ERR_DPOP_PROOF_INVALID"
   | "ERR_DPOP_KEY_MISMATCH"
   | "ERR_DPOP_REPLAYED"
+  | "ERR_DPOP_NONCE_REQUIRED"
   | "ERR_INSUFFICIENT_SCOPE"
   | "ERR_ISSUER_UNAVAILABLE"
   | "ERR_REPLAY_STORE_UNAVAILABLE";
 
 /**
  * The error codes we answer with: RFC 6750 §3.1's (invalid_request is never needed: we read only the headers)
- * and RFC 9449 §7.1's invalid_dpop_proof.
+ * and RFC 9449's invalid_dpop_proof (§7.1) and use_dpop_nonce (§9).
  */
-export type BearerErrorCode = "invalid_token" | "insufficient_scope" | "invalid_dpop_proof";
+export type BearerErrorCode = "invalid_token" | "insufficient_scope" | "invalid_dpop_proof" | "use_dpop_nonce";
 
 /** The authorization scheme a request used (RFC 6750 §2.1 Bearer, RFC 9449 §7.1 DPoP). */
 export type AuthScheme = "Bearer" | "DPoP";
@@ -65,6 +66,8 @@ const answers: Record<AccessTokenErrorCode, Answer> = {
   // RFC 9449 §7.1: a missing, repeated or invalid proof (§4.3) is invalid_dpop_proof, as is a replayed one (§11.1).
   ERR_DPOP_PROOF_INVALID: INVALID_PROOF,
   ERR_DPOP_REPLAYED: INVALID_PROOF,
+  // RFC 9449 §9: the proof lacks a current nonce from this API; the answer carries one in DPoP-Nonce.
+  ERR_DPOP_NONCE_REQUIRED: { status: 401, error: "use_dpop_nonce" },
   // RFC 9449 §7.1: the proof is valid but signed by another key than the token is bound to ("Invalid DPoP key
   // binding" is the RFC's own invalid_token example).
   ERR_DPOP_KEY_MISMATCH: INVALID,
@@ -84,6 +87,8 @@ export class AccessTokenError extends Error {
    * Undefined for verifyAccessToken, which only knows bearer tokens.
    */
   scheme: AuthScheme | undefined;
+  /** For use_dpop_nonce: the nonce the answer gives out in its DPoP-Nonce header (RFC 9449 §9). */
+  dpopNonce: string | undefined;
 
   constructor(
     readonly code: AccessTokenErrorCode,

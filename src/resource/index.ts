@@ -4,7 +4,7 @@
 // RFC 6750 rules, one cache for the issuer's documents (document.ts: why not createRemoteJWKSet is in jwks.ts),
 // and validated options cached per isolate by value (options-cache.ts), so an API may build them per request.
 // Nothing here imports from the rest of src/: this is a separate package export.
-export { verifyAccessToken, verifyRequest, type RequestLike } from "./verify";
+export { dpopNonce, verifyAccessToken, verifyRequest, type RequestLike } from "./verify";
 export {
   requireAccessToken,
   type AccessTokenVariables,
@@ -18,6 +18,7 @@ export type { AccessTokenClaims } from "./claims";
 export type {
   AccessTokenAlgorithm,
   DpopMode,
+  DpopNonceOptions,
   DpopOptions,
   FetcherLike,
   IntrospectionOptions,

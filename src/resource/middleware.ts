@@ -7,7 +7,7 @@ import type { AccessTokenClaims } from "./claims";
 import { AccessTokenError } from "./errors";
 import type { VerifyAccessTokenOptions } from "./options";
 import { resolveOptions } from "./options-cache";
-import { verifyRequest } from "./verify";
+import { dpopNonce, verifyRequest } from "./verify";
 
 export interface RequireAccessTokenOptions extends VerifyAccessTokenOptions {
   /** The realm in WWW-Authenticate challenges (RFC 6750 §3), e.g. the API's name. */
@@ -43,6 +43,11 @@ export function requireAccessToken<E extends Env = Env>(
     }
     c.set("accessToken", claims);
     await next();
+    // RFC 9449 §9: with nonces, every answer to a DPoP request gives out the current one.
+    if (claims.jkt !== undefined) {
+      const nonce = await dpopNonce(opts);
+      if (nonce !== undefined) c.header("DPoP-Nonce", nonce);
+    }
     return undefined;
   };
 }

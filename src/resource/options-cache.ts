@@ -123,6 +123,7 @@ function valuesOf(o: VerifyAccessTokenOptions): unknown[] {
       mode: dpop.mode,
       algorithms: dpop.algorithms,
       windowSeconds: dpop.windowSeconds,
+      nonce: dpop.nonce && [dpop.nonce.secret, dpop.nonce.lifetimeSeconds],
     } satisfies Record<Exclude<keyof DpopOptions, "replay">, unknown>);
   const values = {
     issuer: o.issuer,

@@ -47,6 +47,16 @@ export interface IntrospectionOptions {
  */
 export type DpopMode = "allowed" | "required" | "off";
 
+export interface DpopNonceOptions {
+  /**
+   * At least 32 characters. Nonces are derived from it (HMAC-SHA256 of the time), so every isolate with the same
+   * secret gives out and accepts the same nonces, with no shared state.
+   */
+  secret: string;
+  /** How long a nonce is given out, in seconds; the previous one is still accepted. Default 300, 30 to 3600. */
+  lifetimeSeconds?: number;
+}
+
 export interface DpopOptions {
   /** Default "allowed". */
   mode?: DpopMode;
@@ -59,6 +69,11 @@ export interface DpopOptions {
    * to another isolate; `durableReplayStore(env.DPOP_REPLAY)` catches replays across the whole edge.
    */
   replay?: DpopReplayStore;
+  /**
+   * Require a nonce from this API in every proof (§9): a proof without a current one is answered 401
+   * `use_dpop_nonce` with a `DPoP-Nonce` header. Off by default.
+   */
+  nonce?: DpopNonceOptions;
 }
 
 export interface VerifyAccessTokenOptions {
@@ -123,6 +138,7 @@ export interface DpopSettings {
   mode: DpopMode;
   algorithms: readonly DpopAlgorithm[];
   windowSeconds: number;
+  nonce: Required<DpopNonceOptions> | undefined;
 }
 
 /** The settings plus what the options object holds by reference. */
@@ -149,6 +165,10 @@ const defaults = {
   dpopAlgorithms: ["ES256", "ES384", "EdDSA", "Ed25519", "RS256", "PS256"] as DpopAlgorithm[],
   dpopWindowSeconds: 60,
   maxDpopWindowSeconds: 300,
+  nonceLifetimeSeconds: 300,
+  minNonceLifetimeSeconds: 30,
+  maxNonceLifetimeSeconds: 3600,
+  minNonceSecretLength: 32,
 } as const;
 
 /** The proof algorithms verifyDpopProof can check: asymmetric only (RFC 9449 §4.3 item 5). */
@@ -231,7 +251,21 @@ export function resolveDpop(dpop: DpopOptions): DpopSettings {
     1,
     defaults.maxDpopWindowSeconds,
   );
-  return { mode, algorithms, windowSeconds };
+  return { mode, algorithms, windowSeconds, nonce: dpop.nonce && resolveNonce(dpop.nonce) };
+}
+
+function resolveNonce(nonce: DpopNonceOptions): Required<DpopNonceOptions> {
+  const { secret } = nonce;
+  if (typeof secret !== "string" || secret.length < defaults.minNonceSecretLength) {
+    throw new TypeError(`dpop.nonce.secret must be a string of at least ${defaults.minNonceSecretLength} characters`);
+  }
+  const lifetimeSeconds = bounded(
+    "dpop.nonce.lifetimeSeconds",
+    nonce.lifetimeSeconds ?? defaults.nonceLifetimeSeconds,
+    defaults.minNonceLifetimeSeconds,
+    defaults.maxNonceLifetimeSeconds,
+  );
+  return { secret, lifetimeSeconds };
 }
 
 function resolveIntrospection(intro: IntrospectionOptions): NonNullable<Settings["introspection"]> {

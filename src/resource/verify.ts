@@ -5,6 +5,7 @@ import { malformedBinding, type AccessTokenClaims } from "./claims";
 import { MAX_TOKEN_LENGTH, credentials as readCredentials, isB64Token, type Credentials } from "./bearer";
 import { DpopProofError, verifyDpopProof, type VerifiedDpopProof } from "./dpop-proof";
 import { AccessTokenError, type AuthScheme } from "./errors";
+import { currentNonce, nonceAccepted } from "./nonce";
 import { introspect } from "./introspection";
 import { verifyJwt } from "./jwt";
 import type { ResolvedOptions, VerifyAccessTokenOptions } from "./options";
@@ -121,18 +122,26 @@ async function dpopBoundClaims(token: string, request: RequestLike, opts: Resolv
 }
 
 async function verifiedProof(token: string, request: RequestLike, opts: ResolvedOptions): Promise<VerifiedDpopProof> {
-  const { algorithms, windowSeconds } = opts.dpop;
+  const { algorithms, windowSeconds, nonce } = opts.dpop;
+  const now = opts.now();
   try {
     return await verifyDpopProof(oneProof(request.headers), {
       method: request.method,
       url: request.url,
       algorithms,
-      now: opts.now(),
+      now,
       windowSeconds,
       accessToken: token,
+      nonceAccepted: nonce && ((value) => nonceAccepted(nonce, now, value)),
     });
   } catch (err) {
     if (err instanceof AccessTokenError) throw err;
+    if (err instanceof DpopProofError && err.error === "use_dpop_nonce" && nonce) {
+      // §9: answered with a nonce to retry with.
+      const refused = new AccessTokenError("ERR_DPOP_NONCE_REQUIRED", "this API requires a current DPoP nonce");
+      refused.dpopNonce = await currentNonce(nonce, now);
+      throw refused;
+    }
     // Anything verifyDpopProof throws was caused by the proof: never a 500.
     const message = err instanceof DpopProofError ? err.message : "the DPoP proof is malformed";
     throw new AccessTokenError("ERR_DPOP_PROOF_INVALID", message, [], { cause: err });
@@ -161,6 +170,16 @@ async function useOnce(proof: VerifiedDpopProof, opts: ResolvedOptions): Promise
     });
   }
   if (!unused) throw new AccessTokenError("ERR_DPOP_REPLAYED", "the DPoP proof was used before");
+}
+
+/**
+ * The DPoP nonce to give out now (RFC 9449 §9: in a `DPoP-Nonce` response header), or undefined when
+ * `dpop.nonce` is not configured. requireAccessToken adds it to every response to a DPoP request.
+ */
+export async function dpopNonce(options: VerifyAccessTokenOptions): Promise<string | undefined> {
+  const opts = resolveOptions(options);
+  const { nonce } = opts.dpop;
+  return nonce && currentNonce(nonce, opts.now());
 }
 
 function invalidProof(message: string): AccessTokenError {

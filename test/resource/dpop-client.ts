@@ -21,6 +21,8 @@ export interface ProofOverrides {
   accessToken?: string | null;
   ath?: string;
   typ?: string;
+  /** A nonce the server gave out (§9). */
+  nonce?: string;
 }
 
 export class DpopClient {
@@ -50,6 +52,7 @@ export class DpopClient {
     };
     const ath = overrides.ath ?? (token === null ? undefined : await accessTokenHash(token));
     if (ath !== undefined) payload.ath = ath;
+    if (overrides.nonce !== undefined) payload.nonce = overrides.nonce;
     return new SignJWT(payload)
       .setProtectedHeader({ alg: this.alg, typ: overrides.typ ?? DPOP_PROOF_TYP, jwk: this.publicJwk })
       .sign(this.privateKey);

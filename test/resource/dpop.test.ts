@@ -7,6 +7,7 @@ import { beforeEach, describe, expect, it } from "vitest";
 import {
   AccessTokenError,
   MemoryReplayStore,
+  dpopNonce,
   errorResponse,
   requireAccessToken,
   verifyAccessToken,
@@ -407,6 +408,94 @@ describe("dpop.mode", () => {
     ];
     for (const dpop of bad) {
       await expect(verifyRequest(request, { ...options(), dpop: dpop as DpopOptions })).rejects.toThrow(TypeError);
+    }
+  });
+});
+
+describe("dpop.nonce (RFC 9449 §9)", () => {
+  const SECRET = "a nonce secret of at least thirty-two characters";
+
+  beforeEach(() => {
+    app = appWith(options({ nonce: { secret: SECRET, lifetimeSeconds: 60 } }));
+  });
+
+  /** 401 use_dpop_nonce with the nonce to retry with; returns the nonce. */
+  async function expectNonceChallenge(res: Response): Promise<string> {
+    expect(res.status).toBe(401);
+    expect(res.headers.get("www-authenticate")).toBe(
+      `${BEARER}, DPoP realm="weather", error="use_dpop_nonce", error_description="this API requires a current DPoP nonce", algs="${DPOP_ALGS}"`,
+    );
+    expect(res.headers.get("cache-control")).toBe("no-store");
+    const nonce = res.headers.get("dpop-nonce");
+    expect(nonce).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    return nonce ?? "";
+  }
+
+  it("a proof without a nonce gets one (401 use_dpop_nonce, DPoP-Nonce); with it, 200 and the nonce again", async () => {
+    const token = await boundToken();
+    const nonce = await expectNonceChallenge(await dpopCall(token));
+    const res = await dpopCall(token, await client.proof("GET", URL_ME, token, { nonce }));
+    expect(res.status).toBe(200);
+    expect(res.headers.get("dpop-nonce")).toBe(nonce);
+    expect(await dpopNonce(options({ nonce: { secret: SECRET, lifetimeSeconds: 60 } }))).toBe(nonce);
+  });
+
+  it("the previous lifetime's nonce is still accepted, an older or a made-up one is not", async () => {
+    const token = await boundToken();
+    const nonce = await expectNonceChallenge(await dpopCall(token));
+    expect(
+      await expectNonceChallenge(await dpopCall(token, await client.proof("GET", URL_ME, token, { nonce: "x" }))),
+    ).toBe(nonce);
+    clock.now += 60;
+    const fresh = await boundToken();
+    const res = await dpopCall(fresh, await client.proof("GET", URL_ME, fresh, { nonce }));
+    expect(res.status).toBe(200);
+    expect(res.headers.get("dpop-nonce")).not.toBe(nonce);
+    clock.now += 60;
+    const newer = await boundToken();
+    expect(
+      await expectNonceChallenge(await dpopCall(newer, await client.proof("GET", URL_ME, newer, { nonce }))),
+    ).not.toBe(nonce);
+  });
+
+  it("a nonce does not excuse anything else: a replayed proof with a good nonce is still refused", async () => {
+    const token = await boundToken();
+    const nonce = await expectNonceChallenge(await dpopCall(token));
+    const proof = await client.proof("GET", URL_ME, token, { nonce });
+    expect((await dpopCall(token, proof)).status).toBe(200);
+    await expectDpopError(await dpopCall(token, proof), "invalid_dpop_proof", "the DPoP proof was used before");
+  });
+
+  it("bearer requests are not asked for nonces", async () => {
+    const res = await call([["authorization", `Bearer ${await issuer.token(key)}`]]);
+    expect(res.status).toBe(200);
+    expect(res.headers.get("dpop-nonce")).toBeNull();
+  });
+
+  it("oauth4webapi's client retries with the nonce it was given", async () => {
+    const keyPair = await generateKeyPair("ES256");
+    const jkt = await calculateJwkThumbprint(await exportJWK(keyPair.publicKey), "sha256");
+    const token = await boundToken(jkt);
+    const handle = oauth.DPoP({}, keyPair);
+    const send = () =>
+      oauth.protectedResourceRequest(token, "GET", new URL(URL_ME), new Headers(), null, {
+        DPoP: handle,
+        [oauth.customFetch]: (url, init) =>
+          Promise.resolve(app.request(url, { method: init.method, headers: init.headers })),
+      });
+    const first = await send().catch((err: unknown) => err);
+    expect(oauth.isDPoPNonceError(first)).toBe(true);
+    expect((await send()).status).toBe(200);
+  });
+
+  it("without dpop.nonce there is no nonce; a short secret or lifetime out of bounds is a TypeError", async () => {
+    expect(await dpopNonce(options())).toBeUndefined();
+    for (const nonce of [
+      { secret: "short" },
+      { secret: SECRET, lifetimeSeconds: 29 },
+      { secret: SECRET, lifetimeSeconds: 3601 },
+    ]) {
+      await expect(dpopNonce(options({ nonce }))).rejects.toThrow(TypeError);
     }
   });
 });
