@@ -16,9 +16,27 @@ export default defineConfig({
         test: {
           name: "workers",
           include: ["test/**/*.test.ts"],
-          exclude: ["test/e2e/**", "test/interop/**"],
+          exclude: ["test/e2e/**", "test/interop/**", "test/weather-worker/**"],
           // A real HTTP server on loopback standing in for an external authentication URL.
           globalSetup: ["test/support/auth-url-server.ts"],
+        },
+      },
+      {
+        // The weather example Worker (examples/weather) with its own bindings: its DPoP replay Durable Object.
+        plugins: [
+          cloudflareTest({
+            main: "./examples/weather/src/index.ts",
+            wrangler: { configPath: "./examples/weather/wrangler.toml", environment: "dev" },
+            // The provider Worker its PROVIDER binding names is not part of this project: these tests use a
+            // stand-in issuer, so the binding only answers that it is not there.
+            miniflare: {
+              serviceBindings: { PROVIDER: () => new Response("no provider in these tests", { status: 503 }) },
+            },
+          }),
+        ],
+        test: {
+          name: "weather",
+          include: ["test/weather-worker/**/*.test.ts"],
         },
       },
       {

@@ -16,6 +16,11 @@ export interface AccessTokenClaims {
   readonly iat: number | undefined;
   readonly jti: string | undefined;
   readonly auth_time: number | undefined;
+  /**
+   * RFC 9449 §6: the SHA-256 JWK thumbprint of the key the token is bound to (`cnf.jkt`), or undefined for a
+   * bearer token. A bound token was accepted only with a proof signed by that key.
+   */
+  readonly jkt: string | undefined;
   /** Everything the token (or the introspection answer) carried, for claims this type does not name. */
   readonly raw: Readonly<Record<string, unknown>>;
 }
@@ -31,6 +36,23 @@ export function audiences(aud: unknown): string[] {
 
 function splitScope(scope: unknown): string[] {
   return typeof scope === "string" ? scope.split(" ").filter((s) => s.length > 0) : [];
+}
+
+/**
+ * RFC 9449 §6.1 (JWT) and §6.2 (introspection): a DPoP-bound token carries `cnf: { jkt }`. A `cnf` naming no
+ * jkt (an mTLS binding, say) leaves jkt undefined; the verifier refuses a cnf.jkt that is not a string.
+ */
+function boundKey(cnf: unknown): string | undefined {
+  if (typeof cnf !== "object" || cnf === null || !("jkt" in cnf)) return undefined;
+  return str(cnf.jkt);
+}
+
+/** Whether the token claims a DPoP binding it does not spell as a string (then it cannot be checked). */
+export function malformedBinding(raw: Readonly<Record<string, unknown>>): boolean {
+  const cnf = raw.cnf;
+  if (cnf === undefined) return false;
+  if (typeof cnf !== "object" || cnf === null) return true;
+  return "jkt" in cnf && (typeof cnf.jkt !== "string" || cnf.jkt.length === 0);
 }
 
 export function toClaims(
@@ -49,6 +71,7 @@ export function toClaims(
     iat: num(raw.iat),
     jti: str(raw.jti),
     auth_time: num(raw.auth_time),
+    jkt: boundKey(raw.cnf),
     raw,
   };
 }

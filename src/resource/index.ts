@@ -4,7 +4,7 @@
 // RFC 6750 rules, one cache for the issuer's documents (document.ts: why not createRemoteJWKSet is in jwks.ts),
 // and validated options cached per isolate by value (options-cache.ts), so an API may build them per request.
 // Nothing here imports from the rest of src/: this is a separate package export.
-export { verifyAccessToken } from "./verify";
+export { dpopNonce, verifyAccessToken, verifyRequest, type RequestLike } from "./verify";
 export {
   requireAccessToken,
   type AccessTokenVariables,
@@ -12,7 +12,23 @@ export {
   type WithAccessToken,
 } from "./middleware";
 export { bearerToken } from "./bearer";
-export { challenge, errorResponse } from "./challenge";
-export { AccessTokenError, type AccessTokenErrorCode, type BearerErrorCode } from "./errors";
+export { challenge, errorResponse, type ChallengeOptions } from "./challenge";
+export { AccessTokenError, type AccessTokenErrorCode, type AuthScheme, type BearerErrorCode } from "./errors";
 export type { AccessTokenClaims } from "./claims";
-export type { AccessTokenAlgorithm, FetcherLike, IntrospectionOptions, VerifyAccessTokenOptions } from "./options";
+export type {
+  AccessTokenAlgorithm,
+  DpopMode,
+  DpopNonceOptions,
+  DpopOptions,
+  FetcherLike,
+  IntrospectionOptions,
+  VerifyAccessTokenOptions,
+} from "./options";
+export type { DpopAlgorithm } from "./dpop-proof";
+export {
+  DpopReplayObject,
+  MemoryReplayStore,
+  durableReplayStore,
+  type DpopReplayStore,
+  type ReplayNamespaceLike,
+} from "./replay";

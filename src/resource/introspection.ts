@@ -86,10 +86,10 @@ function check(answer: IntrospectionAnswer, opts: ResolvedOptions): AccessTokenC
   if (answer.nbf !== undefined && answer.nbf > now + opts.clockTolerance) {
     throw new AccessTokenError("ERR_TOKEN_NOT_YET_VALID", "the access token is not valid yet");
   }
-  // RFC 6750 §1: this middleware accepts bearer tokens only; a sender-constrained token (e.g. DPoP,
-  // RFC 9449 §7.1) must not be accepted without its proof.
-  if (answer.token_type !== undefined && answer.token_type.toLowerCase() !== "bearer") {
-    throw new AccessTokenError("ERR_TOKEN_WRONG_TYPE", "the access token is not a bearer token");
+  // RFC 6750 §1 bearer tokens, and RFC 9449 §6.2 DPoP-bound ones (token_type DPoP, with cnf.jkt: verify.ts then
+  // requires a proof signed by that key). Any other sender-constrained type cannot be checked here.
+  if (answer.token_type !== undefined && !knownType(answer)) {
+    throw new AccessTokenError("ERR_TOKEN_WRONG_TYPE", "the access token is neither a bearer nor a DPoP token");
   }
   if (answer.iss !== undefined && answer.iss !== opts.issuer) {
     throw new AccessTokenError("ERR_TOKEN_WRONG_ISSUER", "the access token was issued by another issuer");
@@ -100,6 +100,13 @@ function check(answer: IntrospectionAnswer, opts: ResolvedOptions): AccessTokenC
     throw new AccessTokenError("ERR_TOKEN_WRONG_AUDIENCE", "the access token is not meant for this API");
   }
   return toClaims("opaque", answer.iss ?? opts.issuer, answer);
+}
+
+function knownType(answer: IntrospectionAnswer): boolean {
+  const type = answer.token_type?.toLowerCase();
+  if (type === "bearer") return true;
+  const cnf = answer.cnf;
+  return type === "dpop" && typeof cnf === "object" && cnf !== null && "jkt" in cnf;
 }
 
 /** application/x-www-form-urlencoded encoding of one value (RFC 6749 Appendix B). */

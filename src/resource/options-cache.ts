@@ -4,14 +4,16 @@
 // validate); the object used last is found by identity alone. The key sets, metadata and introspection answers
 // behind it are keyed by issuer, URL and token, never by options object, so they are shared too.
 import {
+  replayStore,
   validateOptions,
+  type DpopOptions,
   type IntrospectionOptions,
   type ResolvedOptions,
   type Settings,
   type VerifyAccessTokenOptions,
 } from "./options";
 
-/** What the options hold by reference: never compared, never shared between options objects. */
+/** What the options hold by reference: never compared, never shared between options objects (and dpop.replay). */
 type ByReference = "fetcher" | "cache" | "now";
 
 /** An option value as kept for comparison: the options only take strings, numbers and arrays of them. */
@@ -55,7 +57,8 @@ function resolveByValue(options: VerifyAccessTokenOptions): ResolvedOptions {
   if (
     resolved.fetcher === options.fetcher &&
     resolved.cache === options.cache &&
-    resolved.now === (options.now ?? systemNow)
+    resolved.now === (options.now ?? systemNow) &&
+    resolved.replay === replayStore(options)
   ) {
     return resolved;
   }
@@ -63,9 +66,18 @@ function resolveByValue(options: VerifyAccessTokenOptions): ResolvedOptions {
   return entry.resolved;
 }
 
-/** The binding, Cache and clock are each options object's own: equal values elsewhere must not lend theirs. */
+/**
+ * The binding, Cache, clock and replay store are each options object's own: equal values elsewhere must not
+ * lend theirs.
+ */
 function withReferences(settings: Settings, options: VerifyAccessTokenOptions): ResolvedOptions {
-  return { ...settings, fetcher: options.fetcher, cache: options.cache, now: options.now ?? systemNow };
+  return {
+    ...settings,
+    fetcher: options.fetcher,
+    cache: options.cache,
+    now: options.now ?? systemNow,
+    replay: replayStore(options),
+  };
 }
 
 /** Validates values not seen before and keeps them, unless they hold a type the options never take. */
@@ -104,6 +116,15 @@ function valuesOf(o: VerifyAccessTokenOptions): unknown[] {
       cacheSeconds: intro.cacheSeconds,
       negativeCacheSeconds: intro.negativeCacheSeconds,
     } satisfies Record<keyof IntrospectionOptions, unknown>);
+  const dpop = o.dpop;
+  const dpopValues =
+    dpop &&
+    ({
+      mode: dpop.mode,
+      algorithms: dpop.algorithms,
+      windowSeconds: dpop.windowSeconds,
+      nonce: dpop.nonce && [dpop.nonce.secret, dpop.nonce.lifetimeSeconds],
+    } satisfies Record<Exclude<keyof DpopOptions, "replay">, unknown>);
   const values = {
     issuer: o.issuer,
     audience: o.audience,
@@ -115,6 +136,7 @@ function valuesOf(o: VerifyAccessTokenOptions): unknown[] {
     jwksRefetchCooldownSeconds: o.jwksRefetchCooldownSeconds,
     maxStaleSeconds: o.maxStaleSeconds,
     timeoutMs: o.timeoutMs,
+    dpop: dpopValues && Object.values(dpopValues),
   } satisfies Record<Exclude<keyof VerifyAccessTokenOptions, ByReference>, unknown>;
   return Object.values(values);
 }

@@ -2,6 +2,8 @@
 // result is shared by every options object with the same values (options-cache.ts); a binding, a Cache and a clock
 // are taken by reference from each object.
 import { MAX_FRESHNESS_SECONDS } from "./cache-control";
+import type { DpopAlgorithm } from "./dpop-proof";
+import { isolateReplayStore, type DpopReplayStore } from "./replay";
 
 /** Anything with a Workers-style fetch: a service binding (Fetcher), or a test double. */
 export interface FetcherLike {
@@ -36,6 +38,42 @@ export interface IntrospectionOptions {
   cacheSeconds?: number;
   /** How long an inactive answer is reused, in seconds. Default 10, at most 300. */
   negativeCacheSeconds?: number;
+}
+
+/**
+ * Which schemes the API takes (RFC 9449 §7): "allowed" takes bearer tokens (RFC 6750) and DPoP-bound tokens with
+ * their proofs; "required" takes DPoP-bound tokens only; "off" takes bearer tokens only. A DPoP-bound token is
+ * never accepted as a bearer token, in any mode (§7.2).
+ */
+export type DpopMode = "allowed" | "required" | "off";
+
+export interface DpopNonceOptions {
+  /**
+   * At least 32 characters. Nonces are derived from it (HMAC-SHA256 of the time), so every isolate with the same
+   * secret gives out and accepts the same nonces, with no shared state.
+   */
+  secret: string;
+  /** How long a nonce is given out, in seconds; the previous one is still accepted. Default 300, 30 to 3600. */
+  lifetimeSeconds?: number;
+}
+
+export interface DpopOptions {
+  /** Default "allowed". */
+  mode?: DpopMode;
+  /** Algorithms accepted for proofs, advertised in the DPoP challenge's `algs`. Default ES256, ES384, EdDSA, Ed25519, RS256, PS256. */
+  algorithms?: readonly DpopAlgorithm[];
+  /** How far a proof's iat may be from now, either way, in seconds (§4.3 item 11). Default 60, 1 to 300. */
+  windowSeconds?: number;
+  /**
+   * Where accepted proofs are remembered (§11.1). Default: this isolate's memory, which misses a proof replayed
+   * to another isolate; `durableReplayStore(env.DPOP_REPLAY)` catches replays across the whole edge.
+   */
+  replay?: DpopReplayStore;
+  /**
+   * Require a nonce from this API in every proof (§9): a proof without a current one is answered 401
+   * `use_dpop_nonce` with a `DPoP-Nonce` header. Off by default.
+   */
+  nonce?: DpopNonceOptions;
 }
 
 export interface VerifyAccessTokenOptions {
@@ -74,6 +112,8 @@ export interface VerifyAccessTokenOptions {
   timeoutMs?: number;
   /** The clock in seconds since the epoch (tests move it). Default: Date.now(). */
   now?: () => number;
+  /** DPoP-bound access tokens (RFC 9449): accepted by verifyRequest and requireAccessToken. */
+  dpop?: DpopOptions;
 }
 
 /** What the option values decide, validated and completed: the same for equal values. */
@@ -91,6 +131,14 @@ export interface Settings {
   cooldown: number;
   maxStale: number;
   timeoutMs: number;
+  dpop: DpopSettings;
+}
+
+export interface DpopSettings {
+  mode: DpopMode;
+  algorithms: readonly DpopAlgorithm[];
+  windowSeconds: number;
+  nonce: Required<DpopNonceOptions> | undefined;
 }
 
 /** The settings plus what the options object holds by reference. */
@@ -98,6 +146,7 @@ export interface ResolvedOptions extends Settings {
   fetcher: FetcherLike | undefined;
   cache: Cache | false | undefined;
   now: () => number;
+  replay: DpopReplayStore;
 }
 
 const defaults = {
@@ -113,7 +162,32 @@ const defaults = {
   maxTimeoutMs: 30_000,
   /** The longest cool-down and stale period: as long as any document is ever kept fresh. */
   maxSeconds: MAX_FRESHNESS_SECONDS,
+  dpopAlgorithms: ["ES256", "ES384", "EdDSA", "Ed25519", "RS256", "PS256"] as DpopAlgorithm[],
+  dpopWindowSeconds: 60,
+  maxDpopWindowSeconds: 300,
+  nonceLifetimeSeconds: 300,
+  minNonceLifetimeSeconds: 30,
+  maxNonceLifetimeSeconds: 3600,
+  minNonceSecretLength: 32,
 } as const;
+
+/** The proof algorithms verifyDpopProof can check: asymmetric only (RFC 9449 §4.3 item 5). */
+const DPOP_ALGORITHMS: ReadonlySet<string> = new Set<DpopAlgorithm>([
+  "ES256",
+  "ES384",
+  "ES512",
+  "EdDSA",
+  "Ed25519",
+  "RS256",
+  "PS256",
+]);
+
+const DPOP_MODES: ReadonlySet<string> = new Set<DpopMode>(["allowed", "required", "off"]);
+
+/** The replay store an options object names, or the isolate's own. */
+export function replayStore(options: VerifyAccessTokenOptions): DpopReplayStore {
+  return options.dpop?.replay ?? isolateReplayStore;
+}
 
 /** RFC 8252 §8.3 loopback hosts: the only ones an issuer or endpoint may be reached at over plain http. */
 const LOOPBACK: ReadonlySet<string> = new Set(["localhost", "127.0.0.1", "[::1]"]);
@@ -159,7 +233,39 @@ export function validateOptions(options: VerifyAccessTokenOptions): Settings {
     ),
     maxStale: bounded("maxStaleSeconds", options.maxStaleSeconds ?? defaults.maxStaleSeconds, 0, defaults.maxSeconds),
     timeoutMs: bounded("timeoutMs", options.timeoutMs ?? defaults.timeoutMs, 1, defaults.maxTimeoutMs),
+    dpop: resolveDpop(options.dpop ?? {}),
   };
+}
+
+export function resolveDpop(dpop: DpopOptions): DpopSettings {
+  const mode = dpop.mode ?? "allowed";
+  if (!DPOP_MODES.has(mode)) throw new TypeError(`dpop.mode must be "allowed", "required" or "off"`);
+  const algorithms = [...(dpop.algorithms ?? defaults.dpopAlgorithms)];
+  for (const alg of algorithms) {
+    if (!DPOP_ALGORITHMS.has(alg)) throw new TypeError(`DPoP proof algorithm ${alg} is not supported`);
+  }
+  if (algorithms.length === 0) throw new TypeError("dpop.algorithms must not be empty");
+  const windowSeconds = bounded(
+    "dpop.windowSeconds",
+    dpop.windowSeconds ?? defaults.dpopWindowSeconds,
+    1,
+    defaults.maxDpopWindowSeconds,
+  );
+  return { mode, algorithms, windowSeconds, nonce: dpop.nonce && resolveNonce(dpop.nonce) };
+}
+
+function resolveNonce(nonce: DpopNonceOptions): Required<DpopNonceOptions> {
+  const { secret } = nonce;
+  if (typeof secret !== "string" || secret.length < defaults.minNonceSecretLength) {
+    throw new TypeError(`dpop.nonce.secret must be a string of at least ${defaults.minNonceSecretLength} characters`);
+  }
+  const lifetimeSeconds = bounded(
+    "dpop.nonce.lifetimeSeconds",
+    nonce.lifetimeSeconds ?? defaults.nonceLifetimeSeconds,
+    defaults.minNonceLifetimeSeconds,
+    defaults.maxNonceLifetimeSeconds,
+  );
+  return { secret, lifetimeSeconds };
 }
 
 function resolveIntrospection(intro: IntrospectionOptions): NonNullable<Settings["introspection"]> {

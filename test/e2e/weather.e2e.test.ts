@@ -3,9 +3,12 @@
 // relying-party library (openid-client v6) and call the API over real HTTP.
 import * as client from "openid-client";
 import { describe, expect, inject, it } from "vitest";
+import { DpopClient } from "../resource/dpop-client";
 
 const issuer = inject("issuer");
 const weatherUrl = inject("weatherUrl");
+/** The weather API takes DPoP-bound tokens too (RFC 9449 §7.2): its answers offer the DPoP challenge as well. */
+const DPOP_CHALLENGE = 'DPoP realm="weather", algs="ES256 ES384 EdDSA Ed25519 RS256 PS256"';
 
 async function configure(clientId: string, secret: string): Promise<client.Configuration> {
   return client.discovery(new URL(issuer), clientId, undefined, client.ClientSecretBasic(secret), {
@@ -27,10 +30,10 @@ const weather = (path: string, token?: string) =>
   fetch(`${weatherUrl}${path}`, token === undefined ? {} : { headers: { authorization: `Bearer ${token}` } });
 
 describe("weather API end to end", () => {
-  it("no token: 401 with a bare Bearer challenge", async () => {
+  it("no token: 401 with the bare Bearer and DPoP challenges", async () => {
     const res = await weather("/current?zipcode=90210");
     expect(res.status).toBe(401);
-    expect(res.headers.get("www-authenticate")).toBe('Bearer realm="weather"');
+    expect(res.headers.get("www-authenticate")).toBe(`Bearer realm="weather", ${DPOP_CHALLENGE}`);
   });
 
   it("demo-service gets a token by client credentials and reads the weather (200)", async () => {
@@ -70,7 +73,7 @@ describe("weather API end to end", () => {
     const res = await weather("/current?zipcode=90210", token);
     expect(res.status).toBe(401);
     expect(res.headers.get("www-authenticate")).toBe(
-      'Bearer realm="weather", error="invalid_token", error_description="the access token is not meant for this API"',
+      `Bearer realm="weather", error="invalid_token", error_description="the access token is not meant for this API", ${DPOP_CHALLENGE}`,
     );
   });
 
@@ -84,7 +87,7 @@ describe("weather API end to end", () => {
     const res = await weather("/current?zipcode=10001", revoked.token);
     expect(res.status).toBe(401);
     expect(res.headers.get("www-authenticate")).toBe(
-      'Bearer realm="weather", error="invalid_token", error_description="the access token is not active"',
+      `Bearer realm="weather", error="invalid_token", error_description="the access token is not active", ${DPOP_CHALLENGE}`,
     );
   });
 
@@ -92,5 +95,21 @@ describe("weather API end to end", () => {
     const res = await weather("/current?zipcode=90210", "not-a-token.at-all.really");
     expect(res.status).toBe(401);
     expect(res.headers.get("www-authenticate")).toMatch(/^Bearer realm="weather", error="invalid_token"/);
+  });
+
+  it("the provider's bearer token under the DPoP scheme, with a valid proof: 401 invalid_token, it is not bound", async () => {
+    const { token } = await serviceToken("demo-service", "demo-service-secret", "weather");
+    const dpop = await DpopClient.create({ now: Math.floor(Date.now() / 1000) });
+    const url = `${weatherUrl}/current`;
+    const res = await fetch(`${url}?zipcode=90210`, {
+      headers: { authorization: `DPoP ${token}`, dpop: await dpop.proof("GET", url, token) },
+    });
+    expect(res.status).toBe(401);
+    expect(res.headers.get("www-authenticate")).toBe(
+      'Bearer realm="weather", DPoP realm="weather", error="invalid_token", error_description="the access token is not DPoP-bound: present it as a bearer token", algs="ES256 ES384 EdDSA Ed25519 RS256 PS256"',
+    );
+    const noProof = await fetch(`${url}?zipcode=90210`, { headers: { authorization: `DPoP ${token}` } });
+    expect(noProof.status).toBe(401);
+    expect(noProof.headers.get("www-authenticate")).toContain('error="invalid_dpop_proof"');
   });
 });

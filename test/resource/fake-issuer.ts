@@ -168,6 +168,9 @@ export class FakeIssuer implements FetcherLike {
   }
 }
 
+/** The default DPoP proof algorithms, as the DPoP challenge's algs lists them (RFC 9449 §7.1). */
+export const DPOP_ALGS = "ES256 ES384 EdDSA Ed25519 RS256 PS256";
+
 /** A test clock in seconds, shared by the issuer and the verifier. */
 export function testClock(): { now: number } {
   return { now: Math.floor(Date.now() / 1000) };

@@ -2,7 +2,7 @@
 import { Hono } from "hono";
 import { beforeEach, describe, expect, it } from "vitest";
 import { requireAccessToken, type AccessTokenVariables, type RequireAccessTokenOptions } from "../../src/resource";
-import { FakeIssuer, testClock, type IssuedKey } from "./fake-issuer";
+import { DPOP_ALGS, FakeIssuer, testClock, type IssuedKey } from "./fake-issuer";
 
 let clock: { now: number };
 let issuer: FakeIssuer;
@@ -34,10 +34,13 @@ beforeEach(async () => {
 const get = (authorization?: string) =>
   app.request("/me", authorization === undefined ? {} : { headers: { authorization } });
 
+/** The bare DPoP challenge that follows the Bearer one: the API takes both schemes (RFC 9449 §7.2). */
+const DPOP_CHALLENGE = `DPoP realm="weather", algs="${DPOP_ALGS}"`;
+
 async function expectInvalidToken(res: Response, description: string): Promise<void> {
   expect(res.status).toBe(401);
   expect(res.headers.get("www-authenticate")).toBe(
-    `Bearer realm="weather", error="invalid_token", error_description="${description}"`,
+    `Bearer realm="weather", error="invalid_token", error_description="${description}", ${DPOP_CHALLENGE}`,
   );
   expect(res.headers.get("cache-control")).toBe("no-store");
   expect(await res.json()).toEqual({ error: "invalid_token", error_description: description });
@@ -61,7 +64,7 @@ describe("requireAccessToken", () => {
       await app.request("/me?access_token=abc"),
     ]) {
       expect(res.status).toBe(401);
-      expect(res.headers.get("www-authenticate")).toBe('Bearer realm="weather"');
+      expect(res.headers.get("www-authenticate")).toBe(`Bearer realm="weather", ${DPOP_CHALLENGE}`);
       expect(await res.text()).toBe("");
     }
   });
@@ -118,7 +121,7 @@ describe("requireAccessToken", () => {
     const res = await get(`Bearer ${await issuer.token(key, { scope: "read" })}`);
     expect(res.status).toBe(403);
     expect(res.headers.get("www-authenticate")).toBe(
-      'Bearer realm="weather", error="insufficient_scope", error_description="the access token lacks the weather scope", scope="weather"',
+      `Bearer realm="weather", error="insufficient_scope", error_description="the access token lacks the weather scope", scope="weather", ${DPOP_CHALLENGE}`,
     );
     expect(await res.json()).toEqual({
       error: "insufficient_scope",
@@ -143,10 +146,10 @@ describe("requireAccessToken", () => {
       cache: false,
       now: () => clock.now,
     });
-    expect((await plain.request("/me")).headers.get("www-authenticate")).toBe("Bearer");
+    expect((await plain.request("/me")).headers.get("www-authenticate")).toBe(`Bearer, DPoP algs="${DPOP_ALGS}"`);
     const res = await plain.request("/me", { headers: { authorization: "Bearer x.y.z" } });
     expect(res.headers.get("www-authenticate")).toBe(
-      'Bearer error="invalid_token", error_description="the access token is malformed"',
+      `Bearer error="invalid_token", error_description="the access token is malformed", DPoP algs="${DPOP_ALGS}"`,
     );
   });
 

@@ -5,18 +5,23 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { app } from "../../examples/weather/src/app";
 import type { WeatherBindings } from "../../examples/weather/src/env";
 import { ISSUER, basic, tokenRequest } from "../helpers";
-import { FakeIssuer, testClock, type IssuedKey } from "./fake-issuer";
+import { DpopClient } from "./dpop-client";
+import { DPOP_ALGS, FakeIssuer, testClock, type IssuedKey } from "./fake-issuer";
 
 const WEATHER = "urn:edge-oidc:api:weather";
+/** The API takes DPoP-bound tokens too: its answers offer both challenges (RFC 9449 §7.2). */
+const DPOP_CHALLENGE = `DPoP realm="weather", algs="${DPOP_ALGS}"`;
 
 describe("weather API with a stand-in issuer", () => {
   let issuer: FakeIssuer;
   let key: IssuedKey;
   let env: WeatherBindings;
   let token: string;
+  let clock: { now: number };
 
   beforeAll(async () => {
-    ({ issuer, key } = await FakeIssuer.create(testClock()));
+    clock = testClock();
+    ({ issuer, key } = await FakeIssuer.create(clock));
     env = { ISSUER: issuer.issuer, AUDIENCE: WEATHER, PROVIDER: issuer };
     token = await issuer.token(key, { aud: WEATHER, scope: "weather" });
   });
@@ -72,14 +77,30 @@ describe("weather API with a stand-in issuer", () => {
   it("no token: 401 with the bare challenge; a token lacking weather: 403; another API's token: 401", async () => {
     const none = await get("/current?zipcode=90210");
     expect(none.status).toBe(401);
-    expect(none.headers.get("www-authenticate")).toBe('Bearer realm="weather"');
+    expect(none.headers.get("www-authenticate")).toBe(`Bearer realm="weather", ${DPOP_CHALLENGE}`);
     const readOnly = await get("/current?zipcode=90210", await issuer.token(key, { aud: WEATHER, scope: "profile" }));
     expect(readOnly.status).toBe(403);
     expect(readOnly.headers.get("www-authenticate")).toBe(
-      'Bearer realm="weather", error="insufficient_scope", error_description="the access token lacks the weather scope", scope="weather"',
+      `Bearer realm="weather", error="insufficient_scope", error_description="the access token lacks the weather scope", scope="weather", ${DPOP_CHALLENGE}`,
     );
     const other = await get("/current?zipcode=90210", await issuer.token(key, { scope: "weather" }));
     expect(other.status).toBe(401);
+  });
+
+  it("a DPoP-bound token with its proof gets the weather; the same proof again is a replay (RFC 9449 §7.1, §11.1)", async () => {
+    const client = await DpopClient.create(clock);
+    const bound = await issuer.token(key, { aud: WEATHER, scope: "weather", cnf: { jkt: client.jkt } });
+    const proof = await client.proof("GET", "http://localhost/current", bound);
+    const send = () =>
+      app.request("/current?zipcode=90210", { headers: { authorization: `DPoP ${bound}`, dpop: proof } }, env);
+    const res = await send();
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ zip: "90210" });
+    const again = await send();
+    expect(again.status).toBe(401);
+    expect(again.headers.get("www-authenticate")).toContain('error="invalid_dpop_proof"');
+    // A bound token is never a bearer token (§7.2).
+    expect((await get("/current?zipcode=90210", bound)).status).toBe(401);
   });
 
   it("authentication comes before everything else, unknown paths included", async () => {
@@ -123,7 +144,7 @@ describe("weather API with the provider behind its service binding", () => {
     const res = await get("/current?zipcode=90210", await serviceToken("demo", "profile"));
     expect(res.status).toBe(401);
     expect(res.headers.get("www-authenticate")).toBe(
-      'Bearer realm="weather", error="invalid_token", error_description="the access token is not meant for this API"',
+      `Bearer realm="weather", error="invalid_token", error_description="the access token is not meant for this API", ${DPOP_CHALLENGE}`,
     );
   });
 });

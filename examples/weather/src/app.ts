@@ -1,6 +1,6 @@
 // The weather API: /current and /today for a ZIP code, open only to access tokens with the `weather` scope.
 import { Hono, type Context } from "hono";
-import { requireAccessToken } from "edge-oidc/resource";
+import { durableReplayStore, requireAccessToken } from "edge-oidc/resource";
 import type { WeatherEnv } from "./env";
 import { current, findPlace, today, type Place } from "./forecasts";
 
@@ -18,6 +18,8 @@ app.use(
       env.INTROSPECTION_CLIENT_ID && env.INTROSPECTION_CLIENT_SECRET
         ? { clientId: env.INTROSPECTION_CLIENT_ID, clientSecret: env.INTROSPECTION_CLIENT_SECRET }
         : undefined,
+    // Bearer and DPoP-bound tokens both (RFC 9449 §7); each proof is accepted once across the whole edge.
+    dpop: { mode: "allowed", replay: env.DPOP_REPLAY && durableReplayStore(env.DPOP_REPLAY) },
   })),
 );
 

@@ -11,6 +11,11 @@ export interface WeatherBindings {
   /** This API's client at the provider, for introspecting opaque tokens; both or neither. */
   INTROSPECTION_CLIENT_ID?: string;
   INTROSPECTION_CLIENT_SECRET?: string;
+  /**
+   * The DpopReplayObject namespace: DPoP proofs are refused when replayed anywhere on the edge. Without it (the
+   * unit tests), only replays to the same isolate are caught.
+   */
+  DPOP_REPLAY?: DurableObjectNamespace;
 }
 
 export interface WeatherEnv {
