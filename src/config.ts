@@ -1,4 +1,5 @@
 // Typed, documented defaults. Lifetimes are in seconds.
+import type { DpopAlgorithm } from "./resource/dpop-proof";
 
 type SigningAlgorithmName = "RS256" | "ES256" | "PS256" | "EdDSA";
 
@@ -157,7 +158,7 @@ export const config = {
    * step's nonce are accepted, so a nonce is good for one to two steps.
    */
   dpop: {
-    signingAlgorithms: ["ES256", "ES384", "EdDSA", "RS256", "PS256"] as const,
+    signingAlgorithms: ["ES256", "ES384", "EdDSA", "RS256", "PS256"] as const satisfies readonly DpopAlgorithm[],
     proofWindowSeconds: 300,
     nonceRotationSeconds: 300,
   },

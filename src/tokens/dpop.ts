@@ -39,7 +39,7 @@ const NONCE_PURPOSE = "edge-oidc dpop nonce v1";
 const encoder = new TextEncoder();
 
 /** Nonces are on unless the deployment turned them off. */
-export function dpopNoncesOn(env: Env): boolean {
+function dpopNoncesOn(env: Env): boolean {
   return env.DPOP_NONCE !== "off";
 }
 

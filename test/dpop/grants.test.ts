@@ -1,7 +1,7 @@
 // RFC 9449 at the token endpoint, per grant: authorization code binding (§10), refresh tokens of public clients
 // bound to the key (§5), confidential clients' refreshes re-binding only the access token, clients that must use
 // DPoP (§5.2, dpop_bound_access_tokens), and opaque access tokens keeping their key for introspection (§6.2).
-import { env } from "cloudflare:workers";
+import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { openCode, sealCode } from "../../src/authorization/code";
 import {
@@ -188,5 +188,25 @@ describe("opaque access tokens of a grant (RFC 9449 §6.2)", () => {
     expect(issued.token_type).toBe("DPoP");
     const info = await (await introspect(issued.access_token, authorization)).json<Record<string, unknown>>();
     expect(info).toMatchObject({ active: true, token_type: "DPoP", cnf: { jkt: key.jkt } });
+  });
+});
+
+describe("a browser app's first DPoP request (CORS)", () => {
+  it("can read use_dpop_nonce and its DPoP-Nonce: the answer names its origin and exposes the header", async () => {
+    const key = await DpopKey.generate();
+    const headers = new Headers({
+      "content-type": "application/x-www-form-urlencoded",
+      origin: "http://localhost:3000",
+      DPoP: await key.proof(),
+    });
+    const res = await exports.default.fetch(`${ISSUER}/token`, {
+      method: "POST",
+      headers,
+      body: new URLSearchParams({ grant_type: "refresh_token", refresh_token: "x", ...SPA }).toString(),
+    });
+    await expectOAuthError(res, 400, "use_dpop_nonce");
+    expect(res.headers.get("dpop-nonce")).toBeTruthy();
+    expect(res.headers.get("access-control-allow-origin")).toBe("http://localhost:3000");
+    expect(res.headers.get("access-control-expose-headers")).toContain("DPoP-Nonce");
   });
 });

@@ -182,6 +182,28 @@ describe("RFC 9449 §4.3: checking a DPoP proof", () => {
     expect((await withProof({ iat: nowSeconds() - window + 5 })).status).toBe(200);
   });
 
+  it("malformed headers and claims are invalid_dpop_proof, never a 5xx", async () => {
+    const key = await DpopKey.generate();
+    const nonce = await currentNonce();
+    const payload = { jti: crypto.randomUUID(), htm: "POST", htu: TOKEN_URL, iat: nowSeconds(), nonce };
+    const headers: object[] = [
+      { alg: "ES256", typ: "dpop+jwt" },
+      { alg: "ES256", typ: "dpop+jwt", jwk: "x" },
+      { alg: "ES256", typ: "dpop+jwt", jwk: { kty: "EC" } },
+      { alg: "ES256", typ: "dpop+jwt", jwk: { kty: "EC", crv: "P-999", x: "AA", y: "AA" } },
+      { alg: "RS256", typ: "dpop+jwt", jwk: { kty: "RSA", n: "", e: "" } },
+      { alg: "RS256", typ: "dpop+jwt", jwk: key.publicJwk },
+      { alg: ["ES256"], typ: "dpop+jwt", jwk: key.publicJwk },
+    ];
+    for (const header of headers) {
+      const proofs = [compact(header, payload, "AAAA"), compact(header, { ...payload, iat: "now", htu: 7 }, "AAAA")];
+      for (const proof of proofs)
+        await expectInvalidProof(await dpopTokenRequest(CLIENT_CREDENTIALS, SERVICE, [proof]));
+    }
+    await expectInvalidProof(await dpopTokenRequest(CLIENT_CREDENTIALS, SERVICE, [""]));
+    await expectInvalidProof(await dpopTokenRequest(CLIENT_CREDENTIALS, SERVICE, ["x".repeat(10_000)]));
+  });
+
   it("item 12: a proof used once is refused the second time (§11.1)", async () => {
     const key = await DpopKey.generate();
     const proof = await key.proof({ nonce: await currentNonce() });

@@ -1,7 +1,7 @@
 // DPoP test support: a client's key pair and the proofs it signs (jose, as a client library would), and requests to
 // the provider carrying them. The provider's clock (src/clock.ts) is the one the proofs' iat follows.
 import { exports } from "cloudflare:workers";
-import { base64url, calculateJwkThumbprint, exportJWK, generateKeyPair, SignJWT, type JWK } from "jose";
+import { base64url, calculateJwkThumbprint, exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from "jose";
 import { nowSeconds } from "../../src/clock";
 import { ISSUER, basic } from "../helpers";
 
@@ -50,11 +50,8 @@ export class DpopKey {
       ...(options.nonce === undefined ? {} : { nonce: options.nonce }),
       ...(options.accessToken === undefined ? {} : { ath: await ath(options.accessToken) }),
     };
-    for (const [name, value] of Object.entries(options.claims ?? {})) {
-      if (value === undefined) delete payload[name];
-      else payload[name] = value;
-    }
-    return new SignJWT(payload)
+    // undefined drops a claim: JSON leaves out undefined members.
+    return new SignJWT({ ...payload, ...options.claims })
       .setProtectedHeader({ alg: this.alg, typ: "dpop+jwt", jwk: this.publicJwk, ...options.header })
       .sign(this.privateKey);
   }
