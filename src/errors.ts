@@ -74,12 +74,16 @@ export class OAuthError extends Error {
  */
 export class MissingBearerToken extends OAuthError {
   constructor(otherChallenge?: string) {
-    const bearer = 'Bearer realm="edge-oidc"';
     super("invalid_token", "no access token", {
       status: 401,
-      wwwAuthenticate: otherChallenge === undefined ? bearer : `${bearer}, ${otherChallenge}`,
+      wwwAuthenticate: withChallenge('Bearer realm="edge-oidc"', otherChallenge),
     });
   }
+}
+
+/** RFC 9110 §11.6.1: several challenges in one WWW-Authenticate field, comma-separated. */
+function withChallenge(challenge: string, other: string | undefined): string {
+  return other === undefined ? challenge : `${challenge}, ${other}`;
 }
 
 /**
@@ -130,9 +134,7 @@ export const invalidClient = (description: string, detail?: string) =>
 export const invalidToken = (description: string, otherChallenge?: string) =>
   new OAuthError("invalid_token", description, {
     status: 401,
-    wwwAuthenticate: [bearerChallenge("invalid_token", description), ...(otherChallenge ? [otherChallenge] : [])].join(
-      ", ",
-    ),
+    wwwAuthenticate: withChallenge(bearerChallenge("invalid_token", description), otherChallenge),
   });
 
 /** RFC 6750 §3.1: a malformed bearer request (the token sent in more than one way), 400 with the challenge. */

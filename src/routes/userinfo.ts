@@ -48,7 +48,7 @@ userinfo.on(["GET", "POST"], "/", async (c) => {
   // OIDC Core §5.3: userinfo needs an access token for the openid scope.
   if (!token.scope.includes("openid")) throw refuse("insufficient_scope", "the access token lacks the openid scope");
   const user = await findUserBySub(c.env, token.grant.sub);
-  if (!user) throw invalidToken("the user no longer exists");
+  if (!user) throw refuse("invalid_token", "the user no longer exists");
   const names = [...scopeClaimNames(token.scope), ...requestedClaimNames(token.grant.claims, "userinfo")];
   // OIDC Core §5.3.2: "The sub Claim in the UserInfo Response MUST be verified to exactly match the sub Claim
   // in the ID Token": both come from the same mapping (src/tokens/subject.ts).
