@@ -3,6 +3,7 @@
 import { exports } from "cloudflare:workers";
 import { base64url, calculateJwkThumbprint, exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from "jose";
 import { nowSeconds } from "../../src/clock";
+import { DPOP_PROOF_TYP } from "../../src/resource/dpop-proof";
 import { ISSUER, basic } from "../helpers";
 
 export const TOKEN_URL = `${ISSUER}/token`;
@@ -52,7 +53,7 @@ export class DpopKey {
     };
     // undefined drops a claim: JSON leaves out undefined members.
     return new SignJWT({ ...payload, ...options.claims })
-      .setProtectedHeader({ alg: this.alg, typ: "dpop+jwt", jwk: this.publicJwk, ...options.header })
+      .setProtectedHeader({ alg: this.alg, typ: DPOP_PROOF_TYP, jwk: this.publicJwk, ...options.header })
       .sign(this.privateKey);
   }
 }

@@ -5,7 +5,16 @@
 import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { Browser, admin, basic, codeFor, expectOAuthError, redeem, DEMO_REDIRECT } from "../helpers";
-import { DpopKey, USERINFO_URL, currentNonce, dpopTokenRequest, userinfoRequest, type ProofOptions } from "./support";
+import { accessTokenHash } from "../../src/resource/dpop-proof";
+import {
+  DpopKey,
+  USERINFO_URL,
+  ath,
+  currentNonce,
+  dpopTokenRequest,
+  userinfoRequest,
+  type ProofOptions,
+} from "./support";
 
 const ALGS = 'algs="ES256 ES384 EdDSA RS256 PS256"';
 
@@ -67,6 +76,13 @@ describe("userinfo with a DPoP-bound token (RFC 9449 §7.1)", () => {
     );
     const asBearer = await userinfoRequest(`Bearer ${token}`);
     await expectOAuthError(asBearer, 401, "invalid_token");
+  });
+
+  it("ath is the SHA-256 of the token, base64url (the RFC's example, §7.1)", async () => {
+    const token = "Kz~8mXK1EalYznwH-LC-1fBAo.4Ljp~zsPE_NeO.gxU";
+    const expected = "fUHyO2r2Z3DZ53EsNrWBb0xWXoaNy59IiKCAqksmQEo";
+    expect(await accessTokenHash(token)).toBe(expected);
+    expect(await ath(token)).toBe(expected);
   });
 
   it("refuses the DPoP scheme without a proof", async () => {
