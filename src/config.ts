@@ -1,4 +1,5 @@
 // Typed, documented defaults. Lifetimes are in seconds.
+import type { DpopAlgorithm } from "./resource/dpop-proof";
 
 type SigningAlgorithmName = "RS256" | "ES256" | "PS256" | "EdDSA";
 
@@ -148,6 +149,19 @@ export const config = {
    * exceed a single Durable Object's ~1,000 requests/s. Changing it strands the opaque tokens of removed shards.
    */
   clientStateShards: 4,
+  /**
+   * DPoP (RFC 9449; docs/dpop.md). signingAlgorithms: what a proof may be signed with (discovery's
+   * dpop_signing_alg_values_supported): the asymmetric algorithms common client libraries use. proofWindowSeconds:
+   * how far a proof's iat may be from now, either way (§4.3 item 11); 300 s like node-oidc-provider, so a client
+   * whose clock is a few minutes off still gets through, while nonces (§8) bound how long a proof made ahead of time
+   * stays usable. nonceRotationSeconds: the time step of the stateless server nonces; the current and the previous
+   * step's nonce are accepted, so a nonce is good for one to two steps.
+   */
+  dpop: {
+    signingAlgorithms: ["ES256", "ES384", "EdDSA", "RS256", "PS256"] as const satisfies readonly DpopAlgorithm[],
+    proofWindowSeconds: 300,
+    nonceRotationSeconds: 300,
+  },
   /** Bound on how long isolate-memory caches of KV data live. */
   isolateCacheSeconds: 60,
   /**

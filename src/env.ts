@@ -23,7 +23,10 @@ export interface Env {
   LIMITER: DurableObjectNamespace<Limiter>;
   /** Singleton that serialises key generation and rotation. */
   KEY_MANAGER: DurableObjectNamespace<KeyManager>;
-  /** Single-use client assertions (private_key_jwt, client_secret_jwt), one object per client_id:jti. */
+  /**
+   * Single-use JWTs: client assertions (private_key_jwt, client_secret_jwt), one object per client_id:jti, and DPoP
+   * proofs, one per key thumbprint and jti.
+   */
   ASSERTION_REPLAY: DurableObjectNamespace<AssertionReplay>;
   /** Issuer identifier, e.g. https://auth.example.com (no trailing slash). */
   ISSUER: string;
@@ -39,6 +42,8 @@ export interface Env {
   AUTH_URL?: string;
   /** "true" only in local development: seed the demo data (README). */
   DEMO_SEED?: string;
+  /** "off" turns DPoP server nonces off (RFC 9449 §8, docs/dpop.md); they are on otherwise. */
+  DPOP_NONCE?: string;
   /** The provider's name on the pages (docs/pages-and-branding.md); read per request, so no rebuild is needed. */
   BRAND_NAME?: string;
   /** The logo shown above the pages: an https URL (http only on loopback). */

@@ -33,6 +33,8 @@ interface OAuthErrorOptions {
   status?: number;
   /** RFC 6750 §3 / RFC 6749 §5.2 challenge header. */
   wwwAuthenticate?: string;
+  /** Other response headers the error needs (RFC 9449 §8: the DPoP-Nonce to retry with). */
+  headers?: Readonly<Record<string, string>>;
   /** For the log only. */
   detail?: string;
 }
@@ -49,6 +51,7 @@ export class OAuthError extends Error {
   readonly description: string;
   readonly status: number;
   readonly wwwAuthenticate: string | undefined;
+  readonly headers: Readonly<Record<string, string>>;
   readonly detail: string | undefined;
 
   constructor(
@@ -60,15 +63,27 @@ export class OAuthError extends Error {
     this.description = printable(description);
     this.status = options.status ?? 400;
     this.wwwAuthenticate = options.wwwAuthenticate;
+    this.headers = options.headers ?? {};
     this.detail = options.detail;
   }
 }
 
-/** RFC 6750 §3: a request without any bearer token gets a bare challenge and no error code. */
+/**
+ * RFC 6750 §3: a request without any bearer token gets a bare challenge and no error code; an endpoint that also
+ * takes DPoP-bound tokens adds its DPoP challenge (RFC 9449 §7.1: both schemes may be challenged).
+ */
 export class MissingBearerToken extends OAuthError {
-  constructor() {
-    super("invalid_token", "no access token", { status: 401, wwwAuthenticate: 'Bearer realm="edge-oidc"' });
+  constructor(otherChallenge?: string) {
+    super("invalid_token", "no access token", {
+      status: 401,
+      wwwAuthenticate: withChallenge('Bearer realm="edge-oidc"', otherChallenge),
+    });
   }
+}
+
+/** RFC 9110 §11.6.1: several challenges in one WWW-Authenticate field, comma-separated. */
+function withChallenge(challenge: string, other: string | undefined): string {
+  return other === undefined ? challenge : `${challenge}, ${other}`;
 }
 
 /**
@@ -112,11 +127,14 @@ export const invalidClient = (description: string, detail?: string) =>
     ...(detail === undefined ? {} : { detail }),
   });
 
-/** RFC 6750 §3.1: a missing, malformed, expired or revoked bearer token. */
-export const invalidToken = (description: string) =>
+/**
+ * RFC 6750 §3.1: a missing, malformed, expired or revoked bearer token; `otherChallenge` adds the endpoint's DPoP
+ * challenge (RFC 9449 §7.1).
+ */
+export const invalidToken = (description: string, otherChallenge?: string) =>
   new OAuthError("invalid_token", description, {
     status: 401,
-    wwwAuthenticate: bearerChallenge("invalid_token", description),
+    wwwAuthenticate: withChallenge(bearerChallenge("invalid_token", description), otherChallenge),
   });
 
 /** RFC 6750 §3.1: a malformed bearer request (the token sent in more than one way), 400 with the challenge. */
@@ -130,7 +148,43 @@ export const insufficientScope = (description: string, scope: string) =>
     wwwAuthenticate: `${bearerChallenge("insufficient_scope", description)}, scope="${scope}"`,
   });
 
+/** RFC 9449 §5.2: at the token endpoint, a proof that is missing where one is required, or invalid. */
+export const invalidDpopProof = plain("invalid_dpop_proof");
+
+/** RFC 9449 §8: the token endpoint wants a proof carrying its current nonce, given in DPoP-Nonce. */
+export const useDpopNonce = (nonce: string) =>
+  new OAuthError("use_dpop_nonce", "the authorization server requires a current DPoP nonce", {
+    headers: { "DPoP-Nonce": nonce },
+  });
+
+/**
+ * RFC 9449 §7.1 and §9: a protected resource refuses a DPoP request with a 401 and its DPoP challenge, which names
+ * the proof algorithms it accepts (`algs`); a nonce to retry with comes in DPoP-Nonce.
+ */
+export const dpopResourceError = (
+  code: "invalid_token" | "invalid_dpop_proof" | "use_dpop_nonce" | "insufficient_scope",
+  description: string,
+  algs: readonly string[],
+  nonce?: string,
+) =>
+  new OAuthError(code, description, {
+    // RFC 6750 §3.1, which RFC 9449 §7.1 follows: insufficient_scope is 403, the others 401.
+    status: code === "insufficient_scope" ? 403 : 401,
+    wwwAuthenticate: dpopChallenge(algs, code, description),
+    ...(nonce === undefined ? {} : { headers: { "DPoP-Nonce": nonce } }),
+  });
+
+/** RFC 9449 §7.1: `DPoP algs="..."`, with an error when there is one. */
+export function dpopChallenge(algs: readonly string[], code?: OAuthErrorCode, description?: string): string {
+  const error = code === undefined ? "" : `error="${code}", error_description="${quotable(description ?? "")}", `;
+  return `DPoP ${error}algs="${algs.join(" ")}"`;
+}
+
 /** RFC 6750 §3: quoted-string values, so quotes and backslashes are dropped rather than escaped. */
 function bearerChallenge(code: OAuthErrorCode, description: string): string {
-  return `Bearer error="${code}", error_description="${description.replace(/["\\]/g, "")}"`;
+  return `Bearer error="${code}", error_description="${quotable(description)}"`;
+}
+
+function quotable(value: string): string {
+  return value.replace(/["\\]/g, "");
 }

@@ -108,9 +108,19 @@ export const objects = {
   loginLimiter: (env: Env, key: LimiterKey) => env.LIMITER.get(env.LIMITER.idFromName(limiterName(key))),
   /** KeyManager: the one owner of the signing key set. */
   keyManager: (env: Env) => env.KEY_MANAGER.get(env.KEY_MANAGER.idFromName("keys")),
-  /** AssertionReplay: one per client assertion; encodeURIComponent escapes ':' so no two pairs collide. */
+  /**
+   * AssertionReplay (single-use JWTs): one per client assertion, `<client_id>:<jti>`; encodeURIComponent escapes
+   * ':' so no two pairs collide.
+   */
   assertionReplay: (env: Env, clientId: string, jti: string) =>
     env.ASSERTION_REPLAY.get(env.ASSERTION_REPLAY.idFromName(`${encodeURIComponent(clientId)}:${jti}`)),
+  /**
+   * AssertionReplay, one per DPoP proof (RFC 9449 §11.1): `dpop#<jkt>:<jti>`. The jkt (base64url) has no ':', and
+   * '#' never appears before the first ':' of an assertion's name (encodeURIComponent escapes it), so the two
+   * schemes never meet. Keyed by the proof's key, not the client: only the key's holder can spend its jti values.
+   */
+  dpopReplay: (env: Env, jkt: string, jti: string) =>
+    env.ASSERTION_REPLAY.get(env.ASSERTION_REPLAY.idFromName(`dpop#${jkt}:${jti}`)),
 } as const;
 
 export type LimiterKey =

@@ -73,6 +73,8 @@ export const ClientMetadata = v.object({
   jwks_uri: v.optional(Text),
   /** OIDC Registration §2 and §5: verified at registration (src/clients/sector.ts). */
   sector_identifier_uri: v.optional(Text),
+  /** RFC 9449 §5.2: every token request of the client must carry a DPoP proof. */
+  dpop_bound_access_tokens: v.optional(v.boolean(), false),
   /** Our own metadata (no standard names CORS origins): checked in metadata.ts, see src/clients/cors-origins.ts. */
   allowed_cors_origins: v.optional(TextList(20)),
 });

@@ -115,6 +115,7 @@ export function registeredMetadata(client: Client) {
     sector_identifier_uri: client.sector_identifier_uri,
     access_token_format: client.access_token_format,
     allowed_cors_origins: client.allowed_cors_origins,
+    dpop_bound_access_tokens: client.dpop_bound_access_tokens,
     // RFC 7591 §3.2.1: REQUIRED when a client_secret was issued; 0 means it does not expire.
     ...(usesSecret(client) ? { client_secret_expires_at: 0 } : {}),
   };
@@ -386,6 +387,7 @@ function registrable(request: ClientMetadata) {
     subject_type: request.subject_type,
     access_token_format: request.access_token_format,
     allowed_cors_origins: request.allowed_cors_origins && unique(request.allowed_cors_origins),
+    dpop_bound_access_tokens: request.dpop_bound_access_tokens,
   };
 }
 

@@ -36,6 +36,8 @@ const OpaqueClientToken = v.object({
   aud: v.optional(v.array(v.string())),
   iat: v.number(),
   exp: v.number(),
+  /** RFC 9449 §6.2: the JWK thumbprint of a DPoP-bound token (introspection's cnf.jkt). */
+  jkt: v.optional(v.string()),
 });
 type OpaqueClientToken = v.InferOutput<typeof OpaqueClientToken>;
 

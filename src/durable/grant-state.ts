@@ -25,6 +25,8 @@ const RefreshState = v.object({
   previous: v.optional(v.object({ hash: Hash, rotatedAt: v.number(), encryptedNext: v.string() })),
   /** Hashes of older rotated-out tokens (bounded): presenting one is reuse. */
   retired: v.array(Hash),
+  /** RFC 9449 §5: the JWK thumbprint a public client's refresh tokens are bound to; each refresh must prove it. */
+  dpopJkt: v.optional(v.string()),
 });
 
 const OpaqueToken = v.object({
@@ -34,6 +36,8 @@ const OpaqueToken = v.object({
   scope: v.array(v.string()),
   /** RFC 8707 audience requested for this token; absent means the one derived from its scope. */
   aud: v.optional(v.array(v.string())),
+  /** RFC 9449 §6.2: the JWK thumbprint of a DPoP-bound token (introspection's cnf.jkt). */
+  jkt: v.optional(v.string()),
 });
 
 /** What a grant is about, fixed when it is created: sealed inside its authorization code until then. */
@@ -93,8 +97,21 @@ export interface Issuance {
   audience?: string[] | undefined;
   /** The scope of this access token: narrower than the grant's on a refresh; undefined means the grant's. */
   accessScope?: string[] | undefined;
-  /** Hash of a new refresh token when the grant is to have one (or its rotation). */
-  refresh?: { hash: string; idleLifetime: number; absoluteLifetime: number; graceSeconds: number } | undefined;
+  /** RFC 9449 §6: the JWK thumbprint the access token is bound to (a DPoP proof came with the request). */
+  dpopJkt?: string | undefined;
+  /**
+   * Hash of a new refresh token when the grant is to have one (or its rotation); dpopJkt: the key a public client's
+   * refresh tokens are to be bound to (RFC 9449 §5), when the family is not bound yet.
+   */
+  refresh?:
+    | {
+        hash: string;
+        idleLifetime: number;
+        absoluteLifetime: number;
+        graceSeconds: number;
+        dpopJkt?: string | undefined;
+      }
+    | undefined;
 }
 
 /** What an authorization code seals (src/authorization/code.ts): the grant and the code's bindings. */
@@ -128,6 +145,8 @@ export interface RefreshInput {
   encryptedNext: string;
   /** RFC 6749 §6: a narrower scope for the new access token; checked before anything rotates. */
   requestedScope: string[] | undefined;
+  /** The thumbprint of the request's DPoP proof, if any: a bound family needs the same (RFC 9449 §5). */
+  dpopJkt: string | undefined;
   issuance: Issuance & { refresh: NonNullable<Issuance["refresh"]> };
 }
 
@@ -147,4 +166,6 @@ export interface TokenInfo {
   exp: number;
   /** The audience an opaque access token was issued for with RFC 8707 `resource`. */
   aud?: string[] | undefined;
+  /** RFC 9449 §6.2: the key a DPoP-bound opaque access token is bound to. */
+  jkt?: string | undefined;
 }

@@ -99,6 +99,11 @@ export class Grant extends DurableObject<Env> {
     if (state.revoked) return fail("the grant has been revoked");
     // RFC 6749 §6: the refresh token is bound to the client it was issued to.
     if (state.clientId !== input.clientId) return fail("refresh token was issued to another client");
+    // RFC 9449 §5: a bound refresh token needs a proof of the same key. Checked before anything else, so a request
+    // without the key neither rotates nor (with a rotated-out token) revokes anything.
+    if (family.dpopJkt !== undefined && family.dpopJkt !== input.dpopJkt) {
+      return fail("the refresh token is bound to another DPoP key");
+    }
     const now = nowSeconds();
     const presented = input.presentedHash;
     // "The requested scope MUST NOT include any scope not originally granted" (RFC 6749 §6).
@@ -117,6 +122,8 @@ export class Grant extends DurableObject<Env> {
         expiresAt: Math.min(now + family.idleLifetime, family.absoluteExpiresAt),
         previous: { hash: presented, rotatedAt: now, encryptedNext: input.encryptedNext },
         retired,
+        // A family issued before the public client used DPoP is bound from its first refresh with a proof.
+        dpopJkt: family.dpopJkt ?? input.issuance.refresh.dpopJkt,
       };
       this.write(withIssuance({ ...state, refresh: rotated }, issuance, now));
       return { ok: true, grant: view(state) };
@@ -150,6 +157,7 @@ export class Grant extends DurableObject<Env> {
         iat: opaque.iat,
         exp: opaque.expiresAt,
         aud: opaque.aud,
+        jkt: opaque.jkt,
       };
     }
     const family = state.refresh;
@@ -328,7 +336,15 @@ function withIssuance(state: GrantState, issuance: Issuance, now: number): Grant
   if (issuance.opaqueHash) {
     const scope = issuance.accessScope ?? state.scope;
     const aud = issuance.audience ? { aud: issuance.audience } : {};
-    opaque.push({ hash: issuance.opaqueHash, iat: now, expiresAt: issuance.accessTokenExpiresAt, scope, ...aud });
+    const jkt = issuance.dpopJkt ? { jkt: issuance.dpopJkt } : {};
+    opaque.push({
+      hash: issuance.opaqueHash,
+      iat: now,
+      expiresAt: issuance.accessTokenExpiresAt,
+      scope,
+      ...aud,
+      ...jkt,
+    });
   }
   let refresh = state.refresh;
   if (issuance.refresh && !refresh) {
@@ -340,6 +356,7 @@ function withIssuance(state: GrantState, issuance: Issuance, now: number): Grant
       idleLifetime: issuance.refresh.idleLifetime,
       graceSeconds: issuance.refresh.graceSeconds,
       retired: [],
+      ...(issuance.refresh.dpopJkt ? { dpopJkt: issuance.refresh.dpopJkt } : {}),
     };
   }
   const expiresAt = Math.max(state.expiresAt, issuance.accessTokenExpiresAt, refresh?.expiresAt ?? 0);

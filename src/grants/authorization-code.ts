@@ -15,7 +15,7 @@ const CODE_VERIFIER = /^[A-Za-z0-9\-._~]{43,128}$/;
 
 export const authorizationCode: GrantHandler = {
   grantType: "authorization_code",
-  async handle({ env, client, params }: GrantContext): Promise<TokenResponse> {
+  async handle({ env, client, params, dpop }: GrantContext): Promise<TokenResponse> {
     const { code, redirect_uri: redirectUri, code_verifier: verifier } = params;
     if (!code) throw invalidRequest("code is required");
     // RFC 6749 §4.1.3: redirect_uri is required when it was in the authorization request (always, here).
@@ -23,6 +23,7 @@ export const authorizationCode: GrantHandler = {
     if (verifier !== undefined && !CODE_VERIFIER.test(verifier)) throw invalidRequest("code_verifier is malformed");
     const opened = await openCode(env, code);
     if (!opened) throw invalidGrant("invalid authorization code");
+    checkCodeBinding(opened.code.dpopJkt, dpop?.jkt);
 
     await readyToIssue(env, client);
     // Whether this grant gets a refresh token was decided at authorization; a secret is prepared for the
@@ -32,6 +33,7 @@ export const authorizationCode: GrantHandler = {
       undefined,
       client.grant_types.includes("refresh_token"),
       requestedAudience(params),
+      dpop?.jkt,
     );
     const result = await objects.grant(env, opened.grantId).redeemCode({
       codeHash: await hashSecret(code),
@@ -49,3 +51,14 @@ export const authorizationCode: GrantHandler = {
     });
   },
 };
+
+/**
+ * RFC 9449 §10: a code bound to a key (dpop_jkt) is redeemed only with a proof of that key. Checked before the
+ * Grant object is called, so a request without the key spends nothing. invalid_grant, as node-oidc-provider answers:
+ * the code is not valid for this request.
+ */
+function checkCodeBinding(boundJkt: string | undefined, proofJkt: string | undefined): void {
+  if (boundJkt === undefined) return;
+  if (proofJkt === undefined) throw invalidGrant("this authorization code requires a DPoP proof");
+  if (proofJkt !== boundJkt) throw invalidGrant("the DPoP proof's key does not match the code's dpop_jkt");
+}

@@ -1,7 +1,8 @@
 // grant_type=client_credentials (RFC 6749 §4.4): the client acts for itself. No ID token, no refresh token
 // (§4.4.3), and no Grant object: a JWT access token is signed and nothing is stored (its revocation is recorded
 // in the client's ClientState only if it happens); an opaque token's hash goes to one of the client's
-// ClientState shards. A warm isolate issues a JWT with no KV read and no Durable Object call.
+// ClientState shards. A warm isolate issues a JWT with no KV read and no Durable Object call (one with a DPoP
+// proof: the proof's replay check, made by the token endpoint).
 import { allowedScopes, isPublicClient, lifetime } from "../clients/schema";
 import { nowSeconds } from "../clock";
 import { unauthorizedClient } from "../errors";
@@ -17,7 +18,7 @@ const USER_SCOPES = new Set(["openid", "offline_access"]);
 
 export const clientCredentials: GrantHandler = {
   grantType: "client_credentials",
-  async handle({ env, client, params }: GrantContext): Promise<TokenResponse> {
+  async handle({ env, client, params, dpop }: GrantContext): Promise<TokenResponse> {
     // RFC 6749 §4.4: "The client credentials grant type MUST only be used by confidential clients."
     if (isPublicClient(client)) throw unauthorizedClient("public clients cannot use client_credentials");
     const allowed = new Set([...allowedScopes(client)].filter((s) => !USER_SCOPES.has(s)));
@@ -27,10 +28,20 @@ export const clientCredentials: GrantHandler = {
     const clientId = client.client_id;
     const iat = nowSeconds();
     const exp = iat + lifetime(client, "accessToken");
+    // RFC 9449 §6: bound to the proof's key, as cnf.jkt in the JWT or in the opaque token's record.
+    const jkt = dpop?.jkt;
     let accessToken: string;
     if (client.access_token_format === "opaque") {
       const minted = mintClientOpaque(env, clientId);
-      const record = { v: 1 as const, clientId, scope, ...(audience ? { aud: audience } : {}), iat, exp };
+      const record = {
+        v: 1 as const,
+        clientId,
+        scope,
+        ...(audience ? { aud: audience } : {}),
+        iat,
+        exp,
+        ...(jkt ? { jkt } : {}),
+      };
       await objects.clientState(env, clientId, minted.shard).storeOpaque(await hashSecret(minted.secret), record);
       accessToken = minted.value;
     } else {
@@ -44,8 +55,14 @@ export const clientCredentials: GrantHandler = {
         exp,
         authTime: undefined,
         audience,
+        jkt,
       });
     }
-    return { access_token: accessToken, token_type: "Bearer", expires_in: exp - iat, scope: scope.join(" ") };
+    return {
+      access_token: accessToken,
+      token_type: jkt === undefined ? "Bearer" : "DPoP",
+      expires_in: exp - iat,
+      scope: scope.join(" "),
+    };
   },
 };

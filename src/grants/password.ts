@@ -13,7 +13,7 @@ import type { GrantContext, GrantHandler, TokenResponse } from "./types";
 
 export const password: GrantHandler = {
   grantType: "password",
-  async handle({ env, client, params, source }: GrantContext): Promise<TokenResponse> {
+  async handle({ env, client, params, source, dpop }: GrantContext): Promise<TokenResponse> {
     const { username, password: secret } = params;
     if (!username || !secret) throw invalidRequest("username and password are required");
     const scope = requireAllowed(parseScope(params.scope), allowedScopes(client));
@@ -24,7 +24,13 @@ export const password: GrantHandler = {
       throw invalidGrant(login.throttled ? "too many failed attempts; try again later" : "wrong username or password");
 
     const grantId = objects.newGrantId(env);
-    const prepared = await prepareIssuance(client, scope, wantsRefreshToken(client, scope), requestedAudience(params));
+    const prepared = await prepareIssuance(
+      client,
+      scope,
+      wantsRefreshToken(client, scope),
+      requestedAudience(params),
+      dpop?.jkt,
+    );
     const init = {
       clientId: client.client_id,
       sub: login.user.sub,

@@ -11,7 +11,7 @@ import type { GrantContext, GrantHandler, TokenResponse } from "./types";
 
 export const refreshToken: GrantHandler = {
   grantType: "refresh_token",
-  async handle({ env, client, params }: GrantContext): Promise<TokenResponse> {
+  async handle({ env, client, params, dpop }: GrantContext): Promise<TokenResponse> {
     if (!params.refresh_token) throw invalidRequest("refresh_token is required");
     const handle = parseHandle(env, params.refresh_token);
     if (!handle) throw invalidGrant("invalid refresh token");
@@ -19,7 +19,7 @@ export const refreshToken: GrantHandler = {
     if (requestedScope?.length === 0) throw invalidScope("scope is empty");
 
     await readyToIssue(env, client);
-    const prepared = await prepareIssuance(client, requestedScope, true, requestedAudience(params));
+    const prepared = await prepareIssuance(client, requestedScope, true, requestedAudience(params), dpop?.jkt);
     const successor = prepared.refreshSecret;
     const refresh = prepared.issuance.refresh;
     if (!successor || !refresh) throw new Error("refresh secret not prepared");
@@ -28,6 +28,7 @@ export const refreshToken: GrantHandler = {
       clientId: client.client_id,
       encryptedNext: await sealSuccessor(handle.secret, successor),
       requestedScope,
+      dpopJkt: dpop?.jkt,
       issuance: { ...prepared.issuance, refresh },
     });
     if (!result.ok) throw grantRefused(result);

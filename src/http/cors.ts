@@ -18,10 +18,10 @@ const PREFLIGHT_MAX_AGE_SECONDS = 3600;
 const ALLOW_HEADERS = ["Authorization", "Content-Type", "DPoP"];
 
 /**
- * Response headers an app must read beyond the CORS-safelisted ones: the Bearer challenge (RFC 6750 §3). DPoP-Nonce
- * (RFC 9449 §8) joins them when DPoP is supported.
+ * Response headers an app must read beyond the CORS-safelisted ones: the Bearer and DPoP challenges (RFC 6750 §3,
+ * RFC 9449 §7.1) and the DPoP server nonce (RFC 9449 §8).
  */
-const EXPOSE_HEADERS = ["WWW-Authenticate"];
+const EXPOSE_HEADERS = ["WWW-Authenticate", "DPoP-Nonce"];
 
 /** Public, credential-free documents: `Access-Control-Allow-Origin: *` to every origin, preflight included. */
 export function publicCors(): MiddlewareHandler<AppEnv> {

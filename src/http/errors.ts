@@ -34,6 +34,7 @@ export function errorJson(err: OAuthError): Response {
   // nosniff: a JSON error is never rendered as anything else, whatever it quotes.
   const headers = new Headers({ ...NO_STORE, "X-Content-Type-Options": "nosniff" });
   if (err.wwwAuthenticate) headers.set("WWW-Authenticate", err.wwwAuthenticate);
+  for (const [name, value] of Object.entries(err.headers)) headers.set(name, value);
   // RFC 6750 §3: a request with no token at all gets the bare challenge and no error body.
   if (err instanceof MissingBearerToken) return new Response(null, { status: err.status, headers });
   headers.set("Content-Type", "application/json;charset=UTF-8");

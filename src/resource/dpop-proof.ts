@@ -107,8 +107,9 @@ async function verifiedJwt(proof: string, algorithms: readonly DpopAlgorithm[]) 
     if (err instanceof errors.JWTClaimValidationFailed && err.claim === "typ") {
       throw invalid("the DPoP proof's typ must be dpop+jwt");
     }
-    if (err instanceof errors.JOSEError) throw invalid("the DPoP proof is not a valid signed JWT");
-    throw err;
+    // Web Crypto itself refuses some malformed keys (a DataError, not a JOSEError): every failure here comes from
+    // the proof, so none of them is a server error.
+    throw invalid("the DPoP proof is not a valid signed JWT");
   }
 }
 

@@ -68,6 +68,8 @@ function metadata(env: Env) {
     revocation_endpoint_auth_signing_alg_values_supported: [...assertionSigningAlgorithms],
     introspection_signing_alg_values_supported: [config.introspectionSigningAlg],
     code_challenge_methods_supported: ["S256"],
+    // RFC 9449 §5.1: the algorithms a DPoP proof may use (src/tokens/dpop.ts).
+    dpop_signing_alg_values_supported: [...config.dpop.signingAlgorithms],
     prompt_values_supported: ["none", "login", "consent", "select_account"],
     authorization_response_iss_parameter_supported: true,
     // OIDC Discovery §3: the languages of the pages (ui_locales, OIDC Core §3.1.2.1).

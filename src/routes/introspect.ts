@@ -55,7 +55,9 @@ function describe(env: Env, token: ActiveToken): Record<string, unknown> {
     ...(token.iat === undefined ? {} : { iat: token.iat }),
     ...(token.aud === undefined ? {} : { aud: token.aud }),
     iss: env.ISSUER,
-    ...(token.kind === "access_token" ? { token_type: "Bearer" } : {}),
+    // RFC 9449 §6.2: a DPoP-bound token says so, with the thumbprint of its key.
+    ...(token.kind === "access_token" ? { token_type: token.jkt === undefined ? "Bearer" : "DPoP" } : {}),
+    ...(token.kind === "access_token" && token.jkt !== undefined ? { cnf: { jkt: token.jkt } } : {}),
     ...(token.grant.authTime === undefined ? {} : { auth_time: token.grant.authTime }),
   };
 }

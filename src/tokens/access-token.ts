@@ -24,6 +24,8 @@ export interface JwtAccessTokenInput {
   authTime: number | undefined;
   /** RFC 8707 requested audience; otherwise derived from the scope. */
   audience?: string[] | undefined;
+  /** RFC 9449 §6.1: the JWK thumbprint of the DPoP key the token is bound to. */
+  jkt?: string | undefined;
 }
 
 /** RFC 9068 §3: aud names the APIs the scopes are for, plus this issuer when userinfo may be called. */
@@ -65,6 +67,8 @@ export async function signJwtAccessToken(env: Env, input: JwtAccessTokenInput): 
     client_id: input.clientId,
     scope: input.scope.join(" "),
     ...(input.authTime === undefined ? {} : { auth_time: input.authTime }),
+    // RFC 9449 §6.1: "cnf" with the "jkt" member binds the token to the DPoP key.
+    ...(input.jkt === undefined ? {} : { cnf: { jkt: input.jkt } }),
   });
 }
 

@@ -2,7 +2,7 @@
 // called, so authorising and registering the tokens is a single atomic round trip. The Grant object keeps the
 // local sub; the sub the client sees (public or pairwise) is computed here, once, for every token it gets.
 import { nowSeconds } from "../clock";
-import { lifetime, type Client } from "../clients/schema";
+import { isPublicClient, lifetime, type Client } from "../clients/schema";
 import type { GrantView, Issuance } from "../durable/grant-state";
 import type { Env } from "../env";
 import type { TokenResponse } from "../grants/types";
@@ -56,13 +56,14 @@ export function wantsRefreshToken(client: Client, scope: readonly string[]): boo
 
 /**
  * Secrets and hashes for one response; accessScope undefined means "the grant's scope" (code redemption);
- * audience is the RFC 8707 resource, when the request named one.
+ * audience is the RFC 8707 resource, when the request named one; dpopJkt the key of the request's DPoP proof.
  */
 export async function prepareIssuance(
   client: Client,
   accessScope: string[] | undefined,
   withRefresh: boolean,
   audience: string[] | undefined,
+  dpopJkt: string | undefined,
 ): Promise<PreparedIssuance> {
   const iat = nowSeconds();
   const opaqueSecret = client.access_token_format === "opaque" ? randomToken() : undefined;
@@ -76,6 +77,8 @@ export async function prepareIssuance(
       accessScope,
       audience,
       opaqueHash: opaqueSecret === undefined ? undefined : await hashSecret(opaqueSecret),
+      // RFC 9449 §6: the access token is bound to the proof's key, whichever the client.
+      dpopJkt,
       refresh:
         refreshSecret === undefined
           ? undefined
@@ -84,6 +87,9 @@ export async function prepareIssuance(
               idleLifetime: lifetime(client, "refreshTokenIdle"),
               absoluteLifetime: lifetime(client, "refreshTokenAbsolute"),
               graceSeconds: lifetime(client, "refreshGrace"),
+              // RFC 9449 §5: "Refresh tokens issued to public clients MUST be bound to the DPoP key"; a
+              // confidential client's are bound to its authentication instead.
+              dpopJkt: isPublicClient(client) ? dpopJkt : undefined,
             },
     },
   };
@@ -120,10 +126,12 @@ export async function tokenResponse(
         exp: issuance.accessTokenExpiresAt,
         authTime: grant.authTime,
         audience: issuance.audience,
+        jkt: issuance.dpopJkt,
       });
   const response: TokenResponse = {
     access_token: accessToken,
-    token_type: "Bearer",
+    // RFC 9449 §5: token_type DPoP tells the client to present the token with proofs.
+    token_type: issuance.dpopJkt === undefined ? "Bearer" : "DPoP",
     expires_in: issuance.accessTokenExpiresAt - prepared.iat,
     scope: scope.join(" "),
   };

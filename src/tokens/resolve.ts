@@ -33,6 +33,8 @@ export interface ActiveToken {
   exp: number;
   /** Refresh tokens have no audience. */
   aud: string | string[] | undefined;
+  /** RFC 9449 §6: the JWK thumbprint of the DPoP key an access token is bound to (cnf.jkt); undefined: a bearer token. */
+  jkt?: string | undefined;
 }
 
 export type ActiveAccessToken = ActiveToken & { kind: "access_token"; aud: string | string[] };
@@ -146,7 +148,7 @@ async function activeJwt(
 ): Promise<ActiveToken | null> {
   const { sub, exp, aud, iat, client_id: clientId, scope } = payload;
   if (typeof clientId !== "string" || typeof scope !== "string" || !sub || !exp || !aud) return null;
-  const claims = { scope: scope.split(" "), iat, exp, aud };
+  const claims = { scope: scope.split(" "), iat, exp, aud, jkt: boundKey(payload) };
   if (!grantId) {
     // A client_credentials token: its ClientState records revocations (and the client's deletion).
     if (iat === undefined || !(await objects.clientState(env, clientId).jwtActive(jti, iat))) return null;
@@ -165,7 +167,23 @@ async function activeGrantHandle(env: Env, handle: GrantHandle): Promise<ActiveT
   if (!info || !issuedTo) return null;
   const aud =
     info.kind === "access_token" ? (info.aud ? oneOrMany(info.aud) : audienceFor(env.ISSUER, info.scope)) : undefined;
-  return { kind: info.kind, grant: info.grant, ...issuedTo, scope: info.scope, iat: info.iat, exp: info.exp, aud };
+  return {
+    kind: info.kind,
+    grant: info.grant,
+    ...issuedTo,
+    scope: info.scope,
+    iat: info.iat,
+    exp: info.exp,
+    aud,
+    jkt: info.jkt,
+  };
+}
+
+/** RFC 9449 §6.1: the thumbprint in a JWT's cnf claim, if it has one. */
+function boundKey(payload: JWTPayload): string | undefined {
+  const cnf = payload.cnf;
+  if (typeof cnf !== "object" || cnf === null || !("jkt" in cnf)) return undefined;
+  return typeof cnf.jkt === "string" ? cnf.jkt : undefined;
 }
 
 async function activeClientOpaque(
@@ -176,14 +194,14 @@ async function activeClientOpaque(
   const info = await shard.lookupOpaque(await hashSecret(secret));
   if (!info) return null;
   const aud = info.aud ? oneOrMany(info.aud) : audienceFor(env.ISSUER, info.scope);
-  return clientOwnToken(env, info.clientId, { scope: info.scope, iat: info.iat, exp: info.exp, aud });
+  return clientOwnToken(env, info.clientId, { scope: info.scope, iat: info.iat, exp: info.exp, aud, jkt: info.jkt });
 }
 
 /** A token the client holds for itself (RFC 9068 §2.2: sub is the client_id), if the client still exists. */
 async function clientOwnToken(
   env: Env,
   clientId: string,
-  claims: Pick<ActiveToken, "scope" | "iat" | "exp"> & { aud: string | string[] },
+  claims: Pick<ActiveToken, "scope" | "iat" | "exp" | "jkt"> & { aud: string | string[] },
 ): Promise<ActiveToken | null> {
   const client = await findClient(env, clientId);
   if (!client) return null;

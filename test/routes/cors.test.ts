@@ -52,7 +52,7 @@ function varies(res: Response, header: string): boolean {
 function expectAllowed(res: Response, origin: string): void {
   expect(corsHeaders(res)).toEqual({
     "access-control-allow-origin": origin,
-    "access-control-expose-headers": "WWW-Authenticate",
+    "access-control-expose-headers": "WWW-Authenticate, DPoP-Nonce",
   });
   expect(varies(res, "Origin")).toBe(true);
 }
