@@ -111,10 +111,26 @@ async function nonceAccepted(env: Env, nonce: string | undefined): Promise<boole
   return nonce === current || nonce === previous;
 }
 
-async function nonceOfStep(env: Env, step: number): Promise<string> {
+/** Nonces of recent steps, per isolate: one HMAC per rotation step, not one per response. */
+const recentNonces = new Map<string, Promise<string>>();
+const RECENT_NONCES_LIMIT = 8;
+
+function nonceOfStep(env: Env, step: number): Promise<string> {
+  const input = `${env.ISSUER} ${step}`;
+  let nonce = recentNonces.get(input);
+  if (!nonce) {
+    if (recentNonces.size >= RECENT_NONCES_LIMIT) recentNonces.clear();
+    nonce = macOf(env, input);
+    recentNonces.set(input, nonce);
+    nonce.catch(() => recentNonces.delete(input));
+  }
+  return nonce;
+}
+
+async function macOf(env: Env, input: string): Promise<string> {
   const key = await derivedKey("SESSION_SECRET", env.SESSION_SECRET, NONCE_PURPOSE, { name: "HMAC", hash: "SHA-256" }, [
     "sign",
   ]);
-  const mac = await crypto.subtle.sign("HMAC", key, encoder.encode(`${env.ISSUER} ${step}`));
+  const mac = await crypto.subtle.sign("HMAC", key, encoder.encode(input));
   return base64url.encode(new Uint8Array(mac));
 }

@@ -252,6 +252,13 @@ describe("server nonces (RFC 9449 §8)", () => {
     );
   });
 
+  it("go only to requests with a proof: a bearer client's token answer has no DPoP-Nonce", async () => {
+    const res = await dpopTokenRequest(CLIENT_CREDENTIALS, SERVICE, []);
+    expect(res.status).toBe(200);
+    expect(res.headers.get("dpop-nonce")).toBeNull();
+    expect((await res.json<{ token_type: string }>()).token_type).toBe("Bearer");
+  });
+
   it("are off with DPOP_NONCE = off: a proof without one is accepted and no DPoP-Nonce is sent", async () => {
     const key = await DpopKey.generate();
     const headers = new Headers({ "content-type": "application/x-www-form-urlencoded", authorization: SERVICE });

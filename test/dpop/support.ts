@@ -75,9 +75,9 @@ export function dpopTokenRequest(
   return exports.default.fetch(TOKEN_URL, { method: "POST", headers, body: new URLSearchParams(form).toString() });
 }
 
-/** The nonce the token endpoint hands out now (any answer of it carries one while nonces are on). */
+/** The nonce the token endpoint hands out now (any answer to a request with a proof carries one while nonces are on). */
 export async function currentNonce(): Promise<string> {
-  const res = await exports.default.fetch(TOKEN_URL, { method: "POST" });
+  const res = await exports.default.fetch(TOKEN_URL, { method: "POST", headers: { dpop: "not-a-proof" } });
   await res.body?.cancel();
   const nonce = res.headers.get("dpop-nonce");
   if (!nonce) throw new Error("no DPoP-Nonce from the token endpoint");
