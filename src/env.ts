@@ -5,6 +5,7 @@ import type { ClientState } from "./durable/client-state";
 import type { Grant } from "./durable/grant";
 import type { KeyManager } from "./durable/key-manager";
 import type { Limiter } from "./durable/limiter";
+import type { PushedRequest } from "./durable/pushed-request";
 
 export interface Env {
   /** Client registry (schema-validated JSON records, secrets stored as hashes). */
@@ -25,6 +26,8 @@ export interface Env {
   KEY_MANAGER: DurableObjectNamespace<KeyManager>;
   /** Single-use client assertions (private_key_jwt, client_secret_jwt), one object per client_id:jti. */
   ASSERTION_REPLAY: DurableObjectNamespace<AssertionReplay>;
+  /** Pushed authorization requests (RFC 9126), one object per request_uri, deleted when used or expired. */
+  PUSHED_REQUEST: DurableObjectNamespace<PushedRequest>;
   /** Issuer identifier, e.g. https://auth.example.com (no trailing slash). */
   ISSUER: string;
   /** Secret from which the key-encryption key for private signing keys is derived. */
@@ -37,6 +40,8 @@ export interface Env {
   USER_BACKEND?: string;
   /** The external authentication URL (https; http only on loopback), called with HTTP Basic credentials. */
   AUTH_URL?: string;
+  /** "true": every authorization request must come through the PAR endpoint (RFC 9126 §5, §6). */
+  REQUIRE_PAR?: string;
   /** "true" only in local development: seed the demo data (README). */
   DEMO_SEED?: string;
   /** The provider's name on the pages (docs/pages-and-branding.md); read per request, so no rebuild is needed. */

@@ -2,7 +2,7 @@
 // verify its private_key_jwt assertions, and its encryption key (OIDC Core §10.2), chosen by key type and by
 // `use: "enc"` or a matching `alg`. Keys at a `jwks_uri` come through one jose remote set per URI per isolate,
 // cached for config.isolateCacheSeconds.
-import { base64url, createRemoteJWKSet, importJWK, type JWK } from "jose";
+import { base64url, createLocalJWKSet, createRemoteJWKSet, importJWK, type JWK, type JWTVerifyGetKey } from "jose";
 import * as v from "valibot";
 import { config } from "../config";
 import type { Client } from "./schema";
@@ -87,6 +87,16 @@ export function storedPublicJwks(keys: readonly Record<string, unknown>[]): JWK[
     const parsed = publicJwk(key);
     return parsed.ok ? [parsed.key] : [];
   });
+}
+
+/**
+ * The keys that verify this client's signatures (private_key_jwt assertions, request objects): its registered
+ * `jwks`, or the cached set at its `jwks_uri`; undefined when it registered neither.
+ */
+export function clientVerificationKeys(client: Client): JWTVerifyGetKey | undefined {
+  if (client.jwks) return createLocalJWKSet({ keys: storedPublicJwks(client.jwks.keys) });
+  if (client.jwks_uri) return remoteKeySet(client.jwks_uri);
+  return undefined;
 }
 
 type RemoteKeySet = ReturnType<typeof createRemoteJWKSet>;

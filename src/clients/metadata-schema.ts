@@ -73,6 +73,10 @@ export const ClientMetadata = v.object({
   jwks_uri: v.optional(Text),
   /** OIDC Registration §2 and §5: verified at registration (src/clients/sector.ts). */
   sector_identifier_uri: v.optional(Text),
+  /** RFC 9126 §6: this client's authorization requests must come through the PAR endpoint. */
+  require_pushed_authorization_requests: v.optional(v.boolean(), false),
+  /** RFC 9101 §10.1, OIDC Registration §2: the one algorithm of this client's request objects (checked in metadata.ts). */
+  request_object_signing_alg: v.optional(v.pipe(v.string(), v.maxLength(20))),
   /** Our own metadata (no standard names CORS origins): checked in metadata.ts, see src/clients/cors-origins.ts. */
   allowed_cors_origins: v.optional(TextList(20)),
 });

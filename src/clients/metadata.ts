@@ -53,6 +53,7 @@ export async function clientFromMetadata(
   const jwks = checkKeys(request, localProvider);
   checkBackchannelLogoutUri(request, localProvider);
   checkEncryption(request);
+  checkRequestObjectAlg(request);
   checkMetadataUris(request);
   checkCorsOrigins(request);
   const admin = adminFields(input, options);
@@ -115,6 +116,8 @@ export function registeredMetadata(client: Client) {
     sector_identifier_uri: client.sector_identifier_uri,
     access_token_format: client.access_token_format,
     allowed_cors_origins: client.allowed_cors_origins,
+    require_pushed_authorization_requests: client.require_pushed_authorization_requests,
+    request_object_signing_alg: client.request_object_signing_alg,
     // RFC 7591 §3.2.1: REQUIRED when a client_secret was issued; 0 means it does not expire.
     ...(usesSecret(client) ? { client_secret_expires_at: 0 } : {}),
   };
@@ -270,6 +273,19 @@ function checkEncryption(request: ClientMetadata): void {
   }
 }
 
+/** Request objects (RFC 9101) are verified with the client's keys, by one of the asymmetric algorithms we support. */
+function checkRequestObjectAlg(request: ClientMetadata): void {
+  const alg = request.request_object_signing_alg;
+  if (alg === undefined) return;
+  const allowed: readonly string[] = config.requestObjects.signingAlgorithms;
+  // OIDC Registration §2 allows `none`; we accept signed request objects only, and no MAC.
+  if (!allowed.includes(alg)) {
+    throw invalidClientMetadata(`request_object_signing_alg must be one of ${allowed.join(", ")}`);
+  }
+  if (!request.jwks && request.jwks_uri === undefined)
+    throw invalidClientMetadata("request_object_signing_alg needs jwks or jwks_uri");
+}
+
 function checkMetadataUris(request: ClientMetadata): void {
   const uris = {
     client_uri: request.client_uri,
@@ -386,6 +402,8 @@ function registrable(request: ClientMetadata) {
     subject_type: request.subject_type,
     access_token_format: request.access_token_format,
     allowed_cors_origins: request.allowed_cors_origins && unique(request.allowed_cors_origins),
+    require_pushed_authorization_requests: request.require_pushed_authorization_requests,
+    request_object_signing_alg: request.request_object_signing_alg,
   };
 }
 

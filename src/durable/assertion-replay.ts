@@ -1,5 +1,6 @@
-// AssertionReplay: one Durable Object per client assertion (`idFromName(<client_id>:<jti>)`), remembering that
-// the assertion has been used so a replay is refused at every edge location (RFC 7523 §3 item 7).
+// AssertionReplay: one Durable Object per client assertion (`idFromName(<client_id>:<jti>)`) or request object
+// (`jar#<client_id>:<jti>`, RFC 9101), remembering that it has been used so a replay is refused at every edge
+// location (RFC 7523 §3 item 7).
 // The check-and-mark is synchronous (SQLite-backed sync KV), so among any number of racing requests carrying
 // the same assertion exactly one wins. An alarm deletes the object once the assertion has expired: from then
 // on its `exp` alone refuses it.
@@ -37,4 +38,9 @@ export class AssertionReplay extends DurableObject<Env> {
 /** Marks `jti` of `clientId` used; false when it was used before. */
 export function useAssertion(env: Env, clientId: string, jti: string, until: number): Promise<boolean> {
   return objects.assertionReplay(env, clientId, jti).use(until);
+}
+
+/** Marks the `jti` of a request object (RFC 9101) of `clientId` used; false when it was used before. */
+export function useRequestObject(env: Env, clientId: string, jti: string, until: number): Promise<boolean> {
+  return objects.requestObjectReplay(env, clientId, jti).use(until);
 }
