@@ -17,13 +17,7 @@
 // The keys that verify a client's assertion, one entry per method: the client secret for client_secret_jwt
 // (OIDC Core §9 and §10.1: an HMAC keyed with the UTF-8 octets of the secret), the client's registered `jwks`
 // or `jwks_uri` for private_key_jwt.
-import {
-  errors,
-  jwtVerify,
-  type JWTPayload,
-  type JWTVerifyOptions,
-  type JWTVerifyResult,
-} from "jose";
+import { errors, jwtVerify, type JWTPayload, type JWTVerifyOptions, type JWTVerifyResult } from "jose";
 import { nowSeconds } from "../clock";
 import { useAssertion } from "../durable/assertion-replay";
 import type { Env } from "../env";

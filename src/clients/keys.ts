@@ -82,7 +82,7 @@ function keySizeProblem(key: PublicJwk): string | undefined {
 }
 
 /** Stored keys are parsed, not cast: keys that do not parse are skipped. */
-export function storedPublicJwks(keys: readonly Record<string, unknown>[]): JWK[] {
+function storedPublicJwks(keys: readonly Record<string, unknown>[]): JWK[] {
   return keys.flatMap((key) => {
     const parsed = publicJwk(key);
     return parsed.ok ? [parsed.key] : [];
@@ -104,7 +104,7 @@ const remoteSets = new Map<string, RemoteKeySet>();
 const REMOTE_SET_LIMIT = 100;
 
 /** One jose remote key set per URI per isolate, so its cache (<= isolateCacheSeconds) is shared by requests. */
-export function remoteKeySet(uri: string): RemoteKeySet {
+function remoteKeySet(uri: string): RemoteKeySet {
   const cached = remoteSets.get(uri);
   if (cached) return cached;
   if (remoteSets.size >= REMOTE_SET_LIMIT) {

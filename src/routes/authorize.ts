@@ -65,7 +65,8 @@ async function validatedRequest(
   const target = trustedTarget(client, params);
   try {
     // RFC 9126 §6: "the authorization server MUST reject authorization requests" of such clients without PAR.
-    if (pushedRequestRequired(c.env, client)) throw invalidRequest("this client must use pushed authorization requests");
+    if (pushedRequestRequired(c.env, client))
+      throw invalidRequest("this client must use pushed authorization requests");
     return await validateAuthorizationRequest(c.env, client, target, params);
   } catch (err) {
     // From here on the client is told, at its redirect URI.

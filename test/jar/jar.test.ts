@@ -70,7 +70,7 @@ describe("request objects at /authorize (RFC 9101)", () => {
     const rp = await jarClient();
     const id = rp.client.client_id;
     expectAccepted(await byValue(id, await requestObject(id, rp.key, {}, "JWT")));
-    expectAccepted(await byValue(id, await requestObject(id, rp.key, {}, undefined)));
+    expectAccepted(await byValue(id, await requestObject(id, rp.key, {}, null)));
     for (const typ of ["dpop+jwt", "at+jwt", "logout+jwt"]) {
       await expectErrorPage(await byValue(id, await requestObject(id, rp.key, {}, typ)), "invalid_request_object");
     }

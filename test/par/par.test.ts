@@ -1,4 +1,5 @@
 // Pushed authorization requests (RFC 9126): the PAR endpoint (§2) and request_uri at /authorize (§4, §6).
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { afterEach, describe, expect, it } from "vitest";
 import { setClockOffset } from "../../src/clock";
@@ -264,6 +265,30 @@ describe("request_uri at the authorization endpoint (RFC 9126 §4)", () => {
     const stub = env.PUSHED_REQUEST.get(env.PUSHED_REQUEST.idFromString(hex));
     const taken = await Promise.all(Array.from({ length: 20 }, () => stub.take(secret)));
     expect(taken.filter((record) => record !== null)).toHaveLength(1);
+  });
+});
+
+describe("the PushedRequest object", () => {
+  const objectOf = (requestUri: string) =>
+    env.PUSHED_REQUEST.get(env.PUSHED_REQUEST.idFromString(requestUri.slice(URN_PREFIX.length).split(".")[0] ?? ""));
+  const stored = (requestUri: string) =>
+    runInDurableObject(objectOf(requestUri), (_instance, state) => [...state.storage.kv.list()].length);
+
+  it("its alarm deletes a request nobody used once expired, and keeps it before", async () => {
+    const requestUri = await pushed();
+    expect(await stored(requestUri)).toBe(1);
+    // The injected clock says not yet: the alarm re-arms and keeps the request.
+    expect(await runDurableObjectAlarm(objectOf(requestUri))).toBe(true);
+    expect(await stored(requestUri)).toBe(1);
+    setClockOffset(61);
+    expect(await runDurableObjectAlarm(objectOf(requestUri))).toBe(true);
+    expect(await stored(requestUri)).toBe(0);
+  });
+
+  it("a used request leaves nothing stored", async () => {
+    const requestUri = await pushed();
+    await new Browser().fetch(authorizeUrl(only({ client_id: "demo", request_uri: requestUri })));
+    expect(await stored(requestUri)).toBe(0);
   });
 });
 

@@ -91,13 +91,13 @@ export async function rpClient(
 
 /**
  * A request object of `clientId`: by default a valid one for RP_REDIRECT (iss, aud, client_id, exp, iat, jti and the
- * request's parameters). `undefined` removes a claim; `typ` sets the header's (default oauth-authz-req+jwt).
+ * request's parameters). `undefined` removes a claim; `typ` sets the header's (default oauth-authz-req+jwt; null: none).
  */
 export async function requestObject(
   clientId: string,
   key: SigningKey,
   claims: JWTPayload = {},
-  typ: string | undefined = "oauth-authz-req+jwt",
+  typ: string | null = "oauth-authz-req+jwt",
 ): Promise<string> {
   const now = nowSeconds();
   const all: JWTPayload = {
@@ -119,7 +119,7 @@ export async function requestObject(
     .setProtectedHeader({
       alg: key.alg,
       ...(key.kid ? { kid: key.kid } : {}),
-      ...(typ === undefined ? {} : { typ }),
+      ...(typ === null ? {} : { typ }),
     })
     .sign(key.privateKey);
 }
