@@ -108,8 +108,11 @@ export const invalidRequestUri = plain("invalid_request_uri");
 export const requestUriNotSupported = plain("request_uri_not_supported");
 export const temporarilyUnavailable = plain("temporarily_unavailable", 503);
 export const serverError = plain("server_error", 500);
-/** invalid_request with the HTTP status of a management API answer (404 no such thing, 409 exists, 413 too large). */
-export const requestRefused = (status: 403 | 404 | 409 | 413, description: string) =>
+/**
+ * invalid_request with the HTTP status of a management API answer (404 no such thing, 405 wrong method, 409 exists,
+ * 413 too large).
+ */
+export const requestRefused = (status: 403 | 404 | 405 | 409 | 413, description: string) =>
   new OAuthError("invalid_request", description, { status });
 
 /** RFC 6749 §5.2: failed client authentication is 401 with a WWW-Authenticate challenge. */

@@ -8,8 +8,9 @@ import { requestObjectParams } from "../authorization/request-object";
 import { authenticateClient } from "../clients/authentication";
 import type { Client } from "../clients/schema";
 import type { AppEnv } from "../env";
-import { invalidRequest } from "../errors";
+import { invalidRequest, requestRefused } from "../errors";
 import { allowClientOrigin, clientCors } from "../http/cors";
+import { errorJson } from "../http/errors";
 import { formParams, type Params } from "../http/params";
 import { noStore } from "../http/no-store";
 
@@ -34,6 +35,13 @@ par.post("/", async (c) => {
   const pushed = await pushRequest(c.env, await withDpopProof(c, request));
   // RFC 9126 §2.2: 201 Created with request_uri and expires_in.
   return c.json(pushed, 201);
+});
+
+// RFC 9126 §2.3: "If the request did not use the POST method, the authorization server responds with an HTTP 405".
+par.all("/", () => {
+  const res = errorJson(requestRefused(405, "the PAR endpoint accepts POST only"));
+  res.headers.set("Allow", "POST");
+  return res;
 });
 
 /**

@@ -96,6 +96,14 @@ describe("PAR endpoint (RFC 9126 §2)", () => {
     });
   });
 
+  it("answers another method than POST with 405 (§2.3)", async () => {
+    for (const method of ["GET", "PUT", "DELETE"]) {
+      const res = await exports.default.fetch(PAR_ENDPOINT, { method });
+      expect(res.headers.get("allow"), method).toBe("POST");
+      await expectOAuthError(res, 405, "invalid_request");
+    }
+  });
+
   it("refuses request_uri in the push (§2.1)", async () => {
     const res = await push(demoRequest({ request_uri: `${URN_PREFIX}x` }));
     await expectOAuthError(res, 400, "invalid_request");
