@@ -35,12 +35,26 @@ async function handle(c: Context<AppEnv>, query: Params): Promise<Response> {
   if (query.request !== undefined && query.request_uri !== undefined) {
     throw invalidRequest("request and request_uri must not both be sent");
   }
-  const request =
-    query.request_uri === undefined
-      ? await validatedRequest(c, client, query)
-      : await pushedRequest(c, client, query.request_uri);
-  if (request instanceof Response) return request;
-  return continueAuthorization(c, client, await beginInteraction(c.env, request));
+  if (query.request_uri !== undefined) return begin(c, client, await pushedRequest(c, client, query.request_uri));
+  // RFC 9101 §5: with a request object, only its parameters are used.
+  const params =
+    query.request === undefined
+      ? query
+      : { ...(await requestObjectParams(c.env, client, query.request)), client_id: client.client_id };
+  const target = trustedTarget(client, params);
+  let request;
+  try {
+    // RFC 9126 §6: "the authorization server MUST reject authorization requests" of such clients without PAR.
+    if (pushedRequestRequired(c.env, client)) {
+      throw invalidRequest("this client must use pushed authorization requests");
+    }
+    request = await validateAuthorizationRequest(c.env, client, target, params);
+  } catch (err) {
+    // From here on the client is told, at its redirect URI.
+    if (err instanceof OAuthError) return authorizationError(c, target, err);
+    throw err;
+  }
+  return begin(c, client, request);
 }
 
 /** RFC 9126 §4: the pushed request is the whole request; any other parameter but client_id is ignored. */
@@ -52,25 +66,6 @@ async function pushedRequest(c: Context<AppEnv>, client: Client, requestUri: str
   return takePushedRequest(c.env, client, requestUri);
 }
 
-/** Plain parameters, or (RFC 9101 §5) only those of the request object when one is sent. */
-async function validatedRequest(
-  c: Context<AppEnv>,
-  client: Client,
-  query: Params,
-): Promise<AuthorizationRequest | Response> {
-  const params =
-    query.request === undefined
-      ? query
-      : { ...(await requestObjectParams(c.env, client, query.request)), client_id: client.client_id };
-  const target = trustedTarget(client, params);
-  try {
-    // RFC 9126 §6: "the authorization server MUST reject authorization requests" of such clients without PAR.
-    if (pushedRequestRequired(c.env, client))
-      throw invalidRequest("this client must use pushed authorization requests");
-    return await validateAuthorizationRequest(c.env, client, target, params);
-  } catch (err) {
-    // From here on the client is told, at its redirect URI.
-    if (err instanceof OAuthError) return authorizationError(c, target, err);
-    throw err;
-  }
+async function begin(c: Context<AppEnv>, client: Client, request: AuthorizationRequest): Promise<Response> {
+  return continueAuthorization(c, client, await beginInteraction(c.env, request));
 }
