@@ -43,8 +43,8 @@ export function isPushedRequestUri(requestUri: string): boolean {
 export async function takePushedRequest(env: Env, client: Client, requestUri: string): Promise<AuthorizationRequest> {
   const [hex = "", secret = "", ...rest] = requestUri.slice(PUSHED_REQUEST_URN_PREFIX.length).split(".");
   const id = rest.length === 0 ? objects.pushedRequestIdFromHex(env, hex) : null;
-  const record = id && secret ? await objects.pushedRequest(env, id).take(secret) : null;
-  if (!record || record.client_id !== client.client_id || nowSeconds() >= record.expires_at) {
+  const record = id && secret ? await objects.pushedRequest(env, id).take(secret, client.client_id) : null;
+  if (!record || nowSeconds() >= record.expires_at) {
     throw invalidRequestUri("request_uri is invalid, expired, already used, or not this client's");
   }
   return storedRequest(record.request);

@@ -4,7 +4,8 @@
 // gets the request (RFC 9126 §4: "single-use"). An alarm deletes a request nobody used.
 //
 // The object id alone does not open it: the request_uri also carries a random secret, compared here, so an id
-// that leaked or was guessed finds nothing (RFC 9126 §7.1). A wrong secret leaves the request in place.
+// that leaked or was guessed finds nothing (RFC 9126 §7.1). A wrong secret, or another client's use (RFC 9126 §4:
+// the request_uri is bound to the client that pushed it), leaves the request in place.
 import { DurableObject } from "cloudflare:workers";
 import * as v from "valibot";
 import { nowSeconds } from "../clock";
@@ -37,12 +38,15 @@ export class PushedRequest extends DurableObject<Env> {
   }
 
   /**
-   * The request, deleted in the same step, when `secret` is its secret; null when there is none (never pushed,
-   * used, expired and deleted) or the secret differs. Expiry is the caller's to check against the record.
+   * The request, deleted in the same step, when `secret` is its secret and `clientId` the client that pushed it;
+   * null otherwise, or when there is none (never pushed, used, expired and deleted). A wrong secret or client leaves
+   * it in place. Expiry is the caller's to check against the record.
    */
-  async take(secret: string): Promise<PushedRecord | null> {
+  async take(secret: string, clientId: string): Promise<PushedRecord | null> {
     const parsed = v.safeParse(PushedRecord, this.ctx.storage.kv.get(REQUEST_KEY));
-    if (!parsed.success || !sameSecret(parsed.output.secret, secret)) return null;
+    if (!parsed.success || !sameSecret(parsed.output.secret, secret) || parsed.output.client_id !== clientId) {
+      return null;
+    }
     this.ctx.storage.kv.delete(REQUEST_KEY);
     void this.ctx.storage.deleteAlarm();
     return parsed.output;

@@ -179,10 +179,12 @@ describe("request_uri at the authorization endpoint (RFC 9126 §4)", () => {
     );
   });
 
-  it("another client's client_id is refused", async () => {
+  it("another client's client_id is refused, and does not use the request up", async () => {
     const requestUri = await pushed();
     const res = await new Browser().fetch(authorizeUrl(only({ client_id: "demo-spa", request_uri: requestUri })));
     await expectErrorPage(res, "invalid_request_uri");
+    const own = await new Browser().fetch(authorizeUrl(only({ client_id: "demo", request_uri: requestUri })));
+    expect(own.status).toBe(303);
   });
 
   it("is single use", async () => {
@@ -271,7 +273,7 @@ describe("request_uri at the authorization endpoint (RFC 9126 §4)", () => {
     const requestUri = await pushed();
     const [hex = "", secret = ""] = requestUri.slice(URN_PREFIX.length).split(".");
     const stub = env.PUSHED_REQUEST.get(env.PUSHED_REQUEST.idFromString(hex));
-    const taken = await Promise.all(Array.from({ length: 20 }, () => stub.take(secret)));
+    const taken = await Promise.all(Array.from({ length: 20 }, () => stub.take(secret, "demo")));
     expect(taken.filter((record) => record !== null)).toHaveLength(1);
   });
 });
