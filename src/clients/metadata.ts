@@ -12,7 +12,13 @@ import { assertionAlgorithms, isAssertionMethod } from "./auth-methods";
 import { publicJwk, type PublicJwk } from "./keys";
 import { secretMatches } from "./secrets";
 import { ADMIN_ONLY_FIELDS, AdminFields, ClientMetadata } from "./metadata-schema";
-import { backchannelLogoutUriProblem, fetchedUriProblem, redirectUriProblem, webUriProblem } from "./redirect-uris";
+import {
+  backchannelLogoutUriProblem,
+  fetchedUriProblem,
+  redirectUriProblem,
+  requestTimeUriProblem,
+  webUriProblem,
+} from "./redirect-uris";
 import { isLoopback } from "../lib/urls";
 import { verifiedSector } from "./sector";
 import { ClientRecord, GrantType, type Client, type ClientInput } from "./schema";
@@ -54,6 +60,7 @@ export async function clientFromMetadata(
   checkBackchannelLogoutUri(request, localProvider);
   checkEncryption(request);
   checkRequestObjectAlg(request);
+  checkRequestUris(request, localProvider);
   checkMetadataUris(request);
   checkCorsOrigins(request);
   const admin = adminFields(input, options);
@@ -118,6 +125,7 @@ export function registeredMetadata(client: Client) {
     allowed_cors_origins: client.allowed_cors_origins,
     require_pushed_authorization_requests: client.require_pushed_authorization_requests,
     request_object_signing_alg: client.request_object_signing_alg,
+    request_uris: client.request_uris,
     // RFC 7591 §3.2.1: REQUIRED when a client_secret was issued; 0 means it does not expire.
     ...(usesSecret(client) ? { client_secret_expires_at: 0 } : {}),
   };
@@ -286,6 +294,17 @@ function checkRequestObjectAlg(request: ClientMetadata): void {
     throw invalidClientMetadata("request_object_signing_alg needs jwks or jwks_uri");
 }
 
+/** Request objects fetched from a registered request_uri are verified like any other: they need the client's keys. */
+function checkRequestUris(request: ClientMetadata, localProvider: boolean): void {
+  if (request.request_uris === undefined) return;
+  for (const uri of request.request_uris) {
+    const problem = requestTimeUriProblem(uri, localProvider);
+    if (problem) throw invalidClientMetadata(`request_uris ${uri} ${problem}`);
+  }
+  if (!request.jwks && request.jwks_uri === undefined)
+    throw invalidClientMetadata("request_uris needs jwks or jwks_uri");
+}
+
 function checkMetadataUris(request: ClientMetadata): void {
   const uris = {
     client_uri: request.client_uri,
@@ -404,6 +423,7 @@ function registrable(request: ClientMetadata) {
     allowed_cors_origins: request.allowed_cors_origins && unique(request.allowed_cors_origins),
     require_pushed_authorization_requests: request.require_pushed_authorization_requests,
     request_object_signing_alg: request.request_object_signing_alg,
+    request_uris: request.request_uris && unique(request.request_uris),
   };
 }
 

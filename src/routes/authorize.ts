@@ -13,10 +13,11 @@ import {
   type AuthorizationRequest,
 } from "../authorization/request";
 import { requestObjectParams } from "../authorization/request-object";
+import { fetchRequestObject } from "../authorization/request-uri";
 import { authorizationError } from "../authorization/response";
 import type { Client } from "../clients/schema";
 import type { AppEnv } from "../env";
-import { OAuthError, invalidRequest, requestUriNotSupported } from "../errors";
+import { OAuthError, invalidRequest } from "../errors";
 import { pageErrors } from "../http/errors";
 import { formParams, queryParams, type Params } from "../http/params";
 
@@ -35,12 +36,16 @@ async function handle(c: Context<AppEnv>, query: Params): Promise<Response> {
   if (query.request !== undefined && query.request_uri !== undefined) {
     throw invalidRequest("request and request_uri must not both be sent");
   }
-  if (query.request_uri !== undefined) return begin(c, client, await pushedRequest(c, client, query.request_uri));
+  // RFC 9126 §4: the pushed request is the whole request; any other parameter but client_id is ignored.
+  if (query.request_uri !== undefined && isPushedRequestUri(query.request_uri)) {
+    return begin(c, client, await takePushedRequest(c.env, client, query.request_uri));
+  }
+  const object = query.request ?? (await referencedObject(c, client, query.request_uri));
   // RFC 9101 §5: with a request object, only its parameters are used.
   const params =
-    query.request === undefined
+    object === undefined
       ? query
-      : { ...(await requestObjectParams(c.env, client, query.request)), client_id: client.client_id };
+      : { ...(await requestObjectParams(c.env, client, object)), client_id: client.client_id };
   const target = trustedTarget(client, params);
   let request;
   try {
@@ -57,13 +62,13 @@ async function handle(c: Context<AppEnv>, query: Params): Promise<Response> {
   return begin(c, client, request);
 }
 
-/** RFC 9126 §4: the pushed request is the whole request; any other parameter but client_id is ignored. */
-async function pushedRequest(c: Context<AppEnv>, client: Client, requestUri: string): Promise<AuthorizationRequest> {
-  // RFC 9101 §6.2: request_uri by reference is only supported for our own pushed requests.
-  if (!isPushedRequestUri(requestUri)) {
-    throw requestUriNotSupported("request_uri is only supported for pushed authorization requests (/par)");
-  }
-  return takePushedRequest(c.env, client, requestUri);
+/** RFC 9101 §5.2: a request object by reference, from one of the client's registered request_uris. */
+async function referencedObject(
+  c: Context<AppEnv>,
+  client: Client,
+  requestUri: string | undefined,
+): Promise<string | undefined> {
+  return requestUri === undefined ? undefined : fetchRequestObject(c.env, client, requestUri);
 }
 
 async function begin(c: Context<AppEnv>, client: Client, request: AuthorizationRequest): Promise<Response> {

@@ -57,9 +57,11 @@ function metadata(env: Env) {
       ...allScopeClaims(),
     ],
     claims_parameter_supported: true,
-    // RFC 9101 (docs/par-and-jar.md): signed request objects by value; by reference only PAR's own request_uri.
+    // RFC 9101 (docs/par-and-jar.md): signed request objects by value, or by reference from PAR or from a
+    // request_uri the client registered (OIDC Discovery §3 require_request_uri_registration).
     request_parameter_supported: true,
     request_uri_parameter_supported: true,
+    require_request_uri_registration: true,
     request_object_signing_alg_values_supported: [...config.requestObjects.signingAlgorithms],
     // RFC 9126 §5: the PAR endpoint, and whether every client must use it (the deployment's REQUIRE_PAR).
     pushed_authorization_request_endpoint: `${issuer}/par`,

@@ -45,6 +45,7 @@ describe("discovery", () => {
       expect(meta.require_pushed_authorization_requests).toBe(false);
       expect(meta.request_parameter_supported).toBe(true);
       expect(meta.request_uri_parameter_supported).toBe(true);
+      expect(meta.require_request_uri_registration).toBe(true);
       expect(meta.request_object_signing_alg_values_supported).toEqual(["RS256", "PS256", "ES256", "EdDSA"]);
     });
   }
