@@ -29,6 +29,11 @@ export const config = {
     idToken: 3600,
     /** A pending authorization request between /authorize and the login/consent pages. */
     interaction: 600,
+    /**
+     * A pushed authorization request, from the push to its one use at /authorize. RFC 9126 §2.2: "typically be
+     * relatively short (e.g., between 5 and 600 seconds)"; keep it within that.
+     */
+    pushedRequest: 60,
     /** The SSO session cookie. */
     session: 24 * 3600,
     /** Refresh tokens: sliding (idle) lifetime, renewed on each rotation... */
@@ -65,6 +70,15 @@ export const config = {
    * be supported (it is: every algorithm here has a published key), not that it be the default.
    */
   accessTokenSigningAlg: "ES256" as SigningAlgorithmName,
+  /**
+   * Request objects (RFC 9101): accepted signature algorithms (asymmetric only: no `none`, no MAC with a shared
+   * secret), how far ahead their `exp` may be, and how old their `nbf`/`iat` may be.
+   */
+  requestObjects: {
+    signingAlgorithms: ["RS256", "PS256", "ES256", "EdDSA"] as const,
+    maxLifetimeSeconds: 3600,
+    clockSkewSeconds: 10,
+  },
   /** RFC 9701 signed introspection responses use this algorithm. */
   introspectionSigningAlg: "RS256" as SigningAlgorithmName,
   scopes,

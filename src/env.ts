@@ -5,6 +5,7 @@ import type { ClientState } from "./durable/client-state";
 import type { Grant } from "./durable/grant";
 import type { KeyManager } from "./durable/key-manager";
 import type { Limiter } from "./durable/limiter";
+import type { PushedRequest } from "./durable/pushed-request";
 
 export interface Env {
   /** Client registry (schema-validated JSON records, secrets stored as hashes). */
@@ -28,6 +29,8 @@ export interface Env {
    * proofs, one per key thumbprint and jti.
    */
   ASSERTION_REPLAY: DurableObjectNamespace<AssertionReplay>;
+  /** Pushed authorization requests (RFC 9126), one object per request_uri, deleted when used or expired. */
+  PUSHED_REQUEST: DurableObjectNamespace<PushedRequest>;
   /** Issuer identifier, e.g. https://auth.example.com (no trailing slash). */
   ISSUER: string;
   /** Secret from which the key-encryption key for private signing keys is derived. */
@@ -40,6 +43,8 @@ export interface Env {
   USER_BACKEND?: string;
   /** The external authentication URL (https; http only on loopback), called with HTTP Basic credentials. */
   AUTH_URL?: string;
+  /** "true": every authorization request must come through the PAR endpoint (RFC 9126 §5, §6). */
+  REQUIRE_PAR?: string;
   /** "true" only in local development: seed the demo data (README). */
   DEMO_SEED?: string;
   /** "off" turns DPoP server nonces off (RFC 9449 §8, docs/dpop.md); they are on otherwise. */

@@ -24,6 +24,11 @@ export type OAuthErrorCode =
   // RFC 9449 §5, §7.1, §8: DPoP proofs and nonces.
   | "invalid_dpop_proof"
   | "use_dpop_nonce"
+  // RFC 9101 §6.2 and §7: request objects and request_uri.
+  | "invalid_request_object"
+  | "invalid_request_uri"
+  | "request_not_supported"
+  | "request_uri_not_supported"
   | "server_error"
   // RFC 7591 §3.2.2: dynamic client registration errors.
   | "invalid_redirect_uri"
@@ -113,10 +118,16 @@ export const loginRequired = plain("login_required");
 export const consentRequired = plain("consent_required");
 export const invalidClientMetadata = plain("invalid_client_metadata");
 export const invalidRedirectUri = plain("invalid_redirect_uri");
+export const invalidRequestObject = plain("invalid_request_object");
+export const invalidRequestUri = plain("invalid_request_uri");
+export const requestUriNotSupported = plain("request_uri_not_supported");
 export const temporarilyUnavailable = plain("temporarily_unavailable", 503);
 export const serverError = plain("server_error", 500);
-/** invalid_request with the HTTP status of a management API answer (404 no such thing, 409 exists, 413 too large). */
-export const requestRefused = (status: 403 | 404 | 409 | 413, description: string) =>
+/**
+ * invalid_request with the HTTP status of a management API answer (404 no such thing, 405 wrong method, 409 exists,
+ * 413 too large).
+ */
+export const requestRefused = (status: 403 | 404 | 405 | 409 | 413, description: string) =>
   new OAuthError("invalid_request", description, { status });
 
 /** RFC 6749 §5.2: failed client authentication is 401 with a WWW-Authenticate challenge. */

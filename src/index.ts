@@ -15,6 +15,7 @@ import { jwks } from "./routes/jwks";
 import { introspect } from "./routes/introspect";
 import { login } from "./routes/login";
 import { logout } from "./routes/logout";
+import { par } from "./routes/par";
 import { register } from "./routes/register";
 import { revoke } from "./routes/revoke";
 import { objects } from "./storage";
@@ -27,6 +28,7 @@ export { ClientState } from "./durable/client-state";
 export { Grant } from "./durable/grant";
 export { KeyManager } from "./durable/key-manager";
 export { Limiter } from "./durable/limiter";
+export { PushedRequest } from "./durable/pushed-request";
 
 export const app = new Hono<AppEnv>();
 
@@ -36,6 +38,7 @@ app.use(demoSeed());
 app.route("/.well-known", discovery);
 app.route("/jwks", jwks);
 app.route("/authorize", authorize);
+app.route("/par", par);
 app.route("/login", login);
 app.route("/consent", consent);
 app.route("/logout", logout);

@@ -41,6 +41,7 @@ export const doKeys = {
   keyManager: { keySet: "keyset" },
   limiter: { attempts: "attempts" },
   assertionReplay: { seen: "seen" },
+  pushedRequest: { request: "request" },
   account: {
     meta: "meta",
     session: (sid: string) => `session:${sid}`,
@@ -121,7 +122,28 @@ export const objects = {
    */
   dpopReplay: (env: Env, jkt: string, jti: string) =>
     env.ASSERTION_REPLAY.get(env.ASSERTION_REPLAY.idFromName(`dpop#${jkt}:${jti}`)),
+  /**
+   * AssertionReplay again, for the jti of a request object (RFC 9101): `jar#<client>:<jti>`. An assertion's name
+   * begins with encodeURIComponent(client_id), which never holds '#', so the two kinds never share an object.
+   */
+  requestObjectReplay: (env: Env, clientId: string, jti: string) =>
+    env.ASSERTION_REPLAY.get(env.ASSERTION_REPLAY.idFromName(`jar#${encodeURIComponent(clientId)}:${jti}`)),
+  /** PushedRequest: one per pushed authorization request, a random id carried in its request_uri. */
+  newPushedRequestId: (env: Env) => env.PUSHED_REQUEST.newUniqueId(),
+  pushedRequest: (env: Env, id: DurableObjectId) => env.PUSHED_REQUEST.get(id),
+  /** The PushedRequest id of a 64-hex string taken from a request_uri, or null when it is not one of ours. */
+  pushedRequestIdFromHex(env: Env, hex: string): DurableObjectId | null {
+    if (!/^[0-9a-f]{64}$/.test(hex)) return null;
+    try {
+      return env.PUSHED_REQUEST.idFromString(hex);
+    } catch {
+      return null;
+    }
+  },
 } as const;
+
+/** RFC 9126 §2.2: the request_uri of a pushed request, `urn:ietf:params:oauth:request_uri:<object id>.<secret>`. */
+export const PUSHED_REQUEST_URN_PREFIX = "urn:ietf:params:oauth:request_uri:";
 
 export type LimiterKey =
   | { kind: "source"; source: string }

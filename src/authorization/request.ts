@@ -1,6 +1,8 @@
-// Validation of an authorization request (RFC 6749 §4.1.1, OIDC Core §3.1.2.1, RFC 7636 §4.3), in two steps:
-// trustedTarget() checks client_id and redirect_uri (its errors are shown on our own page, never redirected);
-// validateAuthorizationRequest() checks the rest (its errors go back to the client, src/routes/authorize.ts).
+// Validation of an authorization request (RFC 6749 §4.1.1, OIDC Core §3.1.2.1, RFC 7636 §4.3), in steps:
+// requestingClient() and trustedTarget() check client_id and redirect_uri (at /authorize their errors are shown on
+// our own page, never redirected); validateAuthorizationRequest() checks the rest (at /authorize its errors go back
+// to the client, src/routes/authorize.ts). The PAR endpoint (src/routes/par.ts) runs the same steps and answers
+// every error as JSON.
 import * as v from "valibot";
 import { findClient } from "../clients/registry";
 import { isPublicClient, type Client } from "../clients/schema";
@@ -37,20 +39,34 @@ const MAX_NONCE = 512;
 const MAX_CLAIMS = 4096;
 // RFC 7636 §4.2: code_challenge = BASE64URL(SHA256(verifier)), 43 characters for S256.
 const CODE_CHALLENGE = /^[A-Za-z0-9_-]{43}$/;
+// RFC 9449 §10: dpop_jkt is the JWK SHA-256 thumbprint (RFC 7638), base64url: 43 characters.
+const DPOP_JKT = /^[A-Za-z0-9_-]{43}$/;
 
-/** The client and the redirect URI it registered, once both are trusted: from then on errors go back there. */
-export async function trustedTarget(env: Env, params: Params): Promise<{ client: Client; target: RedirectTarget }> {
-  const client = await trustedClient(env, params);
-  const redirectUri = trustedRedirectUri(client, params);
-  const responseMode = RESPONSE_MODES.find((m) => m === params.response_mode) ?? "query";
-  return { client, target: { redirectUri, responseMode, state: params.state } };
-}
-
-async function trustedClient(env: Env, params: Params): Promise<Client> {
+/** The client named by client_id. */
+export async function requestingClient(env: Env, params: Params): Promise<Client> {
   if (!params.client_id) throw invalidRequest("client_id is required");
   const client = await findClient(env, params.client_id);
   if (!client) throw invalidRequest("unknown client");
   return client;
+}
+
+/** The redirect URI the client registered, once trusted: from then on errors go back there. */
+export function trustedTarget(client: Client, params: Params): RedirectTarget {
+  const redirectUri = trustedRedirectUri(client, params);
+  const responseMode = RESPONSE_MODES.find((m) => m === params.response_mode) ?? "query";
+  return { redirectUri, responseMode, state: params.state };
+}
+
+/**
+ * RFC 9126 §5 and §6: authorization requests must come through the PAR endpoint, for this client
+ * (require_pushed_authorization_requests) or for every client (the deployment's REQUIRE_PAR).
+ */
+export function pushedRequestRequired(env: Env, client: Client): boolean {
+  return parRequiredForAll(env) || client.require_pushed_authorization_requests;
+}
+
+export function parRequiredForAll(env: Env): boolean {
+  return env.REQUIRE_PAR === "true";
 }
 
 /** RFC 6749 §3.1.2.3 and RFC 9700 §4.1.3: exact string match against a registered redirect URI. */
@@ -69,8 +85,6 @@ export async function validateAuthorizationRequest(
   target: RedirectTarget,
   params: Params,
 ): Promise<AuthorizationRequest> {
-  if (params.request !== undefined) throw invalidRequest("request objects are not supported");
-  if (params.request_uri !== undefined) throw invalidRequest("request_uri is not supported");
   if (params.response_mode !== undefined && !RESPONSE_MODES.some((m) => m === params.response_mode)) {
     throw invalidRequest("unsupported response_mode");
   }
@@ -96,7 +110,15 @@ export async function validateAuthorizationRequest(
     acr_values: params.acr_values,
     ui_locales: params.ui_locales,
     claims: claimsParameter(bounded("claims", params.claims, MAX_CLAIMS)),
+    dpop_jkt: dpopJkt(params.dpop_jkt),
   };
+}
+
+function dpopJkt(value: string | undefined): string | undefined {
+  if (value !== undefined && !DPOP_JKT.test(value)) {
+    throw invalidRequest("dpop_jkt must be a base64url SHA-256 JWK thumbprint");
+  }
+  return value;
 }
 
 function bounded(name: string, value: string | undefined, max: number): string | undefined {

@@ -9,32 +9,26 @@
 // also bounds how long a replay record lives.
 //
 // Audience (RFC 7523 §3 item 3, OIDC Core §9): we accept the issuer identifier, the token endpoint URL, and
-// the URL of the endpoint the assertion is presented at (introspection or revocation). Clients differ in what
+// the URL of the endpoint the assertion is presented at (introspection, revocation, PAR: RFC 9126 §2 says the
+// issuer identifier MUST be accepted there and the PAR endpoint's URL may be). Clients differ in what
 // they send (openid-client uses the issuer, many libraries the token endpoint), and each value names this
 // authorization server only. Any other audience is refused.
 //
 // The keys that verify a client's assertion, one entry per method: the client secret for client_secret_jwt
 // (OIDC Core §9 and §10.1: an HMAC keyed with the UTF-8 octets of the secret), the client's registered `jwks`
 // or `jwks_uri` for private_key_jwt.
-import {
-  createLocalJWKSet,
-  errors,
-  jwtVerify,
-  type JWTPayload,
-  type JWTVerifyOptions,
-  type JWTVerifyResult,
-} from "jose";
+import { errors, jwtVerify, type JWTPayload, type JWTVerifyOptions, type JWTVerifyResult } from "jose";
 import { nowSeconds } from "../clock";
 import { useAssertion } from "../durable/assertion-replay";
 import type { Env } from "../env";
 import { invalidClient } from "../errors";
 import { assertionAlgorithms, type AssertionMethod } from "./auth-methods";
-import { remoteKeySet, storedPublicJwks } from "./keys";
+import { clientVerificationKeys } from "./keys";
 import type { Client } from "./schema";
 import { recoverClientSecret } from "./secrets";
 
 /** The endpoints that authenticate clients; each is also `${ISSUER}/<endpoint>`. */
-export type ClientAuthEndpoint = "token" | "introspect" | "revoke";
+export type ClientAuthEndpoint = "token" | "introspect" | "revoke" | "par";
 
 /** Oldest accepted iat, and the furthest exp of an assertion without iat. */
 const MAX_ASSERTION_AGE_SECONDS = 300;
@@ -163,13 +157,7 @@ async function secretVerifier(env: Env, client: Client): Promise<AssertionVerifi
 }
 
 async function publicKeyVerifier(_env: Env, client: Client): Promise<AssertionVerifier> {
-  if (client.jwks) {
-    const keys = createLocalJWKSet({ keys: storedPublicJwks(client.jwks.keys) });
-    return (assertion, options) => jwtVerify(assertion, keys, options);
-  }
-  if (client.jwks_uri) {
-    const keys = remoteKeySet(client.jwks_uri);
-    return (assertion, options) => jwtVerify(assertion, keys, options);
-  }
-  throw invalidClient("the client has registered no keys for private_key_jwt");
+  const keys = clientVerificationKeys(client);
+  if (!keys) throw invalidClient("the client has registered no keys for private_key_jwt");
+  return (assertion, options) => jwtVerify(assertion, keys, options);
 }

@@ -2,7 +2,7 @@
 // verify its private_key_jwt assertions, and its encryption key (OIDC Core §10.2), chosen by key type and by
 // `use: "enc"` or a matching `alg`. Keys at a `jwks_uri` come through one jose remote set per URI per isolate,
 // cached for config.isolateCacheSeconds.
-import { base64url, createRemoteJWKSet, importJWK, type JWK } from "jose";
+import { base64url, createLocalJWKSet, createRemoteJWKSet, importJWK, type JWK, type JWTVerifyGetKey } from "jose";
 import * as v from "valibot";
 import { config } from "../config";
 import type { Client } from "./schema";
@@ -82,11 +82,21 @@ function keySizeProblem(key: PublicJwk): string | undefined {
 }
 
 /** Stored keys are parsed, not cast: keys that do not parse are skipped. */
-export function storedPublicJwks(keys: readonly Record<string, unknown>[]): JWK[] {
+function storedPublicJwks(keys: readonly Record<string, unknown>[]): JWK[] {
   return keys.flatMap((key) => {
     const parsed = publicJwk(key);
     return parsed.ok ? [parsed.key] : [];
   });
+}
+
+/**
+ * The keys that verify this client's signatures (private_key_jwt assertions, request objects): its registered
+ * `jwks`, or the cached set at its `jwks_uri`; undefined when it registered neither.
+ */
+export function clientVerificationKeys(client: Client): JWTVerifyGetKey | undefined {
+  if (client.jwks) return createLocalJWKSet({ keys: storedPublicJwks(client.jwks.keys) });
+  if (client.jwks_uri) return remoteKeySet(client.jwks_uri);
+  return undefined;
 }
 
 type RemoteKeySet = ReturnType<typeof createRemoteJWKSet>;
@@ -94,7 +104,7 @@ const remoteSets = new Map<string, RemoteKeySet>();
 const REMOTE_SET_LIMIT = 100;
 
 /** One jose remote key set per URI per isolate, so its cache (<= isolateCacheSeconds) is shared by requests. */
-export function remoteKeySet(uri: string): RemoteKeySet {
+function remoteKeySet(uri: string): RemoteKeySet {
   const cached = remoteSets.get(uri);
   if (cached) return cached;
   if (remoteSets.size >= REMOTE_SET_LIMIT) {

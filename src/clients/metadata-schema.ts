@@ -75,6 +75,12 @@ export const ClientMetadata = v.object({
   sector_identifier_uri: v.optional(Text),
   /** RFC 9449 §5.2: every token request of the client must carry a DPoP proof. */
   dpop_bound_access_tokens: v.optional(v.boolean(), false),
+  /** RFC 9126 §6: this client's authorization requests must come through the PAR endpoint. */
+  require_pushed_authorization_requests: v.optional(v.boolean(), false),
+  /** RFC 9101 §10.1, OIDC Registration §2: the one algorithm of this client's request objects (checked in metadata.ts). */
+  request_object_signing_alg: v.optional(v.pipe(v.string(), v.maxLength(20))),
+  /** RFC 9101 §5.2, OIDC Registration §2: request objects by reference, fetched from these URLs only. */
+  request_uris: v.optional(TextList(10)),
   /** Our own metadata (no standard names CORS origins): checked in metadata.ts, see src/clients/cors-origins.ts. */
   allowed_cors_origins: v.optional(TextList(20)),
 });

@@ -12,7 +12,13 @@ import { assertionAlgorithms, isAssertionMethod } from "./auth-methods";
 import { publicJwk, type PublicJwk } from "./keys";
 import { secretMatches } from "./secrets";
 import { ADMIN_ONLY_FIELDS, AdminFields, ClientMetadata } from "./metadata-schema";
-import { backchannelLogoutUriProblem, fetchedUriProblem, redirectUriProblem, webUriProblem } from "./redirect-uris";
+import {
+  backchannelLogoutUriProblem,
+  fetchedUriProblem,
+  redirectUriProblem,
+  requestTimeUriProblem,
+  webUriProblem,
+} from "./redirect-uris";
 import { isLoopback } from "../lib/urls";
 import { verifiedSector } from "./sector";
 import { ClientRecord, GrantType, type Client, type ClientInput } from "./schema";
@@ -53,6 +59,8 @@ export async function clientFromMetadata(
   const jwks = checkKeys(request, localProvider);
   checkBackchannelLogoutUri(request, localProvider);
   checkEncryption(request);
+  checkRequestObjectAlg(request);
+  checkRequestUris(request, localProvider);
   checkMetadataUris(request);
   checkCorsOrigins(request);
   const admin = adminFields(input, options);
@@ -116,6 +124,9 @@ export function registeredMetadata(client: Client) {
     access_token_format: client.access_token_format,
     allowed_cors_origins: client.allowed_cors_origins,
     dpop_bound_access_tokens: client.dpop_bound_access_tokens,
+    require_pushed_authorization_requests: client.require_pushed_authorization_requests,
+    request_object_signing_alg: client.request_object_signing_alg,
+    request_uris: client.request_uris,
     // RFC 7591 §3.2.1: REQUIRED when a client_secret was issued; 0 means it does not expire.
     ...(usesSecret(client) ? { client_secret_expires_at: 0 } : {}),
   };
@@ -271,6 +282,30 @@ function checkEncryption(request: ClientMetadata): void {
   }
 }
 
+/** Request objects (RFC 9101) are verified with the client's keys, by one of the asymmetric algorithms we support. */
+function checkRequestObjectAlg(request: ClientMetadata): void {
+  const alg = request.request_object_signing_alg;
+  if (alg === undefined) return;
+  const allowed: readonly string[] = config.requestObjects.signingAlgorithms;
+  // OIDC Registration §2 allows `none`; we accept signed request objects only, and no MAC.
+  if (!allowed.includes(alg)) {
+    throw invalidClientMetadata(`request_object_signing_alg must be one of ${allowed.join(", ")}`);
+  }
+  if (!request.jwks && request.jwks_uri === undefined)
+    throw invalidClientMetadata("request_object_signing_alg needs jwks or jwks_uri");
+}
+
+/** Request objects fetched from a registered request_uri are verified like any other: they need the client's keys. */
+function checkRequestUris(request: ClientMetadata, localProvider: boolean): void {
+  if (request.request_uris === undefined) return;
+  for (const uri of request.request_uris) {
+    const problem = requestTimeUriProblem(uri, localProvider);
+    if (problem) throw invalidClientMetadata(`request_uris ${uri} ${problem}`);
+  }
+  if (!request.jwks && request.jwks_uri === undefined)
+    throw invalidClientMetadata("request_uris needs jwks or jwks_uri");
+}
+
 function checkMetadataUris(request: ClientMetadata): void {
   const uris = {
     client_uri: request.client_uri,
@@ -388,6 +423,9 @@ function registrable(request: ClientMetadata) {
     access_token_format: request.access_token_format,
     allowed_cors_origins: request.allowed_cors_origins && unique(request.allowed_cors_origins),
     dpop_bound_access_tokens: request.dpop_bound_access_tokens,
+    require_pushed_authorization_requests: request.require_pushed_authorization_requests,
+    request_object_signing_alg: request.request_object_signing_alg,
+    request_uris: request.request_uris && unique(request.request_uris),
   };
 }
 

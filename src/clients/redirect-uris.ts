@@ -54,6 +54,15 @@ export function fetchedUriProblem(uri: string, localProvider: boolean): string |
 }
 
 /**
+ * A URI the provider fetches at request time (request_uris, RFC 9101 §5.2): https and never on a private network,
+ * except where the provider itself runs on loopback (local development and tests), which also allows http there.
+ * Checked at registration and again before each fetch.
+ */
+export function requestTimeUriProblem(uri: string, localProvider: boolean): string | undefined {
+  return localProvider ? webUriProblem(uri) : fetchedUriProblem(uri, false);
+}
+
+/**
  * OIDC Back-Channel Logout 1.0 §2.2: backchannel_logout_uri "MUST be an absolute URI", "MUST NOT include a fragment
  * component" and "SHOULD use the https scheme". We POST to it from the edge, so, like jwks_uri, it is https and
  * never on a private network, except where the provider itself runs on loopback (local development and tests),

@@ -127,6 +127,11 @@ export const ClientRecord = v.object({
    * must use it. Absent: any asymmetric algorithm of request_object_signing_alg_values_supported.
    */
   request_object_signing_alg: v.optional(v.string()),
+  /**
+   * RFC 9101 §5.2, OIDC Registration §2: where this client's request objects may be fetched from (request_uri by
+   * reference); no other URL is ever fetched for a request_uri.
+   */
+  request_uris: v.optional(v.array(v.pipe(v.string(), v.url()))),
 });
 export type Client = v.InferOutput<typeof ClientRecord>;
 export type ClientInput = v.InferInput<typeof ClientRecord>;

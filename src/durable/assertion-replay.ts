@@ -1,6 +1,7 @@
 // AssertionReplay: one Durable Object per single-use JWT, remembering that it has been used so a replay is refused
-// at every edge location: client assertions (`<client_id>:<jti>`, RFC 7523 §3 item 7) and DPoP proofs
-// (`dpop#<jkt>:<jti>`, RFC 9449 §11.1); the names are in src/storage.ts.
+// at every edge location: client assertions (`<client_id>:<jti>`, RFC 7523 §3 item 7), DPoP proofs
+// (`dpop#<jkt>:<jti>`, RFC 9449 §11.1) and request objects (`jar#<client_id>:<jti>`, RFC 9101); the names are in
+// src/storage.ts.
 // The check-and-mark is synchronous (SQLite-backed sync KV), so among any number of racing requests carrying
 // the same JWT exactly one wins. An alarm deletes the object once the JWT can no longer be accepted: from then
 // on its own time claims (exp, or a proof's iat) refuse it.
@@ -43,4 +44,9 @@ export function useAssertion(env: Env, clientId: string, jti: string, until: num
 /** Marks the DPoP proof `jti` made with key `jkt` used; false when it was used before (RFC 9449 §11.1). */
 export function useDpopProof(env: Env, jkt: string, jti: string, until: number): Promise<boolean> {
   return objects.dpopReplay(env, jkt, jti).use(until);
+}
+
+/** Marks the `jti` of a request object (RFC 9101) of `clientId` used; false when it was used before. */
+export function useRequestObject(env: Env, clientId: string, jti: string, until: number): Promise<boolean> {
+  return objects.requestObjectReplay(env, clientId, jti).use(until);
 }

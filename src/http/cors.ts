@@ -1,5 +1,5 @@
 // CORS (Fetch standard §3.2) for browser-based apps (draft-ietf-oauth-browser-based-apps), the one place for the
-// policy. Discovery and the JWK Set are public documents: any origin (publicCors). The token, userinfo and
+// policy. Discovery and the JWK Set are public documents: any origin (publicCors). The token, PAR, userinfo and
 // revocation endpoints answer an origin registered for the client the request concerns (clientCors, with
 // allowClientOrigin called by the route once it knows the client). No other endpoint mounts either, so the pages,
 // introspection, registration and the admin API never answer CORS, preflight or otherwise. No endpoint here reads

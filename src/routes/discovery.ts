@@ -9,6 +9,7 @@ import {
 import { allScopeClaims, config } from "../config";
 import type { AppEnv, Env } from "../env";
 import { publicCors } from "../http/cors";
+import { parRequiredForAll } from "../authorization/request";
 
 export const discovery = new Hono<AppEnv>();
 
@@ -56,8 +57,15 @@ function metadata(env: Env) {
       ...allScopeClaims(),
     ],
     claims_parameter_supported: true,
-    request_parameter_supported: false,
-    request_uri_parameter_supported: false,
+    // RFC 9101 (docs/par-and-jar.md): signed request objects by value, or by reference from PAR or from a
+    // request_uri the client registered (OIDC Discovery §3 require_request_uri_registration).
+    request_parameter_supported: true,
+    request_uri_parameter_supported: true,
+    require_request_uri_registration: true,
+    request_object_signing_alg_values_supported: [...config.requestObjects.signingAlgorithms],
+    // RFC 9126 §5: the PAR endpoint, and whether every client must use it (the deployment's REQUIRE_PAR).
+    pushed_authorization_request_endpoint: `${issuer}/par`,
+    require_pushed_authorization_requests: parRequiredForAll(env),
     // Client authentication (src/clients/auth-methods.ts): the same methods and JWT algorithms at each endpoint,
     // except that introspection needs an authenticated client (RFC 7662 §2.1).
     token_endpoint_auth_methods_supported: [...tokenEndpointAuthMethods],
@@ -80,11 +88,12 @@ function metadata(env: Env) {
 // Never longer than a new signing key waits before it signs (config.keys).
 const CACHE = `public, max-age=${config.keys.jwksMaxAgeSeconds}`;
 
-/** The document is the same for every request of an isolate (it depends on the issuer and config only). */
-let serialized: { issuer: string; body: string } | undefined;
+/** The document is the same for every request of an isolate (it depends on the issuer, REQUIRE_PAR and config). */
+let serialized: { key: string; body: string } | undefined;
 
 function metadataJson(env: Env): string {
-  if (serialized?.issuer !== env.ISSUER) serialized = { issuer: env.ISSUER, body: JSON.stringify(metadata(env)) };
+  const key = `${env.ISSUER} ${env.REQUIRE_PAR ?? ""}`;
+  if (serialized?.key !== key) serialized = { key, body: JSON.stringify(metadata(env)) };
   return serialized.body;
 }
 

@@ -38,6 +38,7 @@ describe("deploy configuration", () => {
       "env.KEY_MANAGER",
       "env.LIMITER",
       "env.ASSERTION_REPLAY",
+      "env.PUSHED_REQUEST",
       "env.CLIENTS",
       "env.KEYS",
       "env.USERS",

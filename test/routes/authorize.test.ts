@@ -60,6 +60,11 @@ describe("authorization endpoint: errors before the redirect URI is trusted are 
     await expectErrorPage(res, "repeated");
   });
 
+  // RFC 9101 §6.2: the redirect URI of a request object is inside it, so an invalid one is not trusted.
+  it("a malformed request object (invalid_request_object)", async () => {
+    await expectErrorPage(await browser.fetch(authorizeUrl({ request: "eyJ.e30." })), "invalid_request_object");
+  });
+
   it("escapes reflected input on the error page", async () => {
     const res = await browser.fetch(authorizeUrl({ client_id: "<script>alert(1)</script>" }));
     const html = await res.text();
@@ -83,7 +88,6 @@ describe("authorization endpoint: errors after validation go back to the client 
     ["prompt=none combined with login", { prompt: "none login" }, "invalid_request"],
     ["an unknown prompt", { prompt: "bogus" }, "invalid_request"],
     ["a negative max_age", { max_age: "-1" }, "invalid_request"],
-    ["a request object", { request: "eyJ.e30." }, "invalid_request"],
     ["a forged id_token_hint", { id_token_hint: "eyJhbGciOiJub25lIn0.e30." }, "invalid_request"],
     ["a claims parameter that is not JSON", { claims: "{nope" }, "invalid_request"],
   ];

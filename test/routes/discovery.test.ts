@@ -40,6 +40,13 @@ describe("discovery", () => {
       expect(meta.registration_endpoint).toBe(`${ISSUER}/register`);
       expect(meta.code_challenge_methods_supported).toEqual(["S256"]);
       expect(meta.authorization_response_iss_parameter_supported).toBe(true);
+      // RFC 9126 §5 and RFC 9101 §10.5: PAR, signed request objects, request_uri for PAR's own URNs.
+      expect(meta.pushed_authorization_request_endpoint).toBe(`${ISSUER}/par`);
+      expect(meta.require_pushed_authorization_requests).toBe(false);
+      expect(meta.request_parameter_supported).toBe(true);
+      expect(meta.request_uri_parameter_supported).toBe(true);
+      expect(meta.require_request_uri_registration).toBe(true);
+      expect(meta.request_object_signing_alg_values_supported).toEqual(["RS256", "PS256", "ES256", "EdDSA"]);
     });
   }
 

@@ -1,0 +1,63 @@
+// Request objects by reference (RFC 9101 §5.2, OIDC Core §6.2): a request_uri that is not one of PAR's URNs is
+// fetched only when the client registered it in `request_uris` (exact match), from an https URL not on a private
+// network (checked again here, not only at registration), with a short timeout, no redirects and a size cap. What
+// comes back is a request object like any other (src/authorization/request-object.ts).
+import type { Client } from "../clients/schema";
+import { requestTimeUriProblem } from "../clients/redirect-uris";
+import type { Env } from "../env";
+import { invalidRequestUri, requestUriNotSupported } from "../errors";
+import { isLoopback } from "../lib/urls";
+
+const TIMEOUT_MS = 3_000;
+/** As for a request object by value. */
+const MAX_BYTES = 16 * 1024;
+
+/** The request object at `uri`, a request_uri the client registered; throws request_uri_not_supported otherwise. */
+export async function fetchRequestObject(env: Env, client: Client, uri: string): Promise<string> {
+  // RFC 9101 §10.4.1 (SSRF): only what the client registered is ever fetched.
+  if (!(client.request_uris ?? []).includes(uri)) {
+    throw requestUriNotSupported("request_uri must be one of the client's registered request_uris, or come from /par");
+  }
+  const problem = requestTimeUriProblem(uri, isLoopback(new URL(env.ISSUER)));
+  if (problem) throw invalidRequestUri(`request_uri ${problem}`);
+  try {
+    const res = await fetch(uri, {
+      redirect: "manual",
+      signal: AbortSignal.timeout(TIMEOUT_MS),
+      headers: { accept: "application/oauth-authz-req+jwt, application/jwt" },
+    });
+    const declared = Number(res.headers.get("content-length") ?? "0");
+    if (res.status !== 200 || declared > MAX_BYTES) throw new Error(`status ${res.status}, ${declared} bytes`);
+    return (await limitedText(res)).trim();
+  } catch (err) {
+    throw invalidRequestUri(
+      "the request object could not be fetched from request_uri",
+      err instanceof Error ? err.message : undefined,
+    );
+  }
+}
+
+/** The body, read no further than MAX_BYTES whatever Content-Length said. */
+async function limitedText(res: Response): Promise<string> {
+  if (!res.body) return "";
+  const reader = res.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) {
+    const bytes: unknown = chunk.value;
+    if (!(bytes instanceof Uint8Array)) continue;
+    size += bytes.byteLength;
+    if (size > MAX_BYTES) {
+      await reader.cancel();
+      throw new Error("too large");
+    }
+    chunks.push(bytes);
+  }
+  const out = new Uint8Array(size);
+  let offset = 0;
+  for (const bytes of chunks) {
+    out.set(bytes, offset);
+    offset += bytes.byteLength;
+  }
+  return new TextDecoder().decode(out);
+}
