@@ -19,6 +19,7 @@ const DURABLE_OBJECTS = {
   KEY_MANAGER: "KeyManager",
   LIMITER: "Limiter",
   ASSERTION_REPLAY: "AssertionReplay",
+  PUSHED_REQUEST: "PushedRequest",
   ACCOUNT: "Account",
   CLIENT_STATE: "ClientState",
   // Only in the bench Worker: measures what the host charges for Durable Object storage.

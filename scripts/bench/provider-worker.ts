@@ -14,7 +14,7 @@ import { config } from "../../src/config";
 import type { Env } from "../../src/env";
 import { app } from "../../src/index";
 
-export { Account, AssertionReplay, ClientState, Grant, KeyManager, Limiter } from "../../src/index";
+export { Account, AssertionReplay, ClientState, Grant, KeyManager, Limiter, PushedRequest } from "../../src/index";
 
 /**
  * What the local host charges for Durable Object storage, so the report can say how much of a stateful flow's
@@ -65,7 +65,15 @@ Reflect.set(config, "resourceServers", [
 
 const counts = { kv: 0, do: 0 };
 const KV_BINDINGS = new Set(["CLIENTS", "KEYS", "USERS"]);
-const DO_BINDINGS = new Set(["GRANT", "ACCOUNT", "CLIENT_STATE", "LIMITER", "KEY_MANAGER", "ASSERTION_REPLAY"]);
+const DO_BINDINGS = new Set([
+  "GRANT",
+  "ACCOUNT",
+  "CLIENT_STATE",
+  "LIMITER",
+  "KEY_MANAGER",
+  "ASSERTION_REPLAY",
+  "PUSHED_REQUEST",
+]);
 
 /** Counts each call of a method on `target`; `then` is left alone so the object is never mistaken for a promise. */
 function counting<T extends object>(target: T, counter: "kv" | "do"): T {

@@ -9,10 +9,12 @@ import { authenticateClient } from "../clients/authentication";
 import type { Client } from "../clients/schema";
 import type { AppEnv } from "../env";
 import { invalidRequest, requestRefused } from "../errors";
+import { dpopNonce } from "../http/dpop-nonce";
 import { allowClientOrigin, clientCors } from "../http/cors";
 import { errorJson } from "../http/errors";
 import { formParams, type Params } from "../http/params";
 import { noStore } from "../http/no-store";
+import { refuseAsJson, usedDpopProof } from "../tokens/dpop";
 
 export const par = new Hono<AppEnv>();
 
@@ -20,6 +22,8 @@ export const par = new Hono<AppEnv>();
 par.use(clientCors(["POST"]));
 // RFC 9126 §2.2 and §2.3: responses are not cached.
 par.use(noStore);
+// RFC 9449 §8: the current DPoP nonce on answers to pushes that carry a proof.
+par.use(dpopNonce);
 
 par.post("/", async (c) => {
   const form = await formParams(c);
@@ -54,10 +58,15 @@ async function requestParams(c: Context<AppEnv>, client: Client, form: Params): 
 }
 
 /**
- * RFC 9449 §10.1: a DPoP proof sent with the push binds the authorization code to its key. Where the proof is to be
- * checked: verifyDpopProof (src/resource/dpop-proof.ts) with htm POST and htu the PAR endpoint's URL, its jkt then
- * becoming dpop_jkt (an explicit dpop_jkt must equal it). Not wired yet: the request passes through unchanged.
+ * RFC 9449 §10.1: a DPoP proof sent with the push binds the authorization code to its key, as dpop_jkt would; with
+ * both, "the authorization server MUST check that the dpop_jkt parameter value matches the JWK Thumbprint" of the
+ * proof's key. The proof is checked like one at the token endpoint (htu the PAR endpoint), jti spent once.
  */
-async function withDpopProof(_c: Context<AppEnv>, request: AuthorizationRequest): Promise<AuthorizationRequest> {
-  return request;
+async function withDpopProof(c: Context<AppEnv>, request: AuthorizationRequest): Promise<AuthorizationRequest> {
+  const proof = await usedDpopProof(c.env, c.req.raw, "par", refuseAsJson);
+  if (!proof) return request;
+  if (request.dpop_jkt !== undefined && request.dpop_jkt !== proof.jkt) {
+    throw invalidRequest("dpop_jkt does not match the key of the DPoP proof");
+  }
+  return { ...request, dpop_jkt: proof.jkt };
 }

@@ -2,20 +2,13 @@
 import { Hono } from "hono";
 import { authenticateClient } from "../clients/authentication";
 import type { AppEnv } from "../env";
-import {
-  invalidDpopProof,
-  invalidRequest,
-  unauthorizedClient,
-  unsupportedGrantType,
-  useDpopNonce,
-  type OAuthError,
-} from "../errors";
+import { invalidDpopProof, invalidRequest, unauthorizedClient, unsupportedGrantType } from "../errors";
 import { grants } from "../grants";
 import { allowClientOrigin, clientCors } from "../http/cors";
 import { dpopNonce } from "../http/dpop-nonce";
 import { formParams, sourceAddress } from "../http/params";
 import { noStore } from "../http/no-store";
-import { usedDpopProof, type DpopRefusal } from "../tokens/dpop";
+import { refuseAsJson, usedDpopProof } from "../tokens/dpop";
 
 export const token = new Hono<AppEnv>();
 
@@ -40,14 +33,10 @@ token.post("/", async (c) => {
     throw unauthorizedClient(`the client may not use grant_type ${grantType}`);
   }
   // After client authentication, so that a browser app (CORS) can read a use_dpop_nonce answer.
-  const dpop = await usedDpopProof(c.env, c.req.raw, "token", refuseProof);
+  const dpop = await usedDpopProof(c.env, c.req.raw, "token", refuseAsJson);
   // RFC 9449 §5.2: a client registered with dpop_bound_access_tokens gets sender-constrained tokens only.
   if (!dpop && client.dpop_bound_access_tokens)
     throw invalidDpopProof("this client's token requests need a DPoP proof");
   const body = await handler.handle({ env: c.env, client, params, source: sourceAddress(c), dpop });
   return c.json(body);
 });
-
-/** RFC 9449 §5.2 invalid_dpop_proof, or §8 use_dpop_nonce (400 with the nonce to retry with). */
-const refuseProof: DpopRefusal = (error, description, nonce): OAuthError =>
-  error === "use_dpop_nonce" && nonce !== undefined ? useDpopNonce(nonce) : invalidDpopProof(description);

@@ -14,14 +14,17 @@ import { nowSeconds } from "../clock";
 import { config } from "../config";
 import { useDpopProof } from "../durable/assertion-replay";
 import type { Env } from "../env";
-import type { OAuthError } from "../errors";
+import { invalidDpopProof, useDpopNonce, type OAuthError } from "../errors";
 import { derivedKey } from "../lib/crypto";
 import { DpopProofError, verifyDpopProof, type VerifiedDpopProof } from "../resource/dpop-proof";
 
 export type { VerifiedDpopProof } from "../resource/dpop-proof";
 
-/** Where the provider reads proofs: the token endpoint (§5) and its own protected resource, userinfo (§7). */
-export type DpopEndpoint = "token" | "userinfo";
+/**
+ * Where the provider reads proofs: the token endpoint (§5), the PAR endpoint (§10.1, binding the code) and its own
+ * protected resource, userinfo (§7).
+ */
+export type DpopEndpoint = "token" | "par" | "userinfo";
 
 /** How an endpoint answers a refused proof: the error code, why, and the nonce to retry with when nonces are on. */
 export type DpopRefusal = (
@@ -86,6 +89,10 @@ export async function spendDpopProof(env: Env, proof: VerifiedDpopProof, refuse:
     throw refuse("invalid_dpop_proof", "the DPoP proof has already been used", await currentDpopNonce(env));
   }
 }
+
+/** How the token and PAR endpoints refuse a proof: §5.2 invalid_dpop_proof, or §8 use_dpop_nonce (400 with the nonce). */
+export const refuseAsJson: DpopRefusal = (error, description, nonce) =>
+  error === "use_dpop_nonce" && nonce !== undefined ? useDpopNonce(nonce) : invalidDpopProof(description);
 
 /** checkedDpopProof, then spendDpopProof: the token endpoint's whole reading of a proof (one Durable Object call). */
 export async function usedDpopProof(

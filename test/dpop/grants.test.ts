@@ -1,9 +1,8 @@
 // RFC 9449 at the token endpoint, per grant: authorization code binding (§10), refresh tokens of public clients
 // bound to the key (§5), confidential clients' refreshes re-binding only the access token, clients that must use
 // DPoP (§5.2, dpop_bound_access_tokens), and opaque access tokens keeping their key for introspection (§6.2).
-import { env, exports } from "cloudflare:workers";
+import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { openCode, sealCode } from "../../src/authorization/code";
 import {
   Browser,
   DEMO_REDIRECT,
@@ -43,14 +42,9 @@ function refreshWith(refreshToken: string, proofs: string[], authorization: stri
   );
 }
 
-/**
- * A code of a real authorization, sealed again with dpop_jkt as /authorize seals it once it takes the parameter
- * (its validation there comes with PAR): the same SealedCode with `dpopJkt`, under a new grant id.
- */
-async function boundCode(jkt: string): Promise<string> {
-  const opened = await openCode(env, await codeFor(new Browser()));
-  if (!opened) throw new Error("the provider's code did not open");
-  return sealCode(env, { ...opened.code, dpopJkt: jkt });
+/** A code of an authorization request with dpop_jkt (RFC 9449 §10), which /authorize seals into the code. */
+function boundCode(jkt: string): Promise<string> {
+  return codeFor(new Browser(), { dpop_jkt: jkt });
 }
 
 async function tokens(res: Response): Promise<Tokens> {
