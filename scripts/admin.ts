@@ -120,7 +120,11 @@ function required(value: string | undefined, what: string): string {
 }
 
 function metadataFromFlags(): Json {
-  if (values.metadata) return JSON.parse(values.metadata) as Json;
+  if (values.metadata) {
+    const given = JSON.parse(values.metadata) as Json;
+    if (!isObject(given)) throw new CliError("--metadata must be a JSON object");
+    return { ...given, ...protectionSettings() };
+  }
   const metadata: { [key: string]: Json } = { client_name: required(values.name, "--name or --metadata") };
   if (values["client-id"]) metadata.client_id = values["client-id"];
   if (values["redirect-uri"]) metadata.redirect_uris = values["redirect-uri"];

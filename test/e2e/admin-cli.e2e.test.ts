@@ -3,6 +3,7 @@ import { execFile } from "node:child_process";
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
+import { exportJWK, generateKeyPair, type JWK } from "jose";
 import * as client from "openid-client";
 import { describe, expect, inject, it } from "vitest";
 
@@ -20,6 +21,11 @@ async function admin(...args: string[]): Promise<string> {
     },
   );
   return stdout;
+}
+
+async function publicJwk(): Promise<JWK> {
+  const { publicKey } = await generateKeyPair("ES256", { extractable: true });
+  return { ...(await exportJWK(publicKey)), alg: "ES256", use: "sig" };
 }
 
 describe("admin CLI", () => {
@@ -86,10 +92,13 @@ describe("admin CLI", () => {
         "--json",
         "clients",
         "create",
-        "--name",
-        "CLI protected",
-        "--redirect-uri",
-        "https://app.example.com/cb",
+        // Request objects are verified with the client's keys: a client naming their algorithm registers keys.
+        "--metadata",
+        JSON.stringify({
+          client_name: "CLI protected",
+          redirect_uris: ["https://app.example.com/cb"],
+          jwks: { keys: [await publicJwk()] },
+        }),
         "--dpop-bound",
         "true",
         "--require-par",
