@@ -14,7 +14,7 @@ import { allowClientOrigin, clientCors } from "../http/cors";
 import { errorJson } from "../http/errors";
 import { formParams, type Params } from "../http/params";
 import { noStore } from "../http/no-store";
-import { refuseAsJson, usedDpopProof } from "../tokens/dpop";
+import { refuseAsJson, usedDpopProof, type VerifiedDpopProof } from "../tokens/dpop";
 
 export const par = new Hono<AppEnv>();
 
@@ -33,10 +33,12 @@ par.post("/", async (c) => {
   );
   // RFC 9126 §2.1: "The request_uri authorization request parameter is one exception, and it MUST NOT be provided."
   if (form.request_uri !== undefined) throw invalidRequest("request_uri must not be sent to the PAR endpoint");
+  // Before a request object's jti is spent: after a use_dpop_nonce answer the client retries with the same object.
+  const proof = await usedDpopProof(c.env, c.req.raw, "par", refuseAsJson);
   const params = await requestParams(c, client, form);
   // RFC 9126 §2.1: the same validation as at the authorization endpoint, errors included.
   const request = await validateAuthorizationRequest(c.env, client, trustedTarget(client, params), params);
-  const pushed = await pushRequest(c.env, await withDpopProof(c, request));
+  const pushed = await pushRequest(c.env, boundToProof(request, proof));
   // RFC 9126 §2.2: 201 Created with request_uri and expires_in.
   return c.json(pushed, 201);
 });
@@ -60,10 +62,9 @@ async function requestParams(c: Context<AppEnv>, client: Client, form: Params): 
 /**
  * RFC 9449 §10.1: a DPoP proof sent with the push binds the authorization code to its key, as dpop_jkt would; with
  * both, "the authorization server MUST check that the dpop_jkt parameter value matches the JWK Thumbprint" of the
- * proof's key. The proof is checked like one at the token endpoint (htu the PAR endpoint), jti spent once.
+ * proof's key. The proof was checked like one at the token endpoint (htu the PAR endpoint), its jti spent once.
  */
-async function withDpopProof(c: Context<AppEnv>, request: AuthorizationRequest): Promise<AuthorizationRequest> {
-  const proof = await usedDpopProof(c.env, c.req.raw, "par", refuseAsJson);
+function boundToProof(request: AuthorizationRequest, proof: VerifiedDpopProof | undefined): AuthorizationRequest {
   if (!proof) return request;
   if (request.dpop_jkt !== undefined && request.dpop_jkt !== proof.jkt) {
     throw invalidRequest("dpop_jkt does not match the key of the DPoP proof");

@@ -3,7 +3,8 @@
 // and a dpop_jkt sent beside it must be that key's thumbprint.
 import { describe, expect, it } from "vitest";
 import { Browser, authorize, expectOAuthError, DEMO_REDIRECT, basic } from "../helpers";
-import { PAR_ENDPOINT, demoRequest, only, push } from "../par/support";
+import { keyPair } from "../clients/assertions";
+import { PAR_ENDPOINT, demoRequest, only, push, requestObject, rpClient } from "../par/support";
 import { DpopKey, currentNonce, dpopTokenRequest } from "./support";
 
 const DEMO = basic("demo", "demo-secret");
@@ -63,5 +64,17 @@ describe("DPoP with PAR (RFC 9449 §10.1)", () => {
     await expectOAuthError(mismatch, 400, "invalid_request");
     const match = await push(demoRequest({ dpop_jkt: key.jkt }), DEMO, { dpop: await parProof(key) });
     expect(match.status).toBe(201);
+  });
+
+  it("asks for the nonce before a request object's jti is spent: the retry with the same object succeeds", async () => {
+    const signing = await keyPair("ES256");
+    const rp = await rpClient({}, [signing]);
+    const object = await requestObject(rp.client.client_id, signing);
+    const key = await DpopKey.generate();
+    const first = await push({ request: object }, rp.basic, { dpop: await key.proof({ htu: PAR_ENDPOINT }) });
+    await expectOAuthError(first, 400, "use_dpop_nonce");
+    const nonce = first.headers.get("dpop-nonce") ?? "";
+    const retry = await push({ request: object }, rp.basic, { dpop: await key.proof({ htu: PAR_ENDPOINT, nonce }) });
+    expect(retry.status, await retry.clone().text()).toBe(201);
   });
 });
