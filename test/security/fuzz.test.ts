@@ -3,6 +3,7 @@
 // RFC 6749 §5.2 shape with printable descriptions, and nothing from the request echoed unescaped into a page.
 import { exports } from "cloudflare:workers";
 import fc from "fast-check";
+import { base64url } from "jose";
 import { afterAll, describe, expect, it } from "vitest";
 import { ISSUER } from "../helpers";
 
@@ -27,6 +28,8 @@ const PARAMS = [
   "claims",
   "ui_locales",
   "request",
+  "request_uri",
+  "dpop_jkt",
   "grant_type",
   "code",
   "code_verifier",
@@ -57,6 +60,7 @@ const ROUTES: { method: "GET" | "POST" | "PUT" | "DELETE"; path: string }[] = [
   { method: "GET", path: "/logout" },
   { method: "POST", path: "/logout" },
   { method: "POST", path: "/token" },
+  { method: "POST", path: "/par" },
   { method: "GET", path: "/userinfo" },
   { method: "POST", path: "/userinfo" },
   { method: "POST", path: "/introspect" },
@@ -97,11 +101,29 @@ const authorization = fc.option(
     fc.constant(`Basic ${btoa("demo:demo-secret")}`),
     headerValue.map((v) => `Basic ${v}`),
     headerValue.map((v) => `Bearer ${v}`),
+    headerValue.map((v) => `DPoP ${v}`),
     fc.constant("Bearer dev-admin-token"),
     headerValue,
   ),
   { nil: undefined },
 );
+
+/** DPoP proofs (RFC 9449): garbage, two of them, and JWTs whose header or claims are wrong in some way. */
+const dpopProof = fc.option(
+  fc.oneof(
+    headerValue,
+    fc.constant("a.b.c, d.e.f"),
+    fc
+      .tuple(fc.jsonValue(), fc.jsonValue())
+      .map(([header, claims]) => `${b64(JSON.stringify(header))}.${b64(JSON.stringify(claims))}.AAAA`),
+    fc
+      .record({ typ: fc.constantFrom("dpop+jwt", "JWT"), alg: fc.constantFrom("ES256", "none", "HS256", "RS256") })
+      .map((header) => `${b64(JSON.stringify({ ...header, jwk: { kty: "EC", crv: "P-256" } }))}.e30.AAAA`),
+  ),
+  { nil: undefined },
+);
+
+const b64 = (text: string) => base64url.encode(text);
 
 const contentType = fc.option(
   fc.constantFrom(
@@ -134,12 +156,14 @@ async function send(
   auth: string | undefined,
   type: string | undefined,
   payload: string | Uint8Array,
+  dpop?: string,
 ): Promise<Response> {
   const url = new URL(`${ISSUER}${route.path}`);
   for (const [name, v] of query) url.searchParams.append(name, v);
   const headers = new Headers();
   if (auth !== undefined) headers.set("authorization", auth);
   if (type !== undefined) headers.set("content-type", type);
+  if (dpop !== undefined) headers.set("dpop", dpop);
   tried++;
   return exports.default.fetch(url.toString(), {
     method: route.method,
@@ -176,8 +200,9 @@ describe("fuzzing every endpoint (fast-check)", () => {
         authorization,
         contentType,
         body,
-        async (route, query, auth, type, payload) => {
-          await expectWellFormed(await send(route, query, auth, type, payload));
+        dpopProof,
+        async (route, query, auth, type, payload, dpop) => {
+          await expectWellFormed(await send(route, query, auth, type, payload, dpop));
         },
       ),
       { numRuns: 250 },
