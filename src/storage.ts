@@ -40,7 +40,12 @@ export const doKeys = {
   grant: { state: "grant" },
   keyManager: { keySet: "keyset" },
   limiter: { attempts: "attempts" },
-  assertionReplay: { seen: "seen" },
+  assertionReplay: {
+    /** The JWT was used (one object per JWT); in an object of many DPoP proofs, when the object may go. */
+    seen: "seen",
+    /** One DPoP proof's jti, in the object of its key and time bucket. */
+    jti: (jti: string) => `jti:${jti}`,
+  },
   pushedRequest: { request: "request" },
   account: {
     meta: "meta",
@@ -116,12 +121,13 @@ export const objects = {
   assertionReplay: (env: Env, clientId: string, jti: string) =>
     env.ASSERTION_REPLAY.get(env.ASSERTION_REPLAY.idFromName(`${encodeURIComponent(clientId)}:${jti}`)),
   /**
-   * AssertionReplay, one per DPoP proof (RFC 9449 §11.1): `dpop#<jkt>:<jti>`. The jkt (base64url) has no ':', and
-   * '#' never appears before the first ':' of an assertion's name (encodeURIComponent escapes it), so the two
+   * AssertionReplay, one per DPoP key and time bucket of its proofs' iat (RFC 9449 §11.1): `dpop#<jkt>#<bucket>`.
+   * Its proofs' jti values are kept inside, so a client's proofs reuse one warm object instead of creating one each.
+   * '#' never appears in an assertion's or request object's client part (encodeURIComponent escapes it), so the
    * schemes never meet. Keyed by the proof's key, not the client: only the key's holder can spend its jti values.
    */
-  dpopReplay: (env: Env, jkt: string, jti: string) =>
-    env.ASSERTION_REPLAY.get(env.ASSERTION_REPLAY.idFromName(`dpop#${jkt}:${jti}`)),
+  dpopReplay: (env: Env, jkt: string, bucket: number) =>
+    env.ASSERTION_REPLAY.get(env.ASSERTION_REPLAY.idFromName(`dpop#${jkt}#${bucket}`)),
   /**
    * AssertionReplay again, for the jti of a request object (RFC 9101): `jar#<client>:<jti>`. An assertion's name
    * begins with encodeURIComponent(client_id), which never holds '#', so the two kinds never share an object.

@@ -85,7 +85,7 @@ export async function checkedDpopProof(
 
 /** §4.3 item 12 and §11.1: the proof's jti, used once anywhere until the proof could no longer be accepted. */
 export async function spendDpopProof(env: Env, proof: VerifiedDpopProof, refuse: DpopRefusal): Promise<void> {
-  if (!(await useDpopProof(env, proof.jkt, proof.jti, proof.acceptableUntil))) {
+  if (!(await useDpopProof(env, proof.jkt, proof.jti, proof.iat, config.dpop.proofWindowSeconds))) {
     throw refuse("invalid_dpop_proof", "the DPoP proof has already been used", await currentDpopNonce(env));
   }
 }

@@ -1,10 +1,11 @@
 // RFC 9449 §4.3 at the token endpoint: every check a proof must pass, its replay, and the server nonces (§8).
 // client_credentials (demo-service) is the request, since it spends nothing but the proof.
-import { createExecutionContext } from "cloudflare:test";
+import { createExecutionContext, runInDurableObject } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { base64url, createLocalJWKSet, jwtVerify, SignJWT } from "jose";
 import { afterEach, describe, expect, it } from "vitest";
 import worker from "../../src/index";
+import type { AssertionReplay } from "../../src/durable/assertion-replay";
 import { nowSeconds, setClockOffset } from "../../src/clock";
 import { config } from "../../src/config";
 import { ISSUER, expectOAuthError, introspect } from "../helpers";
@@ -223,6 +224,27 @@ describe("RFC 9449 §4.3: checking a DPoP proof", () => {
     for (const res of responses.filter((r) => r.status === 400)) {
       expect((await res.json<{ error: string }>()).error).toBe("invalid_dpop_proof");
     }
+  });
+
+  it("a key's proofs of one time bucket share one replay object, kept until the last of them is dead", async () => {
+    const key = await DpopKey.generate();
+    const window = config.dpop.proofWindowSeconds;
+    const iat = nowSeconds();
+    const nonce = await currentNonce();
+    const jtis = [crypto.randomUUID(), crypto.randomUUID(), crypto.randomUUID()];
+    for (const jti of jtis) {
+      const res = await dpopTokenRequest(CLIENT_CREDENTIALS, SERVICE, [await key.proof({ jti, iat, nonce })]);
+      expect(res.status).toBe(200);
+    }
+    const bucket = Math.floor(iat / window);
+    const stub = env.ASSERTION_REPLAY.get(env.ASSERTION_REPLAY.idFromName(`dpop#${key.jkt}#${bucket}`));
+    const stored = await runInDurableObject(stub, async (_instance: AssertionReplay, state) => ({
+      keys: [...state.storage.kv.list()].map(([name]) => name).sort(),
+      alarm: await state.storage.getAlarm(),
+    }));
+    expect(stored.keys).toEqual([...jtis.map((jti) => `jti:${jti}`), "seen"].sort());
+    // A proof of the bucket is accepted until at most iat + window < (bucket + 2) * window.
+    expect(stored.alarm).toBe((bucket + 2) * window * 1000);
   });
 
   it("a proof of another key with the same jti is its own proof (replay is per key)", async () => {
