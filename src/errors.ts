@@ -197,5 +197,5 @@ function bearerChallenge(code: OAuthErrorCode, description: string): string {
 }
 
 function quotable(value: string): string {
-  return value.replace(/["\\]/g, "");
+  return printable(value).replace(/["\\]/g, "");
 }

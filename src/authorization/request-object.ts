@@ -22,7 +22,7 @@ import { nowSeconds } from "../clock";
 import { config } from "../config";
 import { useRequestObject } from "../durable/assertion-replay";
 import type { Env } from "../env";
-import { invalidRequestObject } from "../errors";
+import { OAuthError, invalidRequestObject } from "../errors";
 import type { Params } from "../http/params";
 
 const { maxLifetimeSeconds, clockSkewSeconds } = config.requestObjects;
@@ -86,7 +86,10 @@ async function verified(verify: () => Promise<JWTPayload>): Promise<JWTPayload> 
     return await verify();
   } catch (err) {
     if (err instanceof errors.JOSEError) throw invalidRequestObject(failure(err));
-    throw err;
+    if (err instanceof OAuthError) throw err;
+    // Web Crypto refuses some registered keys only when they are imported (an EC point off its curve, say): the
+    // request object cannot be verified, which is the client's problem, never a 5xx.
+    throw invalidRequestObject("the request object is invalid", err instanceof Error ? err.message : "unknown error");
   }
 }
 

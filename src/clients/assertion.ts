@@ -21,7 +21,7 @@ import { errors, jwtVerify, type JWTPayload, type JWTVerifyOptions, type JWTVeri
 import { nowSeconds } from "../clock";
 import { useAssertion } from "../durable/assertion-replay";
 import type { Env } from "../env";
-import { invalidClient } from "../errors";
+import { OAuthError, invalidClient } from "../errors";
 import { assertionAlgorithms, type AssertionMethod } from "./auth-methods";
 import { clientVerificationKeys } from "./keys";
 import type { Client } from "./schema";
@@ -68,6 +68,11 @@ export async function verifyClientAssertion(
   // made for (and replayed from) another server (the audience-injection attack on RFC 7523 assertions), so a
   // single string audience is required.
   if (typeof payload.aud !== "string") throw invalidClient("client_assertion aud must be a single audience");
+  // A request object (RFC 9101) is signed by the same key with iss = client_id and aud = issuer, and it travels
+  // through the browser: one that also names sub must never pass for the client's own authentication.
+  if (AUTHORIZATION_REQUEST_CLAIMS.some((claim) => claim in payload)) {
+    throw invalidClient("client_assertion must not be an authorization request object");
+  }
   const { exp, jti } = checkLifetime(payload);
   // RFC 7523 §3 item 7: "The authorization server MAY ensure that JWTs are not replayed by maintaining the set
   // of used jti values for the length of time for which the JWT would be considered valid."
@@ -75,6 +80,9 @@ export async function verifyClientAssertion(
     throw invalidClient("client_assertion has already been used");
   }
 }
+
+/** Claims of an authorization request object (RFC 9101 §4), which no client assertion has. */
+const AUTHORIZATION_REQUEST_CLAIMS = ["response_type", "redirect_uri", "code_challenge"];
 
 /** The method's algorithms, narrowed to the one the client registered, if it did (RFC 7591 §2). */
 function allowedAlgorithms(client: Client, method: AssertionMethod): string[] {
@@ -98,7 +106,9 @@ async function verifiedPayload(
     return (await verify()).payload;
   } catch (err) {
     if (err instanceof errors.JOSEError) throw invalidClient(assertionFailure(err, method, algorithms));
-    throw err;
+    if (err instanceof OAuthError) throw err;
+    // Web Crypto refuses some registered keys only when they are imported (an EC point off its curve, say).
+    throw invalidClient("client_assertion is invalid", err instanceof Error ? err.message : "unknown error");
   }
 }
 

@@ -40,19 +40,20 @@ function splitScope(scope: unknown): string[] {
 
 /**
  * RFC 9449 §6.1 (JWT) and §6.2 (introspection): a DPoP-bound token carries `cnf: { jkt }`. A `cnf` naming no
- * jkt (an mTLS binding, say) leaves jkt undefined; the verifier refuses a cnf.jkt that is not a string.
+ * jkt (an mTLS binding, say) leaves jkt undefined, and malformedBinding() has the verifier refuse the token.
  */
 function boundKey(cnf: unknown): string | undefined {
   if (typeof cnf !== "object" || cnf === null || !("jkt" in cnf)) return undefined;
   return str(cnf.jkt);
 }
 
-/** Whether the token claims a DPoP binding it does not spell as a string (then it cannot be checked). */
+/** Whether the token claims a binding this verifier cannot check: a cnf without a jkt string (RFC 9449 §7.1). */
 export function malformedBinding(raw: Readonly<Record<string, unknown>>): boolean {
   const cnf = raw.cnf;
   if (cnf === undefined) return false;
   if (typeof cnf !== "object" || cnf === null) return true;
-  return "jkt" in cnf && (typeof cnf.jkt !== "string" || cnf.jkt.length === 0);
+  // A binding this verifier cannot check (an mTLS x5t#S256, say) must not pass for a bearer token either.
+  return !("jkt" in cnf) || typeof cnf.jkt !== "string" || cnf.jkt.length === 0;
 }
 
 export function toClaims(

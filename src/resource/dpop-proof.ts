@@ -85,7 +85,8 @@ export async function verifyDpopProof(proof: string, expect: DpopProofExpectatio
     jkt: await calculateJwkThumbprint(jwk, "sha256"),
     jti,
     iat,
-    acceptableUntil: iat + expect.windowSeconds,
+    // Accepted while now - iat <= window, so still at iat + window: remembered one second beyond.
+    acceptableUntil: iat + expect.windowSeconds + 1,
   };
 }
 

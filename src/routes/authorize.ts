@@ -40,6 +40,10 @@ async function handle(c: Context<AppEnv>, query: Params): Promise<Response> {
   if (query.request_uri !== undefined && isPushedRequestUri(query.request_uri)) {
     return begin(c, client, await takePushedRequest(c.env, client, query.request_uri));
   }
+  // RFC 9126 §6: a client that must push gets no request object fetched or verified (its jti spent) here first.
+  if ((query.request !== undefined || query.request_uri !== undefined) && pushedRequestRequired(c.env, client)) {
+    throw invalidRequest("this client must use pushed authorization requests");
+  }
   const object = query.request ?? (await referencedObject(c, client, query.request_uri));
   // RFC 9101 §5: with a request object, only its parameters are used.
   const params =

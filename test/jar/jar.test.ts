@@ -36,6 +36,52 @@ function expectAccepted(res: Response): void {
   expect(res.headers.get("location")).toMatch(/^\/login\?/);
 }
 
+describe("request objects that must not pass for something else", () => {
+  it("a registered key Web Crypto cannot import (an EC point off its curve): 400, never a 5xx", async () => {
+    const signer = await keyPair("ES256");
+    // x = y = 1: the right length, not a point of P-256.
+    const bad = {
+      kty: "EC",
+      crv: "P-256",
+      kid: signer.kid,
+      alg: "ES256",
+      x: `${"A".repeat(42)}E`,
+      y: `${"A".repeat(42)}E`,
+    };
+    const rp = await rpClient({ jwks: { keys: [bad] } });
+    await expectErrorPage(
+      await byValue(rp.client.client_id, await requestObject(rp.client.client_id, signer)),
+      "invalid_request_object",
+    );
+    const res = await push({ request: await requestObject(rp.client.client_id, signer) }, rp.basic);
+    await expectOAuthError(res, 400, "invalid_request_object");
+  });
+
+  it("a request object naming sub = client_id is no client assertion at the token endpoint", async () => {
+    const { client, key } = await jarClient({
+      token_endpoint_auth_method: "private_key_jwt",
+      grant_types: ["authorization_code", "client_credentials"],
+      scope: "openid weather",
+    });
+    const object = await requestObject(client.client_id, key, { sub: client.client_id, aud: `${ISSUER}/token` });
+    const res = await tokenRequest({
+      grant_type: "client_credentials",
+      client_assertion_type: "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+      client_assertion: object,
+    });
+    await expectOAuthError(res, 401, "invalid_client");
+  });
+
+  it("a client that must push gets its request object refused before it is verified or its jti spent", async () => {
+    const rp = await jarClient({ require_pushed_authorization_requests: true });
+    const object = await requestObject(rp.client.client_id, rp.key);
+    await expectErrorPage(await byValue(rp.client.client_id, object), "invalid_request");
+    // The object was not spent: pushed, it is accepted.
+    const res = await push({ request: object }, rp.basic);
+    expect(res.status, await res.clone().text()).toBe(201);
+  });
+});
+
 describe("request objects at /authorize (RFC 9101)", () => {
   for (const alg of ["ES256", "RS256", "PS256", "EdDSA"] as const) {
     it(`accepts an object signed ${alg} with a registered key`, async () => {

@@ -308,7 +308,8 @@ describe("DPoP-bound access tokens (RFC 9449 §7.1)", () => {
   });
 
   it("a cnf.jkt that is not a string: 401 invalid_token, under either scheme", async () => {
-    for (const cnf of [{ jkt: 5 }, { jkt: "" }, "jkt"]) {
+    // A cnf without jkt (an mTLS binding) cannot be checked here, so it is no bearer token either.
+    for (const cnf of [{ jkt: 5 }, { jkt: "" }, "jkt", { "x5t#S256": "bwcK0esc3ACC3DB2Y5_lESsXE8o9ltc05O89jdN-dg2" }]) {
       const token = await issuer.token(key, { cnf });
       await expectDpopError(await dpopCall(token), "invalid_token", "the access token's cnf claim is malformed");
       await expectBearerError(
