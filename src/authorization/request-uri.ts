@@ -7,6 +7,7 @@ import { requestTimeUriProblem } from "../clients/redirect-uris";
 import type { Env } from "../env";
 import { invalidRequestUri, requestUriNotSupported } from "../errors";
 import { isLoopback } from "../lib/urls";
+import { readAtMost } from "../lib/streams";
 
 const TIMEOUT_MS = 3_000;
 /** As for a request object by value. */
@@ -40,24 +41,10 @@ export async function fetchRequestObject(env: Env, client: Client, uri: string):
 /** The body, read no further than MAX_BYTES whatever Content-Length said. */
 async function limitedText(res: Response): Promise<string> {
   if (!res.body) return "";
-  const reader = res.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) {
-    const bytes: unknown = chunk.value;
-    if (!(bytes instanceof Uint8Array)) continue;
-    size += bytes.byteLength;
-    if (size > MAX_BYTES) {
-      await reader.cancel();
-      throw new Error("too large");
-    }
-    chunks.push(bytes);
+  const read = await readAtMost(res.body, MAX_BYTES);
+  if (!read.within) {
+    await read.reader.cancel();
+    throw new Error("too large");
   }
-  const out = new Uint8Array(size);
-  let offset = 0;
-  for (const bytes of chunks) {
-    out.set(bytes, offset);
-    offset += bytes.byteLength;
-  }
-  return new TextDecoder().decode(out);
+  return new TextDecoder().decode(read.bytes);
 }

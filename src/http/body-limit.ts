@@ -6,6 +6,7 @@
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../env";
 import { requestRefused } from "../errors";
+import { readAtMost } from "../lib/streams";
 import { errorJson } from "./errors";
 
 /** How much of an oversized body is read and discarded before answering; beyond it the connection may drop. */
@@ -18,17 +19,9 @@ export function bodyLimit(maxBytes: number) {
     const declared = c.req.header("transfer-encoding") === undefined ? c.req.header("content-length") : undefined;
     // The runtime delimits a body of declared length: within the limit it needs no counting.
     if (declared !== undefined && /^\d{1,15}$/.test(declared) && Number(declared) <= maxBytes) return next();
-    const reader = body.getReader();
-    const chunks: Uint8Array[] = [];
-    let size = 0;
-    for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) {
-      const bytes: unknown = chunk.value;
-      if (!(bytes instanceof Uint8Array)) continue;
-      size += bytes.byteLength;
-      if (size > maxBytes) return tooLarge(reader, size);
-      chunks.push(bytes);
-    }
-    c.req.raw = new Request(c.req.raw, { body: concat(chunks, size) });
+    const read = await readAtMost(body, maxBytes);
+    if (!read.within) return tooLarge(read.reader, read.size);
+    c.req.raw = new Request(c.req.raw, { body: read.bytes });
     return next();
   });
 }
@@ -47,14 +40,4 @@ async function tooLarge(reader: ReadableStreamDefaultReader, readSoFar: number):
     // The client went away: nobody reads the answer either.
   }
   return errorJson(requestRefused(413, "the request body is too large"));
-}
-
-function concat(chunks: Uint8Array[], size: number): Uint8Array {
-  const out = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return out;
 }

@@ -17,7 +17,7 @@ import {
   ISSUER,
   type Tokens,
 } from "../helpers";
-import { CLIENT_CREDENTIALS, DpopKey, currentNonce, dpopTokenRequest } from "./support";
+import { CLIENT_CREDENTIALS, DpopKey, currentNonce, dpopTokenRequest, opaqueWebClient } from "./support";
 
 const DEMO = basic("demo", "demo-secret");
 
@@ -165,17 +165,7 @@ describe("dpop_bound_access_tokens (RFC 9449 §5.2)", () => {
 
 describe("opaque access tokens of a grant (RFC 9449 §6.2)", () => {
   it("keep the key in their record: introspection answers token_type DPoP and cnf.jkt", async () => {
-    const created = await admin("/clients", "POST", {
-      client_name: "Opaque web app",
-      redirect_uris: [DEMO_REDIRECT],
-      grant_types: ["authorization_code"],
-      scope: "openid profile",
-      access_token_format: "opaque",
-      skip_consent: true,
-    });
-    expect(created.status).toBe(201);
-    const client = await created.json<{ client_id: string; client_secret: string }>();
-    const authorization = basic(client.client_id, client.client_secret);
+    const { client, authorization } = await opaqueWebClient();
     const key = await DpopKey.generate();
     const code = await codeFor(new Browser(), { client_id: client.client_id, scope: "openid profile" });
     const issued = await tokens(await redeemWith(code, await proofOf(key), authorization));

@@ -4,7 +4,7 @@ import { exports } from "cloudflare:workers";
 import { base64url, calculateJwkThumbprint, exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from "jose";
 import { nowSeconds } from "../../src/clock";
 import { DPOP_PROOF_TYP } from "../../src/resource/dpop-proof";
-import { ISSUER, basic } from "../helpers";
+import { DEMO_REDIRECT, ISSUER, admin, basic } from "../helpers";
 
 export const TOKEN_URL = `${ISSUER}/token`;
 export const USERINFO_URL = `${ISSUER}/userinfo`;
@@ -98,4 +98,19 @@ export function userinfoRequest(authorization: string, proof?: string, method = 
   const headers = new Headers({ authorization });
   if (proof !== undefined) headers.set("DPoP", proof);
   return exports.default.fetch(USERINFO_URL, { method, headers });
+}
+
+/** A confidential code-flow client with opaque access tokens (kept by reference in its grants' records). */
+export async function opaqueWebClient(): Promise<{ client: { client_id: string }; authorization: string }> {
+  const created = await admin("/clients", "POST", {
+    client_name: "Opaque web app",
+    redirect_uris: [DEMO_REDIRECT],
+    grant_types: ["authorization_code"],
+    scope: "openid profile",
+    access_token_format: "opaque",
+    skip_consent: true,
+  });
+  if (created.status !== 201) throw new Error(`client not created: ${created.status}`);
+  const client = await created.json<{ client_id: string; client_secret: string }>();
+  return { client, authorization: basic(client.client_id, client.client_secret) };
 }

@@ -4,7 +4,7 @@
 // bearer requests.
 import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { Browser, admin, basic, codeFor, expectOAuthError, redeem, DEMO_REDIRECT } from "../helpers";
+import { Browser, basic, codeFor, expectOAuthError, redeem, DEMO_REDIRECT } from "../helpers";
 import { accessTokenHash } from "../../src/resource/dpop-proof";
 import {
   DpopKey,
@@ -12,6 +12,7 @@ import {
   ath,
   currentNonce,
   dpopTokenRequest,
+  opaqueWebClient,
   userinfoRequest,
   type ProofOptions,
 } from "./support";
@@ -58,16 +59,8 @@ describe("userinfo with a DPoP-bound token (RFC 9449 §7.1)", () => {
   });
 
   it("works for opaque bound tokens too (the key kept in the Grant's record)", async () => {
-    const created = await admin("/clients", "POST", {
-      client_name: "Opaque web app",
-      redirect_uris: [DEMO_REDIRECT],
-      grant_types: ["authorization_code"],
-      scope: "openid profile",
-      access_token_format: "opaque",
-      skip_consent: true,
-    });
-    const client = await created.json<{ client_id: string; client_secret: string }>();
-    const { token, key } = await boundToken(basic(client.client_id, client.client_secret), client.client_id);
+    const { client, authorization } = await opaqueWebClient();
+    const { token, key } = await boundToken(authorization, client.client_id);
     expect(token.split(".")).toHaveLength(2);
     expect((await userinfoRequest(`DPoP ${token}`, await userinfoProof(key, token))).status).toBe(200);
     await expectDpopRefusal(
