@@ -25,7 +25,10 @@ const USAGE = `usage: npm run admin -- [--url URL] [--token TOKEN] [--json] <com
   users delete <sub>                                       (ends every session, revokes every grant)
   users sign-out <sub>                                     (sign out everywhere: the same, the user stays)
   keys list
-  keys rotate`;
+  keys rotate
+
+An id that begins with '-' goes after '--', with the options before it:
+  npm run admin -- --dpop-bound true -- clients update -abc123`;
 
 const LOCAL_URL = "http://localhost:8787";
 const LOCAL_TOKEN = "dev-admin-token";

@@ -113,15 +113,17 @@ describe("admin CLI", () => {
       request_object_signing_alg: "ES256",
     });
     const updated: unknown = JSON.parse(
+      // Generated client ids may begin with '-': positionals go after "--", as the usage says.
       await admin(
         "--json",
-        "clients",
-        "update",
-        created.client_id,
         "--require-par",
         "false",
         "--request-object-signing-alg",
         "none",
+        "--",
+        "clients",
+        "update",
+        created.client_id,
       ),
     );
     // Only the flagged settings changed.
@@ -132,7 +134,7 @@ describe("admin CLI", () => {
       require_pushed_authorization_requests: false,
     });
     expect(updated).not.toHaveProperty("request_object_signing_alg");
-    await expect(admin("clients", "update", created.client_id, "--dpop-bound", "yes")).rejects.toThrow(
+    await expect(admin("--dpop-bound", "yes", "--", "clients", "update", created.client_id)).rejects.toThrow(
       /--dpop-bound wants true or false/,
     );
   });
