@@ -132,14 +132,14 @@ async function verifiedProof(token: string, request: RequestLike, opts: Resolved
       now,
       windowSeconds,
       accessToken: token,
-      nonceAccepted: nonce && ((value) => nonceAccepted(nonce, now, value)),
+      nonceAccepted: nonce && ((value) => nonceAccepted(nonce, opts.audience, now, value)),
     });
   } catch (err) {
     if (err instanceof AccessTokenError) throw err;
     if (err instanceof DpopProofError && err.error === "use_dpop_nonce" && nonce) {
       // §9: answered with a nonce to retry with.
       const refused = new AccessTokenError("ERR_DPOP_NONCE_REQUIRED", "this API requires a current DPoP nonce");
-      refused.dpopNonce = await currentNonce(nonce, now);
+      refused.dpopNonce = await currentNonce(nonce, opts.audience, now);
       throw refused;
     }
     // Anything verifyDpopProof throws was caused by the proof: never a 500.
@@ -179,7 +179,7 @@ async function useOnce(proof: VerifiedDpopProof, opts: ResolvedOptions): Promise
 export async function dpopNonce(options: VerifyAccessTokenOptions): Promise<string | undefined> {
   const opts = resolveOptions(options);
   const { nonce } = opts.dpop;
-  return nonce && currentNonce(nonce, opts.now());
+  return nonce && currentNonce(nonce, opts.audience, opts.now());
 }
 
 function invalidProof(message: string): AccessTokenError {

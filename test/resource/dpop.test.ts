@@ -467,6 +467,19 @@ describe("dpop.nonce (RFC 9449 §9)", () => {
     await expectDpopError(await dpopCall(token, proof), "invalid_dpop_proof", "the DPoP proof was used before");
   });
 
+  it("is the API's own: another API sharing the secret gives out a different nonce", async () => {
+    const here = await dpopNonce(options({ nonce: { secret: SECRET, lifetimeSeconds: 60 } }));
+    const there = await dpopNonce({
+      ...options({ nonce: { secret: SECRET, lifetimeSeconds: 60 } }),
+      audience: "urn:example:another-api",
+    });
+    expect(here).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(there).not.toBe(here);
+    const token = await boundToken();
+    const refused = await dpopCall(token, await client.proof("GET", URL_ME, token, { nonce: there ?? "" }));
+    expect(await expectNonceChallenge(refused)).toBe(here);
+  });
+
   it("bearer requests are not asked for nonces", async () => {
     const res = await call([["authorization", `Bearer ${await issuer.token(key)}`]]);
     expect(res.status).toBe(200);
