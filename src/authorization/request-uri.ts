@@ -7,11 +7,10 @@ import { requestTimeUriProblem } from "../clients/redirect-uris";
 import type { Env } from "../env";
 import { invalidRequestUri, requestUriNotSupported } from "../errors";
 import { isLoopback } from "../lib/urls";
-import { readAtMost } from "../lib/streams";
+import { fetchDocument } from "../lib/fetch-document";
 
-const TIMEOUT_MS = 3_000;
-/** As for a request object by value. */
-const MAX_BYTES = 16 * 1024;
+/** A short timeout; at most what a request object by value may be. */
+const LIMITS = { timeoutMs: 3_000, maxBytes: 16 * 1024, accept: "application/oauth-authz-req+jwt, application/jwt" };
 
 /** The request object at `uri`, a request_uri the client registered; throws request_uri_not_supported otherwise. */
 export async function fetchRequestObject(env: Env, client: Client, uri: string): Promise<string> {
@@ -22,29 +21,11 @@ export async function fetchRequestObject(env: Env, client: Client, uri: string):
   const problem = requestTimeUriProblem(uri, isLoopback(new URL(env.ISSUER)));
   if (problem) throw invalidRequestUri(`request_uri ${problem}`);
   try {
-    const res = await fetch(uri, {
-      redirect: "manual",
-      signal: AbortSignal.timeout(TIMEOUT_MS),
-      headers: { accept: "application/oauth-authz-req+jwt, application/jwt" },
-    });
-    const declared = Number(res.headers.get("content-length") ?? "0");
-    if (res.status !== 200 || declared > MAX_BYTES) throw new Error(`status ${res.status}, ${declared} bytes`);
-    return (await limitedText(res)).trim();
+    return (await fetchDocument(uri, LIMITS)).trim();
   } catch (err) {
     throw invalidRequestUri(
       "the request object could not be fetched from request_uri",
       err instanceof Error ? err.message : undefined,
     );
   }
-}
-
-/** The body, read no further than MAX_BYTES whatever Content-Length said. */
-async function limitedText(res: Response): Promise<string> {
-  if (!res.body) return "";
-  const read = await readAtMost(res.body, MAX_BYTES);
-  if (!read.within) {
-    await read.reader.cancel();
-    throw new Error("too large");
-  }
-  return new TextDecoder().decode(read.bytes);
 }

@@ -3,10 +3,10 @@
 // client can join a sector only if the sector lists it; the sector identifier is then the document's host.
 import * as v from "valibot";
 import { invalidClientMetadata } from "../errors";
+import { fetchDocument } from "../lib/fetch-document";
 import { fetchedUriProblem, webUriProblem } from "./redirect-uris";
 
-const TIMEOUT_MS = 5_000;
-const MAX_BYTES = 64 * 1024;
+const LIMITS = { timeoutMs: 5_000, maxBytes: 64 * 1024, accept: "application/json" };
 const UriList = v.array(v.string());
 
 /** The sector identifier (the document's host), once the document lists every redirect URI of the client. */
@@ -28,16 +28,7 @@ export async function verifiedSector(
 
 async function fetchJson(uri: string): Promise<unknown> {
   try {
-    const res = await fetch(uri, {
-      redirect: "manual",
-      signal: AbortSignal.timeout(TIMEOUT_MS),
-      headers: { accept: "application/json" },
-    });
-    const declared = Number(res.headers.get("content-length") ?? "0");
-    if (res.status !== 200 || declared > MAX_BYTES) throw new Error(`status ${res.status}, ${declared} bytes`);
-    const text = await res.text();
-    if (text.length > MAX_BYTES) throw new Error("too large");
-    return JSON.parse(text);
+    return JSON.parse(await fetchDocument(uri, LIMITS));
   } catch {
     throw invalidClientMetadata("sector_identifier_uri could not be fetched as JSON");
   }

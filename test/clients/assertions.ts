@@ -76,9 +76,18 @@ export async function assertion(clientId: string, key: SigningKey, claims: JWTPa
     exp: now + 60,
     ...claims,
   };
-  const payload: JWTPayload = Object.fromEntries(Object.entries(all).filter(([, value]) => value !== undefined));
+  return signedWithout(all, key);
+}
+
+/** `claims` signed by `key` (its kid in the header), claims set to undefined left out; `header` adds members. */
+export function signedWithout(
+  claims: JWTPayload,
+  key: SigningKey,
+  header: Record<string, string> = {},
+): Promise<string> {
+  const payload: JWTPayload = Object.fromEntries(Object.entries(claims).filter(([, value]) => value !== undefined));
   return new SignJWT(payload)
-    .setProtectedHeader({ alg: key.alg, ...(key.kid ? { kid: key.kid } : {}) })
+    .setProtectedHeader({ alg: key.alg, ...(key.kid ? { kid: key.kid } : {}), ...header })
     .sign(key.privateKey);
 }
 

@@ -1,14 +1,14 @@
 // Helpers for PAR (RFC 9126) and request object (RFC 9101) tests: clients saved through the registry, pushes to the
 // real /par endpoint, and request objects signed with jose the way a client library signs them.
 import { env, exports } from "cloudflare:workers";
-import { SignJWT, type JWTPayload } from "jose";
+import type { JWTPayload } from "jose";
 import { expect } from "vitest";
 import { saveClient } from "../../src/clients/registry";
 import type { Client, ClientInput } from "../../src/clients/schema";
 import { secretFields } from "../../src/clients/secrets";
 import { nowSeconds } from "../../src/clock";
 import { DEMO_REDIRECT, ISSUER, basic, type AuthorizeOptions } from "../helpers";
-import type { KeyPair, SigningKey } from "../clients/assertions";
+import { signedWithout, type KeyPair, type SigningKey } from "../clients/assertions";
 
 export const PAR_ENDPOINT = `${ISSUER}/par`;
 export const URN_PREFIX = "urn:ietf:params:oauth:request_uri:";
@@ -114,14 +114,7 @@ export async function requestObject(
     exp: now + 60,
     ...claims,
   };
-  const payload: JWTPayload = Object.fromEntries(Object.entries(all).filter(([, value]) => value !== undefined));
-  return new SignJWT(payload)
-    .setProtectedHeader({
-      alg: key.alg,
-      ...(key.kid ? { kid: key.kid } : {}),
-      ...(typ === null ? {} : { typ }),
-    })
-    .sign(key.privateKey);
+  return signedWithout(all, key, typ === null ? {} : { typ });
 }
 
 /** Our error page with this OAuth error code, and no redirect (RFC 6749 §4.1.2.1, RFC 9101 §6.2). */
