@@ -45,6 +45,8 @@ export interface Env {
   AUTH_URL?: string;
   /** "true": every authorization request must come through the PAR endpoint (RFC 9126 §5, §6). */
   REQUIRE_PAR?: string;
+  /** "true": every sign-in needs two factors, whatever the client asks (docs/sign-in.md). */
+  REQUIRE_MFA?: string;
   /** "true" only in local development: seed the demo data (README). */
   DEMO_SEED?: string;
   /** "off" turns DPoP server nonces off (RFC 9449 §8, docs/dpop.md); they are on otherwise. */

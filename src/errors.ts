@@ -17,6 +17,8 @@ export type OAuthErrorCode =
   | "login_required"
   | "consent_required"
   | "interaction_required"
+  // OpenID Connect Unmet Authentication Requirements 1.0 §3: the user cannot meet the requested authentication.
+  | "unmet_authentication_requirements"
   | "invalid_token"
   | "insufficient_scope"
   | "temporarily_unavailable"
@@ -116,6 +118,8 @@ export const unsupportedResponseType = plain("unsupported_response_type");
 export const accessDenied = plain("access_denied");
 export const loginRequired = plain("login_required");
 export const consentRequired = plain("consent_required");
+export const interactionRequired = plain("interaction_required");
+export const unmetAuthenticationRequirements = plain("unmet_authentication_requirements");
 export const invalidClientMetadata = plain("invalid_client_metadata");
 export const invalidRedirectUri = plain("invalid_redirect_uri");
 export const invalidRequestObject = plain("invalid_request_object");

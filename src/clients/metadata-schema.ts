@@ -81,6 +81,10 @@ export const ClientMetadata = v.object({
   request_object_signing_alg: v.optional(v.pipe(v.string(), v.maxLength(20))),
   /** RFC 9101 §5.2, OIDC Registration §2: request objects by reference, fetched from these URLs only. */
   request_uris: v.optional(TextList(10)),
+  /** Our own metadata: every sign-in for this client needs two factors (it only makes the client's own sign-ins stricter). */
+  require_mfa: v.optional(v.boolean(), false),
+  /** OIDC Registration §2: "Default requested Authentication Context Class Reference values." */
+  default_acr_values: v.optional(TextList(10)),
   /** Our own metadata (no standard names CORS origins): checked in metadata.ts, see src/clients/cors-origins.ts. */
   allowed_cors_origins: v.optional(TextList(20)),
 });

@@ -125,6 +125,8 @@ export function registeredMetadata(client: Client) {
     allowed_cors_origins: client.allowed_cors_origins,
     dpop_bound_access_tokens: client.dpop_bound_access_tokens,
     require_pushed_authorization_requests: client.require_pushed_authorization_requests,
+    require_mfa: client.require_mfa,
+    default_acr_values: client.default_acr_values,
     request_object_signing_alg: client.request_object_signing_alg,
     request_uris: client.request_uris,
     // RFC 7591 §3.2.1: REQUIRED when a client_secret was issued; 0 means it does not expire.
@@ -424,6 +426,8 @@ function registrable(request: ClientMetadata) {
     allowed_cors_origins: request.allowed_cors_origins && unique(request.allowed_cors_origins),
     dpop_bound_access_tokens: request.dpop_bound_access_tokens,
     require_pushed_authorization_requests: request.require_pushed_authorization_requests,
+    require_mfa: request.require_mfa,
+    default_acr_values: request.default_acr_values && unique(request.default_acr_values),
     request_object_signing_alg: request.request_object_signing_alg,
     request_uris: request.request_uris && unique(request.request_uris),
   };

@@ -99,6 +99,10 @@ export const ClientRecord = v.object({
   /** OIDC Registration §2: the document that listed this client's redirect URIs when it joined its sector. */
   sector_identifier_uri: v.optional(v.string()),
   custom_claims: v.optional(CustomClaims, {}),
+  /** Every sign-in for this client needs two factors (acr urn:edge-oidc:acr:mfa), docs/sign-in.md. */
+  require_mfa: v.optional(v.boolean(), false),
+  /** OIDC Registration §2: the acr values requested when a request names none. */
+  default_acr_values: v.optional(v.array(v.string())),
   /** First-party clients skip the consent page. */
   skip_consent: v.optional(v.boolean(), false),
   /** Access tokens by value (RFC 9068 JWT) or by reference (opaque, resolved through introspection). */

@@ -97,16 +97,18 @@ function stale(meta: Meta, credential: string | undefined): boolean {
   return meta.credential !== undefined && credential !== undefined && credential !== meta.credential;
 }
 
-export interface AuthorizeInput {
+export interface StandingInput {
   sid: string;
   clientId: string;
-  /** Consent items (scopes, claims) this request needs. */
+  /** Consent items (scopes, claims) this request needs; none when consent is not asked (skip_consent). */
   items: string[];
-  /** Whether consent must be asked whatever is on record (prompt=consent), or is never needed (skip_consent). */
-  consent: "check" | "force" | "skip";
 }
 
-export type AuthorizeOutcome = "ok" | "login_required" | "consent_required";
+/** The session's standing for an authorization request (src/authorization/policy.ts). */
+export interface Standing {
+  live: boolean;
+  consented: boolean;
+}
 
 export abstract class AccountObject extends DurableObject<Env> {
   /** Sends one back-channel logout (src/logout/account.ts). */
@@ -130,12 +132,10 @@ export abstract class AccountObject extends DurableObject<Env> {
   }
 
   /** One round trip for /authorize with a session: is it live, and is the needed consent on record. */
-  async authorize(input: AuthorizeInput): Promise<AuthorizeOutcome> {
-    if (!this.liveSession(input.sid)) return "login_required";
-    if (input.consent === "skip") return "ok";
-    if (input.consent === "force") return "consent_required";
+  async standing(input: StandingInput): Promise<Standing> {
+    if (!this.liveSession(input.sid)) return { live: false, consented: false };
     const granted = new Set(this.consented(input.clientId));
-    return input.items.every((item) => granted.has(item)) ? "ok" : "consent_required";
+    return { live: true, consented: input.items.every((item) => granted.has(item)) };
   }
 
   /** The user allowed a client these items, in a live session; false when the session has ended. */

@@ -1,20 +1,18 @@
 // Pushed authorization request endpoint (RFC 9126 §2): the client authenticates as at the token endpoint and posts
 // the authorization request, which is validated as /authorize would (errors as RFC 6749 §5.2 JSON, §2.3) and stored
 // for one use (src/authorization/pushed.ts); the answer is its request_uri. docs/par-and-jar.md.
-import { Hono, type Context } from "hono";
+import { Hono } from "hono";
+import { intakeRequest } from "../authorization/intake";
 import { pushRequest } from "../authorization/pushed";
-import { trustedTarget, validateAuthorizationRequest, type AuthorizationRequest } from "../authorization/request";
-import { requestObjectParams } from "../authorization/request-object";
 import { authenticateClient } from "../clients/authentication";
-import type { Client } from "../clients/schema";
 import type { AppEnv } from "../env";
 import { invalidRequest, requestRefused } from "../errors";
 import { dpopNonce } from "../http/dpop-nonce";
 import { allowClientOrigin, clientCors } from "../http/cors";
 import { errorJson } from "../http/errors";
-import { formParams, type Params } from "../http/params";
+import { formParams } from "../http/params";
 import { noStore } from "../http/no-store";
-import { refuseAsJson, usedDpopProof, type VerifiedDpopProof } from "../tokens/dpop";
+import { refuseAsJson, usedDpopProof } from "../tokens/dpop";
 
 export const par = new Hono<AppEnv>();
 
@@ -35,10 +33,10 @@ par.post("/", async (c) => {
   if (form.request_uri !== undefined) throw invalidRequest("request_uri must not be sent to the PAR endpoint");
   // Before a request object's jti is spent: after a use_dpop_nonce answer the client retries with the same object.
   const proof = await usedDpopProof(c.env, c.req.raw, "par", refuseAsJson);
-  const params = await requestParams(c, client, form);
-  // RFC 9126 §2.1: the same validation as at the authorization endpoint, errors included.
-  const request = await validateAuthorizationRequest(c.env, client, trustedTarget(client, params), params);
-  const pushed = await pushRequest(c.env, boundToProof(request, proof));
+  // RFC 9126 §2.1: the same validation as at the authorization endpoint, errors included (here all as JSON, §2.3).
+  const intake = await intakeRequest(c.env, client, form, { channel: "par", dpopJkt: proof?.jkt });
+  if (!intake.ok) throw intake.error;
+  const pushed = await pushRequest(c.env, intake.request);
   // RFC 9126 §2.2: 201 Created with request_uri and expires_in.
   return c.json(pushed, 201);
 });
@@ -49,25 +47,3 @@ par.all("/", () => {
   res.headers.set("Allow", "POST");
   return res;
 });
-
-/**
- * The request's parameters: the form's, or (RFC 9126 §3, RFC 9101 §5) only those of the request object, the form
- * then carrying just the object and the client's credentials.
- */
-async function requestParams(c: Context<AppEnv>, client: Client, form: Params): Promise<Params> {
-  if (form.request === undefined) return { ...form, client_id: client.client_id };
-  return { ...(await requestObjectParams(c.env, client, form.request)), client_id: client.client_id };
-}
-
-/**
- * RFC 9449 §10.1: a DPoP proof sent with the push binds the authorization code to its key, as dpop_jkt would; with
- * both, "the authorization server MUST check that the dpop_jkt parameter value matches the JWK Thumbprint" of the
- * proof's key. The proof was checked like one at the token endpoint (htu the PAR endpoint), its jti spent once.
- */
-function boundToProof(request: AuthorizationRequest, proof: VerifiedDpopProof | undefined): AuthorizationRequest {
-  if (!proof) return request;
-  if (request.dpop_jkt !== undefined && request.dpop_jkt !== proof.jkt) {
-    throw invalidRequest("dpop_jkt does not match the key of the DPoP proof");
-  }
-  return { ...request, dpop_jkt: proof.jkt };
-}

@@ -1,0 +1,191 @@
+// The sign-in journey, from a validated authorization request to the code: one module owns it. `startJourney`
+// begins an interaction (from /authorize, plain or pushed); `resume(interaction, event)` is how every page
+// continues it: a way of signing in (src/authorization/steps/), a consent decision, a cancel, "not you?". After
+// each, the interaction policy (policy.ts) decides the next step, or the code is sealed and sent. Routes only read
+// the request, build the event, and return what this module answers.
+import type { Context } from "hono";
+import { findClient } from "../clients/registry";
+import type { Client } from "../clients/schema";
+import { nowSeconds } from "../clock";
+import { config } from "../config";
+import type { AppEnv } from "../env";
+import { accessDenied, invalidRequest } from "../errors";
+import { endSession, readSession, type Session } from "../session/session";
+import { objects } from "../storage";
+import { consentItems } from "../tokens/claims";
+import { wantsRefreshToken } from "../tokens/issue";
+import { acrClaim, acrDemand } from "./acr";
+import { sealCode } from "./code";
+import { beginInteraction, type Interaction } from "./interaction";
+import { renderConsentStep, renderLoginStep } from "./pages";
+import { nextPrompt, type Facts, type PromptName, type SessionStanding } from "./policy";
+import type { AuthorizationRequest } from "./request";
+import { authorizationError, authorizationResponse, type RedirectTarget } from "./response";
+import { passwordStep } from "./steps/password";
+
+export type JourneyEvent =
+  | { type: "password"; username: string | undefined; password: string | undefined; source: string | undefined }
+  | { type: "consent"; allow: boolean }
+  | { type: "cancel" }
+  | { type: "switch_account" };
+
+/** A validated request begins an interaction (a signed value, no storage) and goes as far as it can. */
+export async function startJourney(c: Context<AppEnv>, client: Client, request: AuthorizationRequest) {
+  const interaction = await beginInteraction(c.env, request);
+  return proceed(c, client, interaction, await readSession(c));
+}
+
+/** Continues an interaction with what the user did on one of its pages. */
+export async function resume(c: Context<AppEnv>, interaction: Interaction, event: JourneyEvent): Promise<Response> {
+  const client = await interactionClient(c, interaction);
+  switch (event.type) {
+    case "cancel":
+      // RFC 6749 §4.1.2.1: the user declined to sign in; the client hears access_denied (with its state).
+      return authorizationError(c, redirectTarget(interaction.req), accessDenied("the user cancelled the sign-in"));
+    case "switch_account":
+      return switchAccount(c, interaction);
+    case "consent":
+      return decideConsent(c, client, interaction, event.allow);
+    case "password": {
+      const outcome = await passwordStep(c, interaction, event.username, event.password, event.source);
+      if (!outcome.ok)
+        return renderLoginStep(c, client, interaction, { error: outcome.error, loginHint: event.username });
+      return proceed(c, client, interaction, outcome.session);
+    }
+  }
+}
+
+/** The page of a step, or (a stale or guessed URL) the step the policy asks for instead. */
+export async function showStep(c: Context<AppEnv>, interaction: Interaction, step: "login" | "consent") {
+  const client = await interactionClient(c, interaction);
+  if (step === "login") return renderLoginStep(c, client, interaction, { loginHint: interaction.req.login_hint });
+  // The consent page only for a session that satisfies the request's sign-in demands: going straight to its URL
+  // must not skip a re-authentication or step-up the request demanded.
+  const session = await readSession(c);
+  const standing = (s: Session) => accountStanding(c, client, interaction, s);
+  const next = await nextPrompt(facts(c, client, interaction, session, standing), ["consent"]);
+  if (next || !session) return toStep(c, interaction, next?.prompt ?? "login");
+  return renderConsentStep(c, client, interaction, session);
+}
+
+/** What comes next for this session: the first prompt the policy finds, else the code. */
+async function proceed(
+  c: Context<AppEnv>,
+  client: Client,
+  interaction: Interaction,
+  session: Session | null,
+  options: { standing?: Standing; satisfied?: readonly PromptName[] } = {},
+): Promise<Response> {
+  const standing = options.standing ?? ((s: Session) => accountStanding(c, client, interaction, s));
+  const next = await nextPrompt(facts(c, client, interaction, session, standing), options.satisfied);
+  // The policy's first check finds a missing session, so no prompt means a session.
+  if (!next) return session ? issueCode(c, client, interaction.req, session) : toStep(c, interaction, "login");
+  // OIDC Core §3.1.2.1 prompt=none: "The Authorization Server MUST NOT display any authentication or consent user
+  // interface pages"; the check's error goes back to the client.
+  if (interaction.req.prompt.includes("none")) {
+    return authorizationError(c, redirectTarget(interaction.req), next.check.error(next.check.description));
+  }
+  return toStep(c, interaction, next.prompt);
+}
+
+type Standing = (session: Session) => Promise<SessionStanding>;
+
+function facts(
+  c: Context<AppEnv>,
+  client: Client,
+  interaction: Interaction,
+  session: Session | null,
+  standing: Standing,
+): Facts {
+  let asked: Promise<SessionStanding> | undefined;
+  return {
+    env: c.env,
+    client,
+    interaction,
+    session,
+    standing: () => (session ? (asked ??= standing(session)) : Promise.resolve({ live: false, consented: false })),
+  };
+}
+
+/** One call to the user's Account: is the session live, and is this request's consent on record. */
+function accountStanding(c: Context<AppEnv>, client: Client, interaction: Interaction, session: Session) {
+  const { req } = interaction;
+  return objects.account(c.env, session.sub).standing({
+    sid: session.sid,
+    clientId: client.client_id,
+    items: client.skip_consent ? [] : consentItems(req.scope, req.claims),
+  });
+}
+
+/**
+ * The user's decision on the consent page. Allowing records the consent in the Account, which answers in the same
+ * call whether the session is still live; the sign-in checks run first, on the cookie's claims.
+ */
+async function decideConsent(c: Context<AppEnv>, client: Client, interaction: Interaction, allow: boolean) {
+  const { req } = interaction;
+  if (!allow) return authorizationError(c, redirectTarget(req), accessDenied("the user denied access"));
+  const record = async (session: Session): Promise<SessionStanding> => {
+    const items = consentItems(req.scope, req.claims);
+    const live = await objects.account(c.env, session.sub).consent(session.sid, req.client_id, items);
+    return { live, consented: live };
+  };
+  return proceed(c, client, interaction, await readSession(c), { standing: record, satisfied: ["consent"] });
+}
+
+/**
+ * "Not you?": this browser forgets its session and shows the login page of the same interaction. The person signed
+ * in here is someone else: their session ends on the server too (its applications are told, src/logout), so the
+ * next person at this browser cannot pick it up again.
+ */
+async function switchAccount(c: Context<AppEnv>, interaction: Interaction): Promise<Response> {
+  const session = await readSession(c);
+  if (session) await endSession(c, session);
+  return toStep(c, interaction, "login");
+}
+
+function toStep(c: Context<AppEnv>, interaction: Interaction, step: PromptName): Response {
+  const query = `interaction=${encodeURIComponent(interaction.token)}`;
+  if (step === "consent") return c.redirect(`/consent?${query}`, 303);
+  return c.redirect(step === "mfa" ? `/login?${query}&step=mfa` : `/login?${query}`, 303);
+}
+
+/** Sends the client a code that seals the grant (src/authorization/code.ts); nothing is stored until it is redeemed. */
+async function issueCode(c: Context<AppEnv>, client: Client, req: AuthorizationRequest, session: Session) {
+  const code = await sealCode(c.env, {
+    v: 1,
+    init: {
+      clientId: req.client_id,
+      sub: session.sub,
+      scope: req.scope,
+      authTime: session.auth_time,
+      amr: session.amr,
+      acr: acrClaim(session.amr, acrDemand(c.env, client, req)),
+      nonce: req.nonce,
+      claims: req.claims,
+      offline: wantsRefreshToken(client, req.scope),
+      sid: session.sid,
+    },
+    expiresAt: nowSeconds() + config.lifetimes.authorizationCode,
+    redirectUri: req.redirect_uri,
+    challenge: req.code_challenge,
+    dpopJkt: req.dpop_jkt,
+  });
+  return authorizationResponse(c, redirectTarget(req), { code });
+}
+
+/**
+ * The client of a resumed interaction, checked again: it may have been deleted or changed its redirect URIs
+ * since the request was validated, and a code must never go to an unregistered URI (RFC 6749 §3.1.2.3).
+ */
+async function interactionClient(c: Context<AppEnv>, interaction: Interaction): Promise<Client> {
+  const client = await findClient(c.env, interaction.req.client_id);
+  const stillValid =
+    client?.redirect_uris.includes(interaction.req.redirect_uri) && client.grant_types.includes("authorization_code");
+  if (!client || !stillValid) throw invalidRequest("this application's sign-in has changed; start again");
+  return client;
+}
+
+/** Where the answer to a validated request goes. */
+function redirectTarget(req: AuthorizationRequest): RedirectTarget {
+  return { redirectUri: req.redirect_uri, responseMode: req.response_mode, state: req.state };
+}
