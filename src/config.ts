@@ -57,6 +57,21 @@ export const config = {
     perAccountAndSource: { maxFailures: 5, windowSeconds: 15 * 60 },
     perAccount: { maxFailures: 50, windowSeconds: 5 * 60 },
   },
+  /** Wrong second-factor codes (authenticator app, recovery) per user in a sliding window, then refused a while. */
+  secondFactorThrottle: { maxFailures: 5, windowSeconds: 5 * 60 },
+  /** Sign-in methods (docs/sign-in.md). */
+  signIn: {
+    /** A WebAuthn challenge, from the page that shows it to its one use. */
+    challengeSeconds: 300,
+    /** A password checked, waiting for the second factor on the same interaction. */
+    pendingSeconds: 300,
+    /** An authenticator app being enrolled, waiting for its first code. */
+    totpEnrolmentSeconds: 600,
+    /** Changes to credentials on the account page need a sign-in at most this old. */
+    recentSeconds: 300,
+    /** Passkeys one user may hold. */
+    maxPasskeys: 20,
+  },
   /**
    * APIs (resource servers) this provider issues access tokens for: a token whose scope includes one of an
    * API's scopes carries its identifier in `aud` (RFC 9068 §3). The demo's weather API is one.

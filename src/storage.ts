@@ -26,6 +26,8 @@ export const kv = {
   userPrefix: "user:",
   /** USERS: username (case-folded) -> sub. */
   login: (username: string) => `login:${username.toLowerCase()}`,
+  /** USERS: a passkey's credential id -> the sub of the one user it belongs to (discoverable sign-in). */
+  passkey: (credentialId: string) => `passkey:${credentialId}`,
   /** USERS: marks that the local demo data has been seeded (development only). */
   demoSeedMarker: "seed:demo:v4",
   /** KEYS: the signing key set (public JWKs, private JWKs encrypted at rest, schedule). */
@@ -61,6 +63,19 @@ export const doKeys = {
     /** A grant of an ended session still to be revoked (its Grant object was not reached yet). */
     revoking: (grantId: string) => `revoking:${grantId}`,
     revokingPrefix: "revoking:",
+    /** The authenticator app (TOTP) secret, sealed, and the last time step accepted (src/durable/factors.ts). */
+    totp: "factor:totp",
+    /** An authenticator app being enrolled, until confirmed with a first code or expired. */
+    totpPending: "factor:totp-pending",
+    /** Hashes of the unused recovery codes. */
+    recoveryCodes: "factor:recovery",
+    /** Recent failed second-factor codes (the per-user throttle). */
+    factorFailures: "factor:failures",
+    /** One passkey (WebAuthn credential record) by credential id. */
+    passkey: (credentialId: string) => `passkey:${credentialId}`,
+    passkeyPrefix: "passkey:",
+    /** A WebAuthn challenge already used, until it would have expired (single use). */
+    challenge: (challenge: string) => `challenge:${challenge}`,
     grants: grantRegistry,
   },
   clientState: {

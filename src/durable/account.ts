@@ -17,6 +17,10 @@ import type { Env } from "../env";
 import { audit } from "../lib/audit";
 import { randomToken } from "../lib/crypto";
 import { doKeys } from "../storage";
+import type { AuthenticationResponseJSON, RegistrationResponseJSON } from "../lib/webauthn";
+import { verifyPasskeyAssertion, verifyPasskeyRegistration } from "../lib/webauthn";
+import { config } from "../config";
+import { Factors, type FactorSummary } from "./factors";
 import {
   alarmNoLaterThan,
   CLOCK_SKEW_MS,
@@ -50,8 +54,12 @@ const SessionRecord = v.object({
   authTime: v.number(),
   amr: v.array(v.string()),
   exp: v.number(),
+  /** When the session began (auth_time moves on with a step-up); absent in sessions from before it was kept. */
+  startedAt: v.optional(v.number()),
+  /** The browser it began in, as its User-Agent said (shown on the account page only). */
+  device: v.optional(v.string()),
 });
-type SessionRecord = v.InferOutput<typeof SessionRecord>;
+export type SessionRecord = v.InferOutput<typeof SessionRecord>;
 
 const ConsentRecord = v.object({ v: v.literal(1), items: v.array(v.string()) });
 
@@ -92,6 +100,76 @@ const LOGOUT_RETRY_SECONDS = [10, 60, 300, 900, 1800, 3600];
 /** Logouts attempted per alarm invocation, so one alarm stays short; the rest follow at once. */
 const LOGOUT_BATCH = 20;
 
+export type StartOutcome = "started" | "refused" | "second_factor";
+
+/** One proof of who the user is, checked in the Account (src/durable/factors.ts). `sub` only names the audit entry. */
+export type FactorProof =
+  | { kind: "totp" | "recovery"; sub: string; code: string }
+  | {
+      kind: "passkey";
+      sub: string;
+      response: AuthenticationResponseJSON;
+      /** The challenge the page sent, from its signed token, and when that token expires. */
+      challenge: string;
+      challengeExp: number;
+      origin: string;
+      rpId: string;
+    };
+
+export interface CompleteSignIn {
+  proof: FactorProof;
+  /** What this interaction proved before: the methods (a password's "pwd") and the password hash's salt. */
+  before: { amr: string[]; credential?: string | undefined };
+  session: { start: { sid: string; exp: number; device?: string | undefined } } | { elevate: string };
+}
+
+export type SignInRefusal =
+  | "refused"
+  | "unknown_credential"
+  | "replayed"
+  | "counter"
+  | "backup_eligibility_changed"
+  | "user_verification"
+  | "invalid"
+  | "wrong"
+  | "throttled"
+  | "none";
+
+export type SignInOutcome = { ok: true; amr: string[]; authTime: number } | { ok: false; reason: SignInRefusal };
+
+export interface AddPasskey {
+  sid: string;
+  response: RegistrationResponseJSON;
+  challenge: string;
+  challengeExp: number;
+  origin: string;
+  rpId: string;
+  name: string;
+}
+
+export interface AccountOverview {
+  sessions: { sid: string; authTime: number; startedAt: number; amr: string[]; device: string | undefined }[];
+  factors: FactorSummary;
+  consents: { clientId: string; items: string[] }[];
+}
+
+/** RFC 8176 methods by the kind of factor each proves; two kinds make "mfa". */
+const FACTOR_KIND: Readonly<Record<string, "knowledge" | "possession" | "inherence">> = {
+  pwd: "knowledge",
+  otp: "possession",
+  hwk: "possession",
+  swk: "possession",
+  // User verification unlocked the key with a PIN or a biometric: knowledge or inherence, not possession.
+  user: "inherence",
+};
+
+/** The methods of a sign-in, once each, with "mfa" when two kinds of factor were proven (RFC 8176 §2). */
+export function combinedAmr(methods: readonly string[]): string[] {
+  const unique = [...new Set(methods.filter((m) => m !== "mfa"))];
+  const kinds = new Set(unique.map((m) => FACTOR_KIND[m]).filter((k) => k !== undefined));
+  return kinds.size >= 2 ? [...unique, "mfa"] : unique;
+}
+
 /** Whether a login was checked against a password that has since been replaced. */
 function stale(meta: Meta, credential: string | undefined): boolean {
   return meta.credential !== undefined && credential !== undefined && credential !== meta.credential;
@@ -115,20 +193,176 @@ export abstract class AccountObject extends DurableObject<Env> {
   protected abstract deliverLogout(delivery: LogoutDelivery): Promise<DeliveryOutcome>;
 
   /**
-   * A new browser session after a successful login; refused (false) while the user is deleted, or when the
-   * password that was checked is no longer the current one.
+   * A new browser session after a successful password check; refused while the user is deleted, or when the
+   * password that was checked is no longer the current one. With `secondFactor`, a user who enrolled a passkey or an
+   * authenticator app gets no session from a password alone: the caller asks for the second factor.
    */
-  async startSession(sid: string, session: SessionRecord, credential: string | undefined): Promise<boolean> {
+  async startSession(
+    sid: string,
+    session: SessionRecord,
+    credential: string | undefined,
+    options: { secondFactor?: boolean } = {},
+  ): Promise<StartOutcome> {
     const meta = this.meta();
-    if (meta.deleted || stale(meta, credential)) return false;
-    this.ctx.storage.kv.put(keys.session(sid), session);
-    await pruneAlarm(this.ctx.storage, session.exp);
+    if (meta.deleted || stale(meta, credential)) return "refused";
+    if (options.secondFactor && this.factors().hasSecondFactor()) return "second_factor";
+    await this.putSession(sid, session);
+    return "started";
+  }
+
+  /**
+   * Completes a sign-in with a passkey, an authenticator-app code or a recovery code, in one call: the proof is
+   * checked here (the credential record, its counter and the used challenges live in this object), then a session
+   * starts, or the live session `elevate` gains the factor (a step-up). `before` is what this interaction proved
+   * already (a password). docs/sign-in.md.
+   */
+  async completeSignIn(input: CompleteSignIn): Promise<SignInOutcome> {
+    const meta = this.meta();
+    if (meta.deleted || stale(meta, input.before.credential)) return { ok: false, reason: "refused" };
+    const elevated = "elevate" in input.session ? this.liveSession(input.session.elevate) : null;
+    if ("elevate" in input.session && !elevated) return { ok: false, reason: "refused" };
+    const proven = await this.checkProof(input.proof);
+    if (!proven.ok) return proven;
+    const amr = combinedAmr([...input.before.amr, ...(elevated?.amr ?? []), ...proven.amr]);
+    const authTime = nowSeconds();
+    if ("elevate" in input.session && elevated) {
+      this.ctx.storage.kv.put(keys.session(input.session.elevate), { ...elevated, amr, authTime });
+    } else if ("start" in input.session) {
+      const { sid, exp, device } = input.session.start;
+      await this.putSession(sid, { v: 1, authTime, amr, exp, startedAt: authTime, device });
+    }
+    return { ok: true, amr, authTime };
+  }
+
+  /** The user's factors, as the pages may see them (no secret). */
+  async factorSummary(): Promise<FactorSummary> {
+    return this.factors().summary();
+  }
+
+  /** The ids of the user's passkeys (WebAuthn allowCredentials / excludeCredentials). */
+  async passkeyIds(): Promise<string[]> {
+    return this.factors()
+      .passkeys()
+      .map((p) => p.id);
+  }
+
+  /** What the account page shows: the live sessions, the factors, the consents. */
+  async overview(): Promise<AccountOverview> {
+    const sessions: AccountOverview["sessions"] = [];
+    for (const [key, value] of this.ctx.storage.kv.list({ prefix: keys.sessionPrefix })) {
+      const parsed = v.safeParse(SessionRecord, value);
+      if (!parsed.success || parsed.output.exp <= nowSeconds()) continue;
+      const { authTime, amr, startedAt, device } = parsed.output;
+      sessions.push({ sid: key.slice(keys.sessionPrefix.length), authTime, amr, startedAt: startedAt ?? authTime, device });
+    }
+    const consents: AccountOverview["consents"] = [];
+    for (const [key, value] of this.ctx.storage.kv.list({ prefix: keys.consentPrefix })) {
+      const parsed = v.safeParse(ConsentRecord, value);
+      if (parsed.success) consents.push({ clientId: key.slice(keys.consentPrefix.length), items: parsed.output.items });
+    }
+    return { sessions: sessions.sort((a, b) => b.startedAt - a.startedAt), factors: this.factors().summary(), consents };
+  }
+
+  /**
+   * A passkey registered on the account page, in a live session: the attestation checked here, the challenge used
+   * up. The caller has made sure no other user holds the credential id (src/users/passkeys.ts).
+   */
+  async addPasskey(input: AddPasskey): Promise<{ ok: true; id: string } | { ok: false; reason: string }> {
+    if (!this.liveSession(input.sid)) return { ok: false, reason: "refused" };
+    const factors = this.factors();
+    if (factors.passkeys().length >= config.signIn.maxPasskeys) return { ok: false, reason: "too_many" };
+    if (!factors.spendChallenge(input.challenge, input.challengeExp)) return { ok: false, reason: "replayed" };
+    await pruneAlarm(this.ctx.storage, input.challengeExp);
+    const verified = await verifyPasskeyRegistration(input.response, input);
+    if (!verified.ok) return verified;
+    const { credential } = verified;
+    if (factors.passkey(credential.id)) return { ok: false, reason: "exists" };
+    factors.savePasskey({
+      v: 1,
+      id: credential.id,
+      publicKey: credential.publicKey,
+      counter: credential.counter,
+      deviceType: credential.deviceType,
+      backedUp: credential.backedUp,
+      transports: credential.transports,
+      name: input.name,
+      createdAt: nowSeconds(),
+    });
+    return { ok: true, id: credential.id };
+  }
+
+  async renamePasskey(sid: string, id: string, name: string): Promise<boolean> {
+    const passkey = this.liveSession(sid) ? this.factors().passkey(id) : null;
+    if (!passkey) return false;
+    this.factors().savePasskey({ ...passkey, name });
     return true;
+  }
+
+  async removePasskey(sid: string | null, id: string): Promise<boolean> {
+    if (sid !== null && !this.liveSession(sid)) return false;
+    return this.factors().removePasskey(id);
+  }
+
+  /** Enrolment of an authenticator app begins: the secret to show once, or null when the session has ended. */
+  async beginTotp(sid: string): Promise<Uint8Array | null> {
+    return this.liveSession(sid) ? this.factors().beginTotp() : null;
+  }
+
+  async pendingTotp(sid: string): Promise<Uint8Array | null> {
+    return this.liveSession(sid) ? this.factors().pendingTotp() : null;
+  }
+
+  async confirmTotp(sid: string, code: string) {
+    if (!this.liveSession(sid)) return { ok: false as const };
+    return this.factors().confirmTotp(code);
+  }
+
+  async removeTotp(sid: string | null): Promise<boolean> {
+    if (sid !== null && !this.liveSession(sid)) return false;
+    const factors = this.factors();
+    const removed = factors.removeTotp();
+    // Recovery codes stand in for the app; without it they would be a password's only second factor.
+    if (removed) factors.removeRecoveryCodes();
+    return removed;
+  }
+
+  async regenerateRecoveryCodes(sid: string): Promise<string[] | null> {
+    if (!this.liveSession(sid) || !this.factors().summary().totp) return null;
+    return this.factors().newRecoveryCodes();
+  }
+
+  /** An administrator resets the second factor (the app and recovery codes), and with `passkeys` the passkeys too. */
+  async resetFactors(passkeys: boolean): Promise<{ removedPasskeys: string[] }> {
+    return { removedPasskeys: this.factors().removeAll({ passkeys }) };
+  }
+
+  /**
+   * The user takes back a client's consent: it is forgotten, and that client's grants for the user are revoked
+   * (their Grant objects told by the alarm). Answers how many grants.
+   */
+  async revokeConsent(sid: string, clientId: string): Promise<number | null> {
+    if (!this.liveSession(sid)) return null;
+    this.ctx.storage.kv.delete(keys.consent(clientId));
+    const registry = this.registry();
+    let grants = 0;
+    for (const { grantId, ref } of registry.current()) {
+      if (ref.clientId !== clientId) continue;
+      registry.forget(grantId);
+      this.ctx.storage.kv.put(keys.revoking(grantId), { v: 1, exp: ref.exp } satisfies PendingRevocation);
+      grants++;
+    }
+    await alarmNoLaterThan(this.ctx.storage, nowMillis());
+    return grants;
   }
 
   /** Whether the session is live (not ended, not expired). */
   async sessionLive(sid: string): Promise<boolean> {
     return this.liveSession(sid) !== null;
+  }
+
+  /** The live session's record (the account page checks how recent its sign-in is). */
+  async session(sid: string): Promise<SessionRecord | null> {
+    return this.liveSession(sid);
   }
 
   /** One round trip for /authorize with a session: is it live, and is the needed consent on record. */
@@ -206,7 +440,7 @@ export abstract class AccountObject extends DurableObject<Env> {
     sub: string,
     deleted: boolean,
     credential?: string,
-  ): Promise<{ sessions: number; grants: number }> {
+  ): Promise<{ sessions: number; grants: number; removedPasskeys: string[] }> {
     const storage = this.ctx.storage.kv;
     const meta = this.meta();
     for (const { ref } of this.registry().current()) {
@@ -228,9 +462,11 @@ export abstract class AccountObject extends DurableObject<Env> {
       if (session.success) this.markEnded(key.slice(keys.sessionPrefix.length), session.output.exp);
     }
     if (deleted) for (const [key] of storage.list({ prefix: keys.consentPrefix })) storage.delete(key);
+    // A deleted user's factors go with them; the caller deletes the passkeys' id -> user entries.
+    const removedPasskeys = deleted ? this.factors().removeAll({ passkeys: true }) : [];
     const grants = await this.registry().revokeAll();
     await alarmNoLaterThan(this.ctx.storage, nowMillis());
-    return { sessions, grants };
+    return { sessions, grants, removedPasskeys };
   }
 
   /** The user exists (again), with this password: sessions may start. Earlier grants stay revoked. */
@@ -315,6 +551,43 @@ export abstract class AccountObject extends DurableObject<Env> {
   /** Tells the Grant objects of ended sessions that they are revoked; those not reached are retried. */
   private revokePending(): Promise<void> {
     return tellRevoked(this.env, this.ctx.storage, { prefix: keys.revokingPrefix });
+  }
+
+  private async putSession(sid: string, session: SessionRecord): Promise<void> {
+    this.ctx.storage.kv.put(keys.session(sid), session);
+    await pruneAlarm(this.ctx.storage, session.exp);
+  }
+
+  /** Checks one proof of a sign-in; the RFC 8176 methods it adds. */
+  private async checkProof(proof: FactorProof): Promise<{ ok: true; amr: string[] } | { ok: false; reason: SignInRefusal }> {
+    const factors = this.factors();
+    if (proof.kind === "totp" || proof.kind === "recovery") {
+      const checked = proof.kind === "totp" ? await factors.checkTotp(proof.code) : await factors.useRecoveryCode(proof.code);
+      if (!checked.ok) {
+        const factor = proof.kind === "totp" ? "totp" : "recovery_code";
+        audit(checked.reason === "throttled" ? { event: "factor.throttled", sub: proof.sub } : { event: "factor.failed", sub: proof.sub, factor, reason: checked.reason });
+        return checked;
+      }
+      // RFC 8176 §2: "otp", a one-time password (a recovery code is one too).
+      return { ok: true, amr: ["otp"] };
+    }
+    const stored = factors.passkey(proof.response.id);
+    if (!stored) return { ok: false, reason: "unknown_credential" };
+    if (!factors.spendChallenge(proof.challenge, proof.challengeExp)) return { ok: false, reason: "replayed" };
+    await pruneAlarm(this.ctx.storage, proof.challengeExp);
+    const verified = await verifyPasskeyAssertion(proof.response, { ...proof, credential: stored });
+    if (!verified.ok) {
+      // WebAuthn L3 §6.1.1: a counter that does not increase may mean a cloned authenticator.
+      audit({ event: "factor.failed", sub: proof.sub, factor: "passkey", reason: verified.reason });
+      return { ok: false, reason: verified.reason };
+    }
+    factors.savePasskey({ ...stored, counter: verified.counter, backedUp: verified.backedUp, lastUsedAt: nowSeconds() });
+    // RFC 8176 §2: "hwk" for a key bound to its device, "swk" for a synced one; "user" for user verification.
+    return { ok: true, amr: [stored.deviceType === "multiDevice" ? "swk" : "hwk", "user"] };
+  }
+
+  private factors(): Factors {
+    return new Factors(this.env, this.ctx.storage);
   }
 
   private liveSession(sid: string): SessionRecord | null {

@@ -19,6 +19,16 @@ export type AuditEvent =
     }
   | { event: "user.created" | "user.updated" | "user.deleted" | "user.signed_out"; sub: string; by: "admin" }
   | { event: "session.ended"; sub: string; clientId: string | undefined; confirmed: boolean }
+  | {
+      event: "factor.changed";
+      sub: string;
+      factor: "passkey" | "totp" | "recovery_codes" | "password";
+      change: "added" | "renamed" | "removed" | "reset" | "regenerated";
+      by: "self" | "admin";
+    }
+  | { event: "factor.failed"; sub: string; factor: "passkey" | "totp" | "recovery_code"; reason: string }
+  | { event: "factor.throttled"; sub: string }
+  | { event: "account.consent_revoked"; sub: string; clientId: string; grants: number }
   | { event: "logout.backchannel_failed"; clientId: string; attempts: number; outcome: "refused" | "retry" };
 
 export function audit(entry: AuditEvent): void {
