@@ -17,14 +17,20 @@ import { wantsRefreshToken } from "../tokens/issue";
 import { acrClaim, acrDemand } from "./acr";
 import { sealCode } from "./code";
 import { beginInteraction, type Interaction } from "./interaction";
-import { renderConsentStep, renderLoginStep } from "./pages";
+import { renderConsentStep, renderFactorStep, renderLoginStep } from "./pages";
 import { nextPrompt, type Facts, type PromptName, type SessionStanding } from "./policy";
 import type { AuthorizationRequest } from "./request";
 import { authorizationError, authorizationResponse, type RedirectTarget } from "./response";
+import { currentSigner, factorStep, passkeyStep, type FactorInput } from "./steps/factor";
+import type { StepOutcome } from "./steps/outcome";
 import { passwordStep } from "./steps/password";
 
 export type JourneyEvent =
   | { type: "password"; username: string | undefined; password: string | undefined; source: string | undefined }
+  /** A passkey from the login page: it names its user. */
+  | { type: "passkey"; response: string | undefined; challengeToken: string | undefined }
+  /** The second step, or a step-up: an app code, a recovery code or a passkey of the user already known. */
+  | { type: "factor"; input: FactorInput }
   | { type: "consent"; allow: boolean }
   | { type: "cancel" }
   | { type: "switch_account" };
@@ -48,17 +54,76 @@ export async function resume(c: Context<AppEnv>, interaction: Interaction, event
       return decideConsent(c, client, interaction, event.allow);
     case "password": {
       const outcome = await passwordStep(c, interaction, event.username, event.password, event.source);
-      if (!outcome.ok)
-        return renderLoginStep(c, client, interaction, { error: outcome.error, loginHint: event.username });
-      return proceed(c, client, interaction, outcome.session);
+      return afterStep(c, client, interaction, outcome, () =>
+        renderLoginStep(c, client, interaction, { error: loginError(outcome), loginHint: event.username }),
+      );
+    }
+    case "passkey": {
+      const outcome = await passkeyStep(c, interaction, { kind: "passkey", ...event });
+      return afterStep(c, client, interaction, outcome, () =>
+        renderLoginStep(c, client, interaction, { error: loginError(outcome) }),
+      );
+    }
+    case "factor": {
+      const outcome = await factorStep(c, interaction, event.input);
+      // Nothing proven in this interaction any more (the first factor's cookie expired): start at the login page.
+      if (outcome.kind === "failed" && outcome.error === "expired") {
+        return renderLoginStep(c, client, interaction, { error: "expired" });
+      }
+      return afterStep(c, client, interaction, outcome, () => factorPage(c, client, interaction, factorError(outcome)));
     }
   }
 }
 
+/** After a way of signing in: on with the new session, to the second factor, or the page again with its error. */
+function afterStep(
+  c: Context<AppEnv>,
+  client: Client,
+  interaction: Interaction,
+  outcome: StepOutcome,
+  again: () => Promise<Response>,
+): Promise<Response> | Response {
+  if (outcome.kind === "signed_in") return proceed(c, client, interaction, outcome.session);
+  if (outcome.kind === "second_factor") return toStep(c, interaction, "mfa");
+  return again();
+}
+
+function loginError(outcome: StepOutcome) {
+  if (outcome.kind !== "failed") return undefined;
+  return outcome.error === "throttled" || outcome.error === "passkey_failed" || outcome.error === "expired"
+    ? outcome.error
+    : "wrong_password";
+}
+
+function factorError(outcome: StepOutcome) {
+  if (outcome.kind !== "failed") return undefined;
+  return outcome.error === "code_throttled" || outcome.error === "passkey_failed" ? outcome.error : "wrong_code";
+}
+
+/** The second-factor page for whoever this interaction has proven so far; the login page when nobody. */
+async function factorPage(
+  c: Context<AppEnv>,
+  client: Client,
+  interaction: Interaction,
+  error?: "wrong_code" | "code_throttled" | "passkey_failed",
+): Promise<Response> {
+  const signer = await currentSigner(c, interaction);
+  if (!signer) return renderLoginStep(c, client, interaction, { loginHint: interaction.req.login_hint });
+  const sub = signer.kind === "session" ? signer.session.sub : signer.sub;
+  const factors = await objects.account(c.env, sub).factorSummary();
+  const choice = {
+    totp: factors.totp,
+    recoveryCodes: factors.recoveryCodesLeft > 0,
+    passkeyIds: factors.passkeys.map((p) => p.id),
+  };
+  return renderFactorStep(c, client, interaction, choice, error);
+}
+
 /** The page of a step, or (a stale or guessed URL) the step the policy asks for instead. */
-export async function showStep(c: Context<AppEnv>, interaction: Interaction, step: "login" | "consent") {
+export async function showStep(c: Context<AppEnv>, interaction: Interaction, step: PromptName) {
   const client = await interactionClient(c, interaction);
   if (step === "login") return renderLoginStep(c, client, interaction, { loginHint: interaction.req.login_hint });
+  if (step === "mfa") return factorPage(c, client, interaction);
   // The consent page only for a session that satisfies the request's sign-in demands: going straight to its URL
   // must not skip a re-authentication or step-up the request demanded.
   const session = await readSession(c);

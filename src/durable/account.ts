@@ -104,7 +104,8 @@ export type StartOutcome = "started" | "refused" | "second_factor";
 
 /** One proof of who the user is, checked in the Account (src/durable/factors.ts). `sub` only names the audit entry. */
 export type FactorProof =
-  | { kind: "totp" | "recovery"; sub: string; code: string }
+  | { kind: "totp"; sub: string; code: string }
+  | { kind: "recovery"; sub: string; code: string }
   | {
       kind: "passkey";
       sub: string;
@@ -135,7 +136,9 @@ export type SignInRefusal =
   | "throttled"
   | "none";
 
-export type SignInOutcome = { ok: true; amr: string[]; authTime: number } | { ok: false; reason: SignInRefusal };
+export type SignInOutcome =
+  | { ok: true; amr: string[]; authTime: number; exp: number }
+  | { ok: false; reason: SignInRefusal };
 
 export interface AddPasskey {
   sid: string;
@@ -219,19 +222,23 @@ export abstract class AccountObject extends DurableObject<Env> {
   async completeSignIn(input: CompleteSignIn): Promise<SignInOutcome> {
     const meta = this.meta();
     if (meta.deleted || stale(meta, input.before.credential)) return { ok: false, reason: "refused" };
-    const elevated = "elevate" in input.session ? this.liveSession(input.session.elevate) : null;
-    if ("elevate" in input.session && !elevated) return { ok: false, reason: "refused" };
+    const { session } = input;
+    // The session to step up must still be live; undefined when a new one starts.
+    const elevated = "elevate" in session ? this.liveSession(session.elevate) : undefined;
+    if (elevated === null) return { ok: false, reason: "refused" };
     const proven = await this.checkProof(input.proof);
     if (!proven.ok) return proven;
     const amr = combinedAmr([...input.before.amr, ...(elevated?.amr ?? []), ...proven.amr]);
-    const authTime = nowSeconds();
-    if ("elevate" in input.session && elevated) {
-      this.ctx.storage.kv.put(keys.session(input.session.elevate), { ...elevated, amr, authTime });
-    } else if ("start" in input.session) {
-      const { sid, exp, device } = input.session.start;
-      await this.putSession(sid, { v: 1, authTime, amr, exp, startedAt: authTime, device });
+    if ("elevate" in session && elevated) {
+      // A step-up adds a factor; it is no new sign-in, so auth_time (and max_age) stay with the first.
+      this.ctx.storage.kv.put(keys.session(session.elevate), { ...elevated, amr });
+      return { ok: true, amr, authTime: elevated.authTime, exp: elevated.exp };
     }
-    return { ok: true, amr, authTime };
+    if (!("start" in session)) return { ok: false, reason: "refused" };
+    const { sid, exp, device } = session.start;
+    const authTime = nowSeconds();
+    await this.putSession(sid, { v: 1, authTime, amr, exp, startedAt: authTime, device });
+    return { ok: true, amr, authTime, exp };
   }
 
   /** The user's factors, as the pages may see them (no secret). */

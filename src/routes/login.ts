@@ -1,11 +1,11 @@
 // The login page (GET) and its form submission (POST): a sign-in, or "Cancel" back to the application. The journey
 // (src/authorization/journey.ts) decides what each leads to.
-import { Hono } from "hono";
+import { Hono, type Context } from "hono";
 import { resumeInteraction } from "../authorization/interaction";
-import { resume, showStep } from "../authorization/journey";
+import { resume, showStep, type JourneyEvent } from "../authorization/journey";
 import type { AppEnv } from "../env";
 import { pageErrors } from "../http/errors";
-import { formParams, queryParams, sourceAddress } from "../http/params";
+import { formParams, queryParams, sourceAddress, type Params } from "../http/params";
 import { requireCsrf } from "../session/csrf";
 
 export const login = new Hono<AppEnv>();
@@ -14,15 +14,28 @@ export const login = new Hono<AppEnv>();
 login.onError(pageErrors);
 
 login.get("/", async (c) => {
-  const interaction = await resumeInteraction(c.env, queryParams(c).interaction);
-  return showStep(c, interaction, "login");
+  const query = queryParams(c);
+  const interaction = await resumeInteraction(c.env, query.interaction);
+  return showStep(c, interaction, query.step === "mfa" ? "mfa" : "login");
 });
 
 login.post("/", async (c) => {
   const form = await formParams(c);
   const interaction = await resumeInteraction(c.env, form.interaction);
   await requireCsrf(c, interaction.jti, form.csrf);
-  if (form.decision === "cancel") return resume(c, interaction, { type: "cancel" });
-  const { username, password } = form;
-  return resume(c, interaction, { type: "password", username, password, source: sourceAddress(c) });
+  return resume(c, interaction, loginEvent(c, form));
 });
+
+/** Which of the page's forms was sent. */
+function loginEvent(c: Context<AppEnv>, form: Params): JourneyEvent {
+  const { username, password, code, recovery_code, passkey_response, passkey_challenge } = form;
+  if (form.decision === "cancel") return { type: "cancel" };
+  if (form.decision === "totp") return { type: "factor", input: { kind: "totp", code } };
+  if (form.decision === "recovery") return { type: "factor", input: { kind: "recovery", code: recovery_code } };
+  if (passkey_response !== undefined) {
+    const passkey = { response: passkey_response, challengeToken: passkey_challenge };
+    // A passkey on the second-factor page belongs to the user already known; on the login page it names its user.
+    return form.step === "mfa" ? { type: "factor", input: { kind: "passkey", ...passkey } } : { type: "passkey", ...passkey };
+  }
+  return { type: "password", username, password, source: sourceAddress(c) };
+}

@@ -5,7 +5,9 @@
 import type { Context } from "hono";
 import { clearCookie, readCookie, writeCookie } from "./cookies";
 import * as v from "valibot";
+import { nowSeconds } from "../clock";
 import { config } from "../config";
+import type { StartOutcome } from "../durable/account";
 import type { AppEnv } from "../env";
 import { objects } from "../storage";
 import { signInternal, verifyInternal } from "./mac";
@@ -31,18 +33,47 @@ export async function readSession(c: Context<AppEnv>): Promise<Session | null> {
   return parsed.success ? parsed.output : null;
 }
 
-/** Records the session in the user's Account, then sets the cookie; false when the Account refuses it. */
+/**
+ * Records a password-only session in the user's Account, then sets the cookie. "second_factor": the user enrolled a
+ * passkey or an authenticator app, so a password alone starts nothing (the caller asks for the second factor);
+ * "refused": the user was deleted, or the password checked is no longer the current one.
+ */
 export async function startSession(
   c: Context<AppEnv>,
   session: Session,
   credential: string | undefined,
-): Promise<boolean> {
-  const lifetime = config.lifetimes.session;
-  const record = { v: 1 as const, authTime: session.auth_time, amr: session.amr, exp: session.auth_time + lifetime };
-  if (!(await objects.account(c.env, session.sub).startSession(session.sid, record, credential))) return false;
+): Promise<StartOutcome> {
+  const exp = session.auth_time + config.lifetimes.session;
+  const record = {
+    v: 1 as const,
+    authTime: session.auth_time,
+    amr: session.amr,
+    exp,
+    startedAt: session.auth_time,
+    device: deviceOf(c),
+  };
+  const outcome = await objects
+    .account(c.env, session.sub)
+    .startSession(session.sid, record, credential, { secondFactor: true });
+  if (outcome === "started") await writeSessionCookie(c, session);
+  return outcome;
+}
+
+/** Sets the cookie of a session the Account has just started or stepped up; it lives until the session's end. */
+export async function writeSessionCookie(c: Context<AppEnv>, session: Session, exp?: number): Promise<void> {
+  const lifetime = (exp ?? session.auth_time + config.lifetimes.session) - nowSeconds();
   const token = await signInternal(c.env, TYP, { ...session }, lifetime);
   writeCookie(c, SESSION_COOKIE, token, lifetime);
-  return true;
+}
+
+/** The end of a session that starts now. */
+export function sessionExpiry(): number {
+  return nowSeconds() + config.lifetimes.session;
+}
+
+/** The browser a session began in, for the account page: its User-Agent, bounded. */
+export function deviceOf(c: Context<AppEnv>): string | undefined {
+  return c.req.header("user-agent")?.slice(0, 200);
 }
 
 /**

@@ -20,8 +20,10 @@ export interface PageOptions {
   title: string;
   body: Html;
   status?: 200 | 400 | 401 | 403 | 404 | 500 | 503;
-  /** A nonce allowing one inline script (the form_post auto-submit). */
+  /** A nonce allowing one inline script (the form_post auto-submit, the passkey ceremonies). */
   scriptNonce?: string;
+  /** A wider card, for the account page. */
+  wide?: boolean;
 }
 
 export function renderPage(c: Context<AppEnv>, page: PageOptions): Response | Promise<Response> {
@@ -51,7 +53,7 @@ export function renderPage(c: Context<AppEnv>, page: PageOptions): Response | Pr
 <title>${page.title} · ${brand.name}</title><style>${raw(styleSheet(brand))}</style></head>
 <body>
 <header class="brand">${brand.logo ? html`<img src="${brand.logo.href}" alt="" height="32">` : MARK}<span>${brand.name}</span></header>
-<main>
+<main${page.wide ? html` class="wide"` : ""}>
 ${page.body}
 </main>
 </body>
@@ -98,6 +100,24 @@ button{font:inherit;font-weight:600;padding:.7rem 1.2rem;border-radius:8px;borde
 .scopes li:first-child{border-top:0}
 .scopes code{color:var(--muted);font-size:.8rem;white-space:nowrap}
 .muted{color:var(--muted);font-size:.875rem;margin-top:1rem}
+.passkey{display:block;width:100%;margin-top:1.25rem;background:var(--card);color:var(--text);border-color:#7b8794}
+.passkey:hover{background:#f5f7fa}
+.or{display:flex;align-items:center;gap:.75rem;color:var(--muted);font-size:.875rem;margin:1.5rem 0 0}
+.or::before,.or::after{content:"";flex:1;border-top:1px solid var(--line)}
+details{margin-top:1.25rem}
+summary{cursor:pointer;color:var(--link);font-weight:600}
+.notice{background:#ecfdf3;border:1px solid #a6e3bf;color:#05603a;padding:.75rem 1rem;border-radius:8px;margin:0 0 1.25rem}
+main.wide{max-width:42rem}
+h2{font-size:1.1rem;margin:2rem 0 .5rem}
+.items{list-style:none;margin:0 0 1rem;padding:0;border:1px solid var(--line);border-radius:10px}
+.items li{display:flex;flex-wrap:wrap;justify-content:space-between;align-items:center;gap:.5rem 1rem;padding:.8rem 1rem;border-top:1px solid var(--line)}
+.items li:first-child{border-top:0}
+.items form{display:flex;gap:.5rem;margin:0;align-items:center}
+.items input{width:auto;padding:.35rem .5rem}
+.items button,.inline button{padding:.4rem .8rem;background:var(--card);color:var(--text);border-color:#7b8794}
+.qr svg{display:block;width:13rem;height:13rem;margin:1rem 0}
+.secret{font-family:ui-monospace,SFMono-Regular,Menlo,monospace;letter-spacing:.08em;overflow-wrap:anywhere}
+.codes{columns:2;font-family:ui-monospace,SFMono-Regular,Menlo,monospace;padding-left:1.25rem}
 .code{color:var(--muted);font-size:.875rem;margin:1.5rem 0 0;padding-top:1rem;border-top:1px solid var(--line);overflow-wrap:anywhere}
 @media (max-width:480px){body{padding:1.75rem .75rem 1rem}.brand{margin-bottom:1rem}main{padding:1.75rem 1.25rem 1.5rem;border-radius:12px}h1{font-size:1.35rem}}`;
 }

@@ -50,4 +50,82 @@ export interface Messages {
   readonly stillSignedInTitle: string;
   readonly stillSignedInHeading: string;
   readonly closeWindow: string;
+
+  /** Passkeys and the second factor (the login and second-factor pages). */
+  readonly factors: FactorMessages;
+  /** The account page. */
+  readonly account: AccountMessages;
+}
+
+export interface FactorMessages {
+  readonly passkeySignIn: string;
+  readonly or: string;
+  readonly passkeyFailed: string;
+  /** The browser's passkey prompt was closed or failed (shown by the page's script). */
+  readonly passkeyCancelled: string;
+  readonly expired: string;
+  readonly title: string;
+  readonly heading: string;
+  readonly lead: (client: string) => string;
+  readonly totpLabel: string;
+  readonly verify: string;
+  readonly usePasskey: string;
+  readonly useRecoveryCode: string;
+  readonly recoveryCodeLabel: string;
+  readonly wrongCode: string;
+  readonly codeThrottled: string;
+  readonly noSecondFactor: string;
+  readonly openAccount: string;
+}
+
+export interface AccountMessages {
+  readonly title: string;
+  readonly heading: string;
+  readonly lead: (user: string) => string;
+  readonly signOut: string;
+  readonly sessions: string;
+  readonly thisDevice: string;
+  readonly unknownDevice: string;
+  readonly signedInAt: (when: string) => string;
+  readonly endSession: string;
+  readonly endAllSessions: string;
+  readonly passkeys: string;
+  readonly passkeysLead: string;
+  readonly noPasskeys: string;
+  readonly addPasskey: string;
+  readonly passkeyName: string;
+  readonly rename: string;
+  readonly remove: string;
+  readonly synced: string;
+  readonly lastUsed: (when: string) => string;
+  readonly never: string;
+  readonly authenticatorApp: string;
+  readonly totpOn: string;
+  readonly totpOff: string;
+  readonly setUpApp: string;
+  readonly scanQr: string;
+  readonly enterManually: string;
+  readonly confirmCode: string;
+  readonly confirm: string;
+  readonly removeApp: string;
+  readonly recoveryCodes: string;
+  readonly recoveryCodesLeft: (count: number) => string;
+  readonly newRecoveryCodes: string;
+  readonly recoveryCodesOnce: string;
+  readonly apps: string;
+  readonly noApps: string;
+  readonly revokeAccess: string;
+  readonly passwordHeading: string;
+  readonly currentPassword: string;
+  readonly newPassword: string;
+  readonly changePassword: string;
+  readonly passwordChanged: string;
+  readonly passwordRules: string;
+  readonly wrongCurrentPassword: string;
+  readonly done: string;
+  readonly failed: string;
+  readonly offerTitle: string;
+  readonly offerHeading: string;
+  readonly offerLead: string;
+  readonly notNow: string;
 }

@@ -1,0 +1,39 @@
+// Passkeys across users: the relying party we are (WebAuthn L3 §5.1.2: the RP ID is the issuer's host, the one
+// origin our pages run on is the issuer's), and the map from a credential id to the one user who holds it (KV
+// USERS `passkey:<id>`), so a discoverable passkey finds its user in one lookup without a username. The credential
+// records themselves live in the user's Account object (src/durable/factors.ts).
+import type { Env } from "../env";
+import { kv, storableId } from "../storage";
+
+export interface RelyingParty {
+  rpId: string;
+  origin: string;
+}
+
+export function relyingParty(env: Env): RelyingParty {
+  const issuer = new URL(env.ISSUER);
+  return { rpId: issuer.hostname, origin: issuer.origin };
+}
+
+/** The sub of the user holding this credential, or null. */
+export async function passkeyOwner(env: Env, credentialId: string): Promise<string | null> {
+  return storableId(credentialId) ? env.USERS.get(kv.passkey(credentialId)) : null;
+}
+
+/**
+ * Whether this credential id may be registered to this user: no one else holds it (WebAuthn L3 §7.1: "If the
+ * credentialId is already registered to any user, the Relying Party SHOULD fail this registration ceremony").
+ */
+export async function passkeyAvailable(env: Env, credentialId: string, sub: string): Promise<boolean> {
+  const owner = await passkeyOwner(env, credentialId);
+  return storableId(credentialId) && (owner === null || owner === sub);
+}
+
+export async function claimPasskey(env: Env, credentialId: string, sub: string): Promise<void> {
+  await env.USERS.put(kv.passkey(credentialId), sub);
+}
+
+/** Forgets the users of these credentials (removed, or their user deleted). */
+export async function releasePasskeys(env: Env, credentialIds: readonly string[]): Promise<void> {
+  await Promise.all(credentialIds.map((id) => env.USERS.delete(kv.passkey(id))));
+}
