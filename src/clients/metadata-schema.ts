@@ -13,7 +13,8 @@ import { ClientRecord } from "./schema";
  * - lifetimes: token lifetimes beyond the provider's defaults;
  * - custom_claims: extra ID-token claims (static, or mapped from user attributes the user never consented to);
  * - always_issue_refresh_token: refresh tokens without offline_access;
- * - sector_identifier: shares pairwise subjects with other clients of that sector.
+ * - sector_identifier: shares pairwise subjects with other clients of that sector (a self-service update keeps it
+ *   only while the redirect URIs stay among those it was set for: metadata.ts sectorFor).
  */
 export const ADMIN_ONLY_FIELDS = [
   "resource_server",

@@ -20,7 +20,7 @@ import {
   webUriProblem,
 } from "./redirect-uris";
 import { isLoopback } from "../lib/urls";
-import { verifiedSector } from "./sector";
+import { sectorOf, verifiedSector, type SectorFields } from "./sector";
 import { ClientRecord, GrantType, type Client, type ClientInput } from "./schema";
 import { webOriginProblem } from "./cors-origins";
 import { issueClientSecret, needsRecoverableSecret, usesSecret } from "./secrets";
@@ -64,14 +64,17 @@ export async function clientFromMetadata(
   checkMetadataUris(request);
   checkCorsOrigins(request);
   const admin = adminFields(input, options);
-  const sector =
-    request.sector_identifier_uri === undefined
-      ? undefined
-      : await verifiedSector(request.sector_identifier_uri, request.redirect_uris, localProvider);
-  checkSubjectType(request, sector ?? admin.sector_identifier);
+  const sector = await sectorFor(request, admin, options, localProvider);
+  checkSubjectType(request, sector);
   // An update that omits scope keeps the client's scopes (RFC 7591 §2 lets the server choose the default).
   const scope = checkScope(request.scope ?? options.existing?.scope);
   if (!options.admin) checkSelfService(grants.grant_types, scope, request.subject_type, options.existing);
+  if (!options.admin && options.existing) {
+    checkSectorKept(
+      { client_id: clientId, redirect_uris: request.redirect_uris, sector_identifier: sector },
+      options.existing,
+    );
+  }
   await checkPresentedSecret(request.client_secret, options.existing);
   const { secret, fields } = await secretFor(env, request, options.existing);
   const client: ClientInput = {
@@ -85,7 +88,7 @@ export async function clientFromMetadata(
     jwks,
     scope,
     ...admin,
-    ...(sector === undefined ? {} : { sector_identifier: sector }),
+    sector_identifier: sector,
   };
   return { client: validated(client), secret };
 }
@@ -335,6 +338,43 @@ function adminFields(input: Record<string, unknown>, options: ClientFromMetadata
   const parsed = v.safeParse(AdminFields, input);
   if (!parsed.success) throw invalidClientMetadata(issueText(parsed.issues));
   return parsed.output;
+}
+
+/**
+ * The sector_identifier to store (src/clients/sector.ts). OIDC Registration §5: a sector_identifier_uri is fetched
+ * and "The values registered in redirect_uris MUST be included in the elements of the array"; its host is the
+ * sector. An administrator may name one outright. A self-service registration or update derives it again from what
+ * it carries: an administrator's sector is kept only while the redirect URIs stay among those it was given for
+ * (OIDC Core §8.1: it vouched for those), and otherwise nothing is stored: the sector is the redirect URIs' host.
+ */
+async function sectorFor(
+  request: ClientMetadata,
+  admin: Partial<AdminFields>,
+  options: ClientFromMetadataOptions,
+  localProvider: boolean,
+): Promise<string | undefined> {
+  if (request.sector_identifier_uri !== undefined)
+    return verifiedSector(request.sector_identifier_uri, request.redirect_uris, localProvider);
+  if (options.admin) return admin.sector_identifier;
+  const existing = options.existing;
+  // A sector stored with a sector_identifier_uri came from that document, which this request no longer names.
+  if (existing?.sector_identifier === undefined || existing.sector_identifier_uri !== undefined) return undefined;
+  const kept = request.redirect_uris.every((uri) => existing.redirect_uris.includes(uri));
+  return kept ? existing.sector_identifier : undefined;
+}
+
+/**
+ * A self-service update cannot move a pairwise client to another sector. OIDC Core §8.1: the pairwise sub is a
+ * function of the sector, so another sector would change every user's sub at the client, or, once a client swaps
+ * the redirect URIs a sector listed for its own, let it keep receiving that sector's subs. An administrator may
+ * move a client deliberately (admin API).
+ */
+function checkSectorKept(updated: SectorFields, existing: Client): void {
+  if (existing.subject_type !== "pairwise") return;
+  const [before, after] = [sectorOf(existing), sectorOf(updated)];
+  // A stored client without a sector (it broke the rules) never got pairwise subs: nothing to keep.
+  if (before === undefined || after === before) return;
+  throw invalidClientMetadata(`the pairwise sector cannot change (from ${before} to ${after ?? "none"})`);
 }
 
 /** OIDC Core §8.1 pairwise subjects: the sector is the redirect URIs' single host unless one is configured. */

@@ -94,7 +94,10 @@ export const ClientRecord = v.object({
   userinfo_encrypted_response_enc: v.optional(EncryptionEnc),
   /** OIDC Core §8: public subjects, or pairwise per sector identifier. */
   subject_type: v.optional(v.picklist(["public", "pairwise"]), "public"),
-  /** The host whose clients share pairwise subjects (OIDC Core §8.1); defaults to the redirect URIs' host. */
+  /**
+   * The host whose clients share pairwise subjects (OIDC Core §8.1): an administrator's, or the host of a verified
+   * sector_identifier_uri; absent, the redirect URIs' host (src/clients/sector.ts).
+   */
   sector_identifier: v.optional(v.string()),
   /** OIDC Registration §2: the document that listed this client's redirect URIs when it joined its sector. */
   sector_identifier_uri: v.optional(v.string()),

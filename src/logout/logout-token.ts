@@ -6,7 +6,7 @@ import type { Client } from "../clients/schema";
 import { nowSeconds } from "../clock";
 import type { Env } from "../env";
 import { signJwtForClient } from "../tokens/sign";
-import { subjectFor } from "../tokens/subject";
+import { sidFor, subjectFor } from "../tokens/subject";
 
 /** §2.4: "events ... MUST contain the member name http://schemas.openid.net/event/backchannel-logout". */
 const BACKCHANNEL_LOGOUT_EVENT = "http://schemas.openid.net/event/backchannel-logout";
@@ -16,6 +16,7 @@ const LIFETIME_SECONDS = 120;
 export interface LogoutTokenInput {
   /** The user's local sub; the token carries the one this client sees (pairwise or public). */
   sub: string;
+  /** The session's own sid; the token carries the one this client sees, as its ID tokens do. */
   sid: string;
   jti: string;
 }
@@ -32,6 +33,6 @@ export async function signLogoutToken(env: Env, client: Client, input: LogoutTok
     exp: iat + LIFETIME_SECONDS,
     jti: input.jti,
     events: { [BACKCHANNEL_LOGOUT_EVENT]: {} },
-    sid: input.sid,
+    sid: await sidFor(env, client, input.sid),
   });
 }

@@ -12,7 +12,7 @@ export interface LogoutRequest {
   client: Client | undefined;
   /** Where the browser goes afterwards: one of the client's registered post_logout_redirect_uris, exactly. */
   redirect: { uri: string; state: string | undefined } | undefined;
-  /** A valid id_token_hint: the sub the client sees and the session the ID token came from. */
+  /** A valid id_token_hint: the sub and the sid the client sees (src/tokens/subject.ts), as the ID token had them. */
   hint: { sub: string; sid: string | undefined } | undefined;
   uiLocales: string | undefined;
 }

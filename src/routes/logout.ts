@@ -16,7 +16,7 @@ import { csrfToken, requireCsrf } from "../session/csrf";
 import { signInternal, verifyInternal } from "../session/mac";
 import { dropSessionCookie, endSession, readSession, type Session } from "../session/session";
 import { objects } from "../storage";
-import { subjectFor } from "../tokens/subject";
+import { sidFor, subjectFor } from "../tokens/subject";
 import { pageLocale } from "../views/i18n";
 import { renderLogoutConfirm, renderSignedOut } from "../views/logout";
 
@@ -86,11 +86,15 @@ async function confirmation(c: Context<AppEnv>, form: Params): Promise<Response>
   return finish(c, request, "signed_out");
 }
 
-/** §2: the hint's session is this browser's, and the user it names is the one signed in. */
+/**
+ * §2: the hint's session is this browser's, and the user it names is the one signed in; both as the hint's client
+ * sees them (its sid and sub are per sector for a pairwise client, OIDC Core §8).
+ */
 async function tiedToSession(c: Context<AppEnv>, request: LogoutRequest, session: Session): Promise<boolean> {
   const { hint, client } = request;
-  if (!hint || !client || hint.sid !== session.sid) return false;
-  return hint.sub === (await subjectFor(c.env, client, session.sub));
+  if (!hint || !client || hint.sid === undefined) return false;
+  const [sid, sub] = await Promise.all([sidFor(c.env, client, session.sid), subjectFor(c.env, client, session.sub)]);
+  return hint.sid === sid && hint.sub === sub;
 }
 
 async function signOut(c: Context<AppEnv>, session: Session, request: LogoutRequest, confirmed: boolean) {

@@ -12,7 +12,7 @@ export async function idTokenHintSubject(env: Env, client: Client, hint: string)
   return (await verifyIdTokenHint(env, client, hint)).sub;
 }
 
-/** What a valid hint says: the sub this client sees, and the session it came from (when it had one). */
+/** What a valid hint says: the sub and the session's sid, as this client sees them (sid when it had one). */
 export async function verifyIdTokenHint(
   env: Env,
   client: Client,

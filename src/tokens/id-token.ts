@@ -8,6 +8,7 @@ import type { Env } from "../env";
 import { algorithms, type JwsAlgorithm } from "../keys/algorithms";
 import { encryptForClient, idTokenEncryption } from "./encrypt";
 import { signJwtForClient } from "./sign";
+import { sidFor } from "./subject";
 
 export interface IdTokenOptions {
   /** OIDC Core §12.2: an ID token from a refresh SHOULD NOT carry a nonce. */
@@ -61,8 +62,9 @@ async function idTokenClaims(
     at_hash: await halfHash(alg, accessToken),
     ...(grant.amr === undefined ? {} : { amr: grant.amr }),
     ...(grant.acr === undefined ? {} : { acr: grant.acr }),
-    // OIDC Back-Channel Logout 1.0 §2.1 / Front-Channel Logout §3: sid names the browser session the grant came from.
-    ...(grant.sid === undefined ? {} : { sid: grant.sid }),
+    // OIDC Back-Channel Logout 1.0 §2.1 / Front-Channel Logout §3: sid names the browser session the grant came from,
+    // as this client sees it (per sector for pairwise clients, OIDC Core §8).
+    ...(grant.sid === undefined ? {} : { sid: await sidFor(env, client, grant.sid) }),
   };
 }
 

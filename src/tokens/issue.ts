@@ -15,9 +15,10 @@ import { issueIdToken } from "./id-token";
 import { recoverClientSecret } from "../clients/secrets";
 import { signsWithProviderKey } from "../keys/algorithms";
 import { clientEncryptionKey } from "../clients/keys";
+import { sectorIdentifier } from "../clients/sector";
 import { signingKey } from "../keys/store";
 import { idTokenEncryption } from "./encrypt";
-import { grantSubjectFor, sectorIdentifier } from "./subject";
+import { grantSubjectFor } from "./subject";
 
 export interface PreparedIssuance {
   issuance: Issuance;

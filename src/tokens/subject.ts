@@ -1,14 +1,18 @@
-// The subject identifier a client sees (OIDC Core §8): the user's local sub for public clients, or a pairwise
-// value per sector identifier. The Grant object keeps the local sub; the mapping happens where a token
-// response, userinfo or introspection answer is built, so every place agrees for a given client.
+// The identifiers a client sees (OIDC Core §8): the user's local sub and the session's sid for public clients, or
+// values of their own per sector identifier for pairwise clients. The Grant object and the Account keep the local
+// sub and sid; the mapping happens where a token, a userinfo or introspection answer, or a logout token is built,
+// and where an id_token_hint is compared with the session, so every place agrees for a given client.
 import { base64url } from "jose";
 import { findClient } from "../clients/registry";
 import type { Client } from "../clients/schema";
+import { sectorIdentifier } from "../clients/sector";
 import type { GrantView } from "../durable/grant-state";
 import type { Env } from "../env";
-import { isLoopback } from "../lib/urls";
+import { derivedKey } from "../lib/crypto";
 
 const SALT_PURPOSE = "edge-oidc pairwise subject salt v1";
+const SID_PURPOSE = "edge-oidc pairwise sid v1";
+const HMAC = { name: "HMAC", hash: "SHA-256" };
 const encoder = new TextEncoder();
 let cachedSalt: { secret: string; salt: Promise<Uint8Array> } | undefined;
 
@@ -30,27 +34,6 @@ async function deriveSalt(secret: string): Promise<Uint8Array> {
 }
 
 /**
- * OIDC Core §8.1: the sector identifier is the host of the registered sector_identifier_uri, else the host of
- * the redirect_uri; "If there are multiple hostnames in the registered redirect_uris, the Client MUST register
- * a sector_identifier_uri." A host that names no one (a native app's private-use scheme has none; every loopback
- * app shares 127.0.0.1 or localhost, RFC 8252 §7.3) would give unrelated apps the same subs: such a client is a
- * sector of its own, so it shares pairwise subs with no other client unless an administrator gives it a sector.
- */
-export function sectorIdentifier(client: Client): string {
-  if (client.sector_identifier) return client.sector_identifier;
-  const urls = client.redirect_uris.map((uri) => new URL(uri));
-  const hosts = new Set(urls.map((url) => url.hostname));
-  const [host] = hosts;
-  if (hosts.size !== 1 || host === undefined) {
-    throw new Error(
-      `pairwise client ${client.client_id} needs a sector_identifier (its redirect URIs have ${hosts.size} hosts)`,
-    );
-  }
-  if (host === "" || urls.some(isLoopback)) return `client_id:${client.client_id}`;
-  return host;
-}
-
-/**
  * OIDC Core §8.1: sub = base64url(SHA-256(sector_identifier || local sub || salt)). A NUL byte separates
  * sector and sub so that no two (sector, sub) pairs concatenate to the same input.
  */
@@ -67,6 +50,23 @@ async function pairwiseSubject(env: Env, sector: string, localSub: string): Prom
 export async function subjectFor(env: Env, client: Client, localSub: string): Promise<string> {
   if (client.subject_type !== "pairwise") return localSub;
   return pairwiseSubject(env, sectorIdentifier(client), localSub);
+}
+
+/**
+ * The sid this client sees for a session: itself, or for a pairwise client base64url(HMAC-SHA256(key, sector ||
+ * 0x00 || sid)), the key HKDF-derived from KEY_ENCRYPTION_SECRET (like the sub's salt, so that it outlives a change
+ * of SESSION_SECRET: a logout token then still names the session as the ID tokens did). OIDC Core §8: pairwise
+ * identifiers exist so that clients of two sectors cannot correlate a user; one sid shared by every client of a
+ * session would let them join their users on it. The ID token (Back-Channel Logout §2.1), the logout token (§2.4)
+ * and the id_token_hint check at /logout all use this one function, so for a client they agree.
+ */
+export async function sidFor(env: Env, client: Client, sid: string): Promise<string> {
+  if (client.subject_type !== "pairwise") return sid;
+  const sector = sectorIdentifier(client);
+  // Derived once per isolate (derivedKey caches it per purpose).
+  const key = await derivedKey("KEY_ENCRYPTION_SECRET", env.KEY_ENCRYPTION_SECRET, SID_PURPOSE, HMAC, ["sign"]);
+  const mac = await crypto.subtle.sign("HMAC", key, encoder.encode(`${sector}\u0000${sid}`));
+  return base64url.encode(new Uint8Array(mac));
 }
 
 /**

@@ -1,8 +1,10 @@
 import { env, exports } from "cloudflare:workers";
-import { describe, expect, it } from "vitest";
+import { describe, expect, inject, it } from "vitest";
 import { findClient, saveClient } from "../../src/clients/registry";
+import type { Client } from "../../src/clients/schema";
+import { sectorOf } from "../../src/clients/sector";
 import { kv } from "../../src/storage";
-import { ISSUER, basic, expectOAuthError, tokenRequest } from "../helpers";
+import { ISSUER, admin, basic, expectOAuthError, tokenRequest } from "../helpers";
 import { assertion, clientCredentialsWith, hmacKey, keyPair } from "../clients/assertions";
 
 const ADMIN = "Bearer dev-admin-token";
@@ -562,5 +564,127 @@ describe("client management (RFC 7592)", () => {
       basic(client.client_id, client.client_secret ?? ""),
     );
     await expectOAuthError(after, 401, "invalid_client");
+  });
+});
+
+describe("RFC 7592 updates keep the pairwise sector (OIDC Registration §5, OIDC Core §8.1)", () => {
+  /** A sector document (a JSON array of redirect URIs) served on loopback; its host is the sector. */
+  async function publish(document: string[], host = "127.0.0.1"): Promise<string> {
+    const uri = `${inject("jwksBase").replace("127.0.0.1", host)}/sector-${crypto.randomUUID()}`;
+    expect((await fetch(uri, { method: "PUT", body: JSON.stringify(document) })).status).toBe(204);
+    return uri;
+  }
+  async function stored(clientId: string): Promise<Client> {
+    const client = await findClient(env, clientId, { fresh: true });
+    if (!client) throw new Error("not stored");
+    return client;
+  }
+  async function refused(res: Response, reason: RegExp): Promise<void> {
+    expect(res.status).toBe(400);
+    const body = await res.json<{ error: string; error_description: string }>();
+    expect(body.error).toBe("invalid_client_metadata");
+    expect(body.error_description).toMatch(reason);
+  }
+  const VICTIM = "https://victim.example/cb";
+  const ATTACKER = "https://attacker.example/cb";
+  const code = { grant_types: ["authorization_code"], scope: "openid" };
+
+  it("refuses redirect URIs the sector document does not list, or another sector; the stored sector stays", async () => {
+    const document = await publish([VICTIM]);
+    const metadata = { ...code, redirect_uris: [VICTIM], subject_type: "pairwise", sector_identifier_uri: document };
+    const client = await registered(metadata);
+    const before = await stored(client.client_id);
+    expect(before.sector_identifier).toBe("127.0.0.1");
+    const auth = bearer(client.registration_access_token);
+    const base = { ...metadata, client_id: client.client_id };
+    const { sector_identifier_uri: _dropped, ...withoutDocument } = base;
+
+    // The sector's document is fetched again and must list every redirect URI (OIDC Registration §5).
+    await refused(await manage(client, "PUT", auth, { ...base, redirect_uris: [ATTACKER] }), /does not list/);
+    await refused(await manage(client, "PUT", auth, { ...base, redirect_uris: [VICTIM, ATTACKER] }), /does not list/);
+    // Without the document, the redirect URIs' host is the sector: another one.
+    await refused(
+      await manage(client, "PUT", auth, { ...withoutDocument, redirect_uris: [ATTACKER] }),
+      /pairwise sector cannot change \(from 127\.0\.0\.1 to attacker\.example\)/,
+    );
+    // A document of its own, on another host, lists its URIs: another sector all the same.
+    const own = await publish([ATTACKER], "localhost");
+    await refused(
+      await manage(client, "PUT", auth, { ...base, redirect_uris: [ATTACKER], sector_identifier_uri: own }),
+      /pairwise sector cannot change \(from 127\.0\.0\.1 to localhost\)/,
+    );
+    expect(await stored(client.client_id)).toEqual(before);
+  });
+
+  it("accepts an update that keeps the sector, with or without a sector document", async () => {
+    const document = await publish([VICTIM, "https://victim.example/other", "https://victim.example.org/cb"]);
+    const metadata = { ...code, redirect_uris: [VICTIM], subject_type: "pairwise", sector_identifier_uri: document };
+    const client = await registered(metadata);
+    const auth = bearer(client.registration_access_token);
+    const update = {
+      ...metadata,
+      client_id: client.client_id,
+      redirect_uris: [VICTIM, "https://victim.example.org/cb"],
+    };
+    expect((await manage(client, "PUT", auth, update)).status).toBe(200);
+    expect(await stored(client.client_id)).toMatchObject({
+      redirect_uris: update.redirect_uris,
+      sector_identifier: "127.0.0.1",
+    });
+
+    // No document: the one host is the sector; another path on it keeps it, another host does not.
+    const plain = await registered({ ...code, redirect_uris: ["https://a.example/cb"], subject_type: "pairwise" });
+    const plainAuth = bearer(plain.registration_access_token);
+    const plainBase = { ...code, client_id: plain.client_id, subject_type: "pairwise" };
+    const paths = { ...plainBase, redirect_uris: ["https://a.example/cb", "https://a.example/two"] };
+    expect((await manage(plain, "PUT", plainAuth, paths)).status).toBe(200);
+    await refused(
+      await manage(plain, "PUT", plainAuth, { ...plainBase, redirect_uris: ["https://b.example/cb"] }),
+      /pairwise sector cannot change \(from a\.example to b\.example\)/,
+    );
+    await refused(
+      await manage(plain, "PUT", plainAuth, { ...plainBase, redirect_uris: ["https://a.example/cb", ATTACKER] }),
+      /several hosts/,
+    );
+    const kept = await stored(plain.client_id);
+    expect(kept.redirect_uris).toEqual(paths.redirect_uris);
+    expect(sectorOf(kept)).toBe("a.example");
+  });
+
+  it("a public client turning pairwise does not inherit a sector its new redirect URIs were never listed for", async () => {
+    const document = await publish([VICTIM]);
+    const client = await registered({ ...code, redirect_uris: [VICTIM], sector_identifier_uri: document });
+    expect((await stored(client.client_id)).sector_identifier).toBe("127.0.0.1");
+    const res = await manage(client, "PUT", bearer(client.registration_access_token), {
+      ...code,
+      client_id: client.client_id,
+      redirect_uris: [ATTACKER],
+      subject_type: "pairwise",
+    });
+    expect(res.status).toBe(200);
+    const updated = await stored(client.client_id);
+    expect(updated.sector_identifier).toBeUndefined();
+    expect(sectorOf(updated)).toBe("attacker.example");
+  });
+
+  it("an administrator's sector stays while the redirect URIs do; only an administrator moves it", async () => {
+    const metadata = { ...code, redirect_uris: ["https://app.partner.example/cb"], subject_type: "pairwise" };
+    const client = await registered(metadata);
+    const base = { ...metadata, client_id: client.client_id };
+    const byAdmin = (body: Record<string, unknown>) => admin(`/clients/${client.client_id}`, "PUT", body);
+    expect((await byAdmin({ ...base, sector_identifier: "partner.example" })).status).toBe(200);
+    const auth = bearer(client.registration_access_token);
+
+    expect((await manage(client, "PUT", auth, { ...base, client_name: "Renamed" })).status).toBe(200);
+    expect((await stored(client.client_id)).sector_identifier).toBe("partner.example");
+    // A redirect URI the administrator never saw: the sector would be its host.
+    await refused(
+      await manage(client, "PUT", auth, { ...base, redirect_uris: ["https://app.partner.example/new"] }),
+      /pairwise sector cannot change \(from partner\.example to app\.partner\.example\)/,
+    );
+    expect((await stored(client.client_id)).sector_identifier).toBe("partner.example");
+    // The admin API may move the client to another sector (every user's sub at it changes).
+    expect((await byAdmin({ ...base, redirect_uris: [ATTACKER] })).status).toBe(200);
+    expect(sectorOf(await stored(client.client_id))).toBe("attacker.example");
   });
 });

@@ -1,6 +1,9 @@
 // Pairwise subject identifiers (OIDC Core §8.1): one sub per sector identifier, the same in the ID token, the
-// access token, userinfo and introspection for a client; public clients keep the local sub.
-import { describe, expect, it } from "vitest";
+// access token, userinfo and introspection for a client; public clients keep the local sub. The session's sid is
+// pairwise too: per sector in ID tokens, logout tokens and the id_token_hint check at /logout.
+import { env } from "cloudflare:workers";
+import { describe, expect, inject, it } from "vitest";
+import { objects } from "../../src/storage";
 import {
   Browser,
   ISSUER,
@@ -8,8 +11,10 @@ import {
   basic,
   codeFor,
   introspect,
+  newUser,
   redeem,
   verifyWithJwks,
+  type TestUser,
   type Tokens,
 } from "../helpers";
 import { SECRET, registerClient, tokensFor, userinfoFetch } from "./fixtures";
@@ -128,3 +133,87 @@ describe("pairwise subject identifiers", () => {
     expect((await res.json<{ error: string }>()).error).toBe("server_error");
   });
 });
+
+describe("pairwise session ids (OIDC Core §8, Back-Channel Logout §2.1, §2.4)", () => {
+  /** The user signs in (or is signed in already) on the browser for the client; its ID token's claims. */
+  async function signIn(browser: Browser, user: TestUser, clientId: string, redirectUri: string) {
+    const location = await authorize(
+      browser,
+      { client_id: clientId, redirect_uri: redirectUri, scope: "openid" },
+      user,
+    );
+    const res = await redeem(
+      location.searchParams.get("code") ?? "",
+      { redirect_uri: redirectUri },
+      basic(clientId, SECRET),
+    );
+    expect(res.status).toBe(200);
+    const idToken = (await res.json<Tokens>()).id_token ?? "";
+    return { idToken, claims: await verifyWithJwks(idToken, clientId) };
+  }
+  const sidOf = async (browser: Browser, user: TestUser, clientId: string, redirectUri: string) =>
+    String((await signIn(browser, user, clientId, redirectUri)).claims.sid);
+  /** Whether the user's Account holds a live session under this sid. */
+  const liveSession = (user: TestUser, sid: string) => objects.account(env, user.sub).sessionLive(sid);
+
+  it("differ between sectors within one session; a public client sees the session's own sid", async () => {
+    await pairwise("pw-sid-a", ["https://sid-a.example/cb"]);
+    await pairwise("pw-sid-a-too", ["https://app.elsewhere.example/cb"], "sid-a.example");
+    await pairwise("pw-sid-b", ["https://sid-b.example/cb"]);
+    await registerClient({ client_id: "public-sid", redirect_uris: ["https://sid-a.example/cb"] });
+    const [user, browser] = [await newUser(), new Browser()];
+
+    const a = await sidOf(browser, user, "pw-sid-a", "https://sid-a.example/cb");
+    const b = await sidOf(browser, user, "pw-sid-b", "https://sid-b.example/cb");
+    const plain = await sidOf(browser, user, "public-sid", "https://sid-a.example/cb");
+    // The public client's sid names the session the Account keeps; the pairwise ones name none.
+    expect(await liveSession(user, plain)).toBe(true);
+    expect(new Set([a, b, plain]).size).toBe(3);
+    expect(a).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(await liveSession(user, a)).toBe(false);
+    // One sector, one sid (as with sub); the same again for the same session, another for the next one.
+    expect(await sidOf(browser, user, "pw-sid-a-too", "https://app.elsewhere.example/cb")).toBe(a);
+    expect(await sidOf(browser, user, "pw-sid-a", "https://sid-a.example/cb")).toBe(a);
+    expect(await sidOf(new Browser(), user, "pw-sid-a", "https://sid-a.example/cb")).not.toBe(a);
+  });
+
+  it("a pairwise client's ID token is an id_token_hint of the session, and its logout token carries the same sid", async () => {
+    const receiver = crypto.randomUUID();
+    await registerClient({
+      client_id: "pw-sid-logout",
+      redirect_uris: ["https://sid-c.example/cb"],
+      post_logout_redirect_uris: ["https://sid-c.example/bye"],
+      backchannel_logout_uri: `${inject("backchannelBase")}/${receiver}`,
+      subject_type: "pairwise",
+    });
+    const [user, browser] = [await newUser(), new Browser()];
+    const { idToken, claims } = await signIn(browser, user, "pw-sid-logout", "https://sid-c.example/cb");
+    expect(await liveSession(user, String(claims.sid))).toBe(false); // pairwise, not the session's own
+
+    // RP-Initiated Logout §2: a hint of this session signs out at once, without asking.
+    const query = new URLSearchParams({
+      id_token_hint: idToken,
+      post_logout_redirect_uri: "https://sid-c.example/bye",
+    });
+    const res = await browser.fetch(`/logout?${query.toString()}`);
+    expect(res.status).toBe(303);
+    expect(res.headers.get("location")).toBe("https://sid-c.example/bye");
+
+    const logoutToken = await delivered(receiver);
+    const logout = await verifyWithJwks(logoutToken, "pw-sid-logout", "logout+jwt");
+    expect(logout.sid).toBe(claims.sid);
+    expect(logout.sub).toBe(claims.sub);
+  });
+});
+
+/** The first logout token the client's back-channel receiver got (the Account's alarm posts it after the sign-out). */
+async function delivered(receiver: string): Promise<string> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const bodies = await (await fetch(`${inject("backchannelBase")}/${receiver}`)).json<string[]>();
+    const [first] = bodies;
+    if (first !== undefined) return new URLSearchParams(first.split("\n")[1] ?? "").get("logout_token") ?? "";
+    if (Date.now() > deadline) throw new Error("no logout token was delivered");
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
