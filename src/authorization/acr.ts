@@ -7,6 +7,7 @@
 import * as v from "valibot";
 import type { Client } from "../clients/schema";
 import type { Env } from "../env";
+import { isAccountClient } from "./account-client";
 import type { AuthorizationRequest } from "./request";
 
 export const ACR = {
@@ -48,7 +49,8 @@ export function acrDemand(env: Env, client: Client, req: AuthorizationRequest): 
   const essential = essentialAcr(req.claims);
   const asked = essential ?? req.acr_values?.split(" ").filter(Boolean) ?? client.default_acr_values ?? [];
   const known = asked.filter((acr) => rank(acr) >= 0);
-  const mfaRequired = client.require_mfa || env.REQUIRE_MFA === "true";
+  // The deployment's requirement spares the account page: it is where a user with a password only adds a factor.
+  const mfaRequired = client.require_mfa || (env.REQUIRE_MFA === "true" && !isAccountClient(client.client_id));
   const anyOf = mfaRequired ? [ACR.mfa] : known;
   const askedUnknownOnly = essential !== undefined && essential.length > 0 && known.length === 0;
   return { anyOf, unsupported: askedUnknownOnly && !mfaRequired };

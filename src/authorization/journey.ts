@@ -14,6 +14,8 @@ import { endSession, readSession, type Session } from "../session/session";
 import { objects } from "../storage";
 import { consentItems } from "../tokens/claims";
 import { wantsRefreshToken } from "../tokens/issue";
+import { messages, pageLocale } from "../views/i18n";
+import { accountClient, accountPageUrl, isAccountClient } from "./account-client";
 import { acrClaim, acrDemand } from "./acr";
 import { sealCode } from "./code";
 import { beginInteraction, type Interaction } from "./interaction";
@@ -39,6 +41,22 @@ export type JourneyEvent =
 export async function startJourney(c: Context<AppEnv>, client: Client, request: AuthorizationRequest) {
   const interaction = await beginInteraction(c.env, request);
   return proceed(c, client, interaction, await readSession(c));
+}
+
+/**
+ * The account page's sign-in: an interaction of the built-in account client, back to /account when done.
+ * `reauthenticate`: the session is too old for a change of credentials (prompt=login, OIDC Core §3.1.2.1).
+ */
+export async function startAccountSignIn(c: Context<AppEnv>, reauthenticate: boolean): Promise<Response> {
+  const client = accountClient(c.env, messages(pageLocale(c, undefined)).account.title);
+  const request: AuthorizationRequest = {
+    client_id: client.client_id,
+    redirect_uri: accountPageUrl(c.env),
+    response_mode: "query",
+    scope: ["openid"],
+    prompt: reauthenticate ? ["login"] : [],
+  };
+  return startJourney(c, client, request);
 }
 
 /** Continues an interaction with what the user did on one of its pages. */
@@ -216,6 +234,8 @@ function toStep(c: Context<AppEnv>, interaction: Interaction, step: PromptName):
 
 /** Sends the client a code that seals the grant (src/authorization/code.ts); nothing is stored until it is redeemed. */
 async function issueCode(c: Context<AppEnv>, client: Client, req: AuthorizationRequest, session: Session) {
+  // The account page's own sign-in needs no code: the session cookie is what it reads.
+  if (isAccountClient(client.client_id)) return c.redirect("/account", 303);
   const code = await sealCode(c.env, {
     v: 1,
     init: {
@@ -243,6 +263,9 @@ async function issueCode(c: Context<AppEnv>, client: Client, req: AuthorizationR
  * since the request was validated, and a code must never go to an unregistered URI (RFC 6749 §3.1.2.3).
  */
 async function interactionClient(c: Context<AppEnv>, interaction: Interaction): Promise<Client> {
+  if (isAccountClient(interaction.req.client_id)) {
+    return accountClient(c.env, messages(pageLocale(c, interaction.req.ui_locales)).account.title);
+  }
   const client = await findClient(c.env, interaction.req.client_id);
   const stillValid =
     client?.redirect_uris.includes(interaction.req.redirect_uri) && client.grant_types.includes("authorization_code");

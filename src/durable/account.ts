@@ -154,6 +154,8 @@ export interface AccountOverview {
   sessions: { sid: string; authTime: number; startedAt: number; amr: string[]; device: string | undefined }[];
   factors: FactorSummary;
   consents: { clientId: string; items: string[] }[];
+  /** The secret of an authenticator app being set up, shown to the user until confirmed. */
+  pendingTotp: Uint8Array | null;
 }
 
 /** RFC 8176 methods by the kind of factor each proves; two kinds make "mfa". */
@@ -267,7 +269,9 @@ export abstract class AccountObject extends DurableObject<Env> {
       const parsed = v.safeParse(ConsentRecord, value);
       if (parsed.success) consents.push({ clientId: key.slice(keys.consentPrefix.length), items: parsed.output.items });
     }
-    return { sessions: sessions.sort((a, b) => b.startedAt - a.startedAt), factors: this.factors().summary(), consents };
+    const factors = this.factors();
+    const pendingTotp = await factors.pendingTotp();
+    return { sessions: sessions.sort((a, b) => b.startedAt - a.startedAt), factors: factors.summary(), consents, pendingTotp };
   }
 
   /**

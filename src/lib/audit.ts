@@ -17,7 +17,8 @@ export type AuditEvent =
       clientId: string;
       by: "admin" | "self";
     }
-  | { event: "user.created" | "user.updated" | "user.deleted" | "user.signed_out"; sub: string; by: "admin" }
+  | { event: "user.created" | "user.updated" | "user.deleted"; sub: string; by: "admin" }
+  | { event: "user.signed_out"; sub: string; by: "admin" | "self" }
   | { event: "session.ended"; sub: string; clientId: string | undefined; confirmed: boolean }
   | {
       event: "factor.changed";

@@ -2,7 +2,9 @@
 // origin our pages run on is the issuer's), and the map from a credential id to the one user who holds it (KV
 // USERS `passkey:<id>`), so a discoverable passkey finds its user in one lookup without a username. The credential
 // records themselves live in the user's Account object (src/durable/factors.ts).
+import { base64url } from "jose";
 import type { Env } from "../env";
+import { derivedKey } from "../lib/crypto";
 import { kv, storableId } from "../storage";
 
 export interface RelyingParty {
@@ -36,4 +38,14 @@ export async function claimPasskey(env: Env, credentialId: string, sub: string):
 /** Forgets the users of these credentials (removed, or their user deleted). */
 export async function releasePasskeys(env: Env, credentialIds: readonly string[]): Promise<void> {
   await Promise.all(credentialIds.map((id) => env.USERS.delete(kv.passkey(id))));
+}
+
+/**
+ * The WebAuthn user handle of a user: an HMAC of the sub, 32 bytes, so it is stable, needs no storage and carries
+ * nothing personal (WebAuthn L3 §14.6.1: "It is RECOMMENDED to let the user handle be 64 random bytes"; §5.4.3:
+ * it "MUST NOT contain personally identifying information").
+ */
+export async function userHandle(env: Env, sub: string): Promise<string> {
+  const key = await derivedKey("SESSION_SECRET", env.SESSION_SECRET, "edge-oidc webauthn user handle v1", { name: "HMAC", hash: "SHA-256" }, ["sign"]);
+  return base64url.encode(new Uint8Array(await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(sub))));
 }

@@ -108,6 +108,7 @@ details{margin-top:1.25rem}
 summary{cursor:pointer;color:var(--link);font-weight:600}
 .notice{background:#ecfdf3;border:1px solid #a6e3bf;color:#05603a;padding:.75rem 1rem;border-radius:8px;margin:0 0 1.25rem}
 main.wide{max-width:42rem}
+.visually-hidden{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
 h2{font-size:1.1rem;margin:2rem 0 .5rem}
 .items{list-style:none;margin:0 0 1rem;padding:0;border:1px solid var(--line);border-radius:10px}
 .items li{display:flex;flex-wrap:wrap;justify-content:space-between;align-items:center;gap:.5rem 1rem;padding:.8rem 1rem;border-top:1px solid var(--line)}

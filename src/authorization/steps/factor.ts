@@ -11,7 +11,7 @@ import { openChallenge } from "../../session/challenge";
 import { dropFirstFactor, heldFirstFactor } from "../../session/pending";
 import { deviceOf, readSession, sessionExpiry, writeSessionCookie, type Session } from "../../session/session";
 import { objects } from "../../storage";
-import { passkeyOwner, relyingParty } from "../../users/passkeys";
+import { passkeyOwner, relyingParty, userHandle } from "../../users/passkeys";
 import type { Interaction } from "../interaction";
 import type { StepOutcome } from "./outcome";
 
@@ -65,6 +65,10 @@ async function passkeyProof(
   const sub = await passkeyOwner(c.env, response.id);
   // A passkey of someone else than the user whose password was checked is no second factor of theirs.
   if (sub === null || (expectedSub !== null && sub !== expectedSub)) return null;
+  // WebAuthn L3 §7.2: "If response.userHandle is present, verify that it equals the user handle of the user
+  // account": a credential id another user's registration copied does not sign anyone into that account.
+  const handle = response.response.userHandle;
+  if (handle && handle !== (await userHandle(c.env, sub))) return null;
   return { kind: "passkey", sub, response, challenge: challenge.challenge, challengeExp: challenge.exp, ...relyingParty(c.env) };
 }
 
