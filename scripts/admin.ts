@@ -24,6 +24,9 @@ const USAGE = `usage: npm run admin -- [--url URL] [--token TOKEN] [--json] <com
   users update <sub> [--password PASSWORD] [--claim name=value...]
   users delete <sub>                                       (ends every session, revokes every grant)
   users sign-out <sub>                                     (sign out everywhere: the same, the user stays)
+  users factors <sub>                                      (passkeys, authenticator app, recovery codes left)
+  users remove-passkey <sub> <credential-id>
+  users reset-second-factor <sub> [--passkeys]             (the authenticator app and recovery codes; passkeys too)
   keys list
   keys rotate
 
@@ -64,6 +67,7 @@ const { values, positionals } = parseArgs({
     password: { type: "string" },
     sub: { type: "string" },
     claim: { type: "string", multiple: true },
+    passkeys: { type: "boolean", default: false },
   },
 });
 
@@ -210,6 +214,12 @@ async function run(resource: string | undefined, action: string | undefined, id:
       return call("DELETE", `/users/${enc(id, "sub")}`);
     case "users sign-out":
       return call("POST", `/users/${enc(id, "sub")}/sign-out`);
+    case "users factors":
+      return call("GET", `/users/${enc(id, "sub")}/factors`);
+    case "users remove-passkey":
+      return call("DELETE", `/users/${enc(id, "sub")}/passkeys/${enc(positionals[3], "credential-id")}`);
+    case "users reset-second-factor":
+      return call("POST", `/users/${enc(id, "sub")}/reset-second-factor`, { passkeys: values.passkeys });
     case "keys list":
       return call("GET", "/keys");
     case "keys rotate":

@@ -111,13 +111,24 @@ async function addPasskey(c: Context<AppEnv>, session: Session, form: Params): P
 function passkeyName(c: Context<AppEnv>): string {
   const date = new Date(nowSeconds() * 1000).toISOString().slice(0, 10);
   const ua = c.req.header("user-agent") ?? "";
-  const where = /Android/.test(ua) ? "Android" : /iPhone|iPad/.test(ua) ? "iOS" : /Mac OS X/.test(ua) ? "Mac" : /Windows/.test(ua) ? "Windows" : /Linux/.test(ua) ? "Linux" : "Passkey";
+  const where = /Android/.test(ua)
+    ? "Android"
+    : /iPhone|iPad/.test(ua)
+      ? "iOS"
+      : /Mac OS X/.test(ua)
+        ? "Mac"
+        : /Windows/.test(ua)
+          ? "Windows"
+          : /Linux/.test(ua)
+            ? "Linux"
+            : "Passkey";
   return `${where} ${date}`;
 }
 
 async function renamePasskey(c: Context<AppEnv>, session: Session, form: Params): Promise<Response> {
   const name = form.name?.trim().slice(0, 64);
-  const renamed = form.id && name ? await objects.account(c.env, session.sub).renamePasskey(session.sid, form.id, name) : false;
+  const renamed =
+    form.id && name ? await objects.account(c.env, session.sub).renamePasskey(session.sid, form.id, name) : false;
   if (renamed) audit({ event: "factor.changed", sub: session.sub, factor: "passkey", change: "renamed", by: "self" });
   return back(c, renamed ? "done" : "failed", "#passkeys");
 }

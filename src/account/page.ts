@@ -60,7 +60,12 @@ export async function renderAccountPage(
         return { clientId, name: client?.client_name ?? clientId };
       }),
     ),
-    passkeyCeremony: await creationCeremony(c, session, user, factors.passkeys.map((p) => p.id)),
+    passkeyCeremony: await creationCeremony(
+      c,
+      session,
+      user,
+      factors.passkeys.map((p) => p.id),
+    ),
     notice: extras.notice,
   });
 }
@@ -74,7 +79,12 @@ function displayName(user: User): string {
 function enrolment(c: Context<AppEnv>, account: string, secret: Uint8Array) {
   const issuer = brandFrom(c.env).name.replaceAll(":", " ");
   const uri = otpauthUri({ issuer, account: account.replaceAll(":", " "), secret });
-  return { qrSvg: qrSvg(uri, "QR code for your authenticator app"), secret: base32Encode(secret).replace(/(.{4})/g, "$1 ").trim() };
+  return {
+    qrSvg: qrSvg(uri, "QR code for your authenticator app"),
+    secret: base32Encode(secret)
+      .replace(/(.{4})/g, "$1 ")
+      .trim(),
+  };
 }
 
 /** WebAuthn creation options for a new passkey of this user, the challenge bound to the session. */

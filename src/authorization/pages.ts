@@ -65,10 +65,18 @@ export async function renderFactorStep(
  * WebAuthn request options with a new challenge for this interaction: no allowCredentials for a discoverable
  * sign-in (the browser offers the user's passkeys), the user's own for a second factor.
  */
-async function passkeyCeremony(c: Context<AppEnv>, interaction: Interaction, allow: string[]): Promise<PasskeyCeremony> {
+async function passkeyCeremony(
+  c: Context<AppEnv>,
+  interaction: Interaction,
+  allow: string[],
+): Promise<PasskeyCeremony> {
   const { challenge, token } = await issueChallenge(c.env, "sign_in", interaction.jti);
   const { rpId } = relyingParty(c.env);
-  const options = passkeyRequestOptions({ rpId, challenge, ...(allow.length > 0 ? { allowCredentialIds: allow } : {}) });
+  const options = passkeyRequestOptions({
+    rpId,
+    challenge,
+    ...(allow.length > 0 ? { allowCredentialIds: allow } : {}),
+  });
   return { options, challengeToken: token };
 }
 

@@ -137,8 +137,7 @@ export type SignInRefusal =
   | "none";
 
 export type SignInOutcome =
-  | { ok: true; amr: string[]; authTime: number; exp: number }
-  | { ok: false; reason: SignInRefusal };
+  { ok: true; amr: string[]; authTime: number; exp: number } | { ok: false; reason: SignInRefusal };
 
 export interface AddPasskey {
   sid: string;
@@ -262,7 +261,13 @@ export abstract class AccountObject extends DurableObject<Env> {
       const parsed = v.safeParse(SessionRecord, value);
       if (!parsed.success || parsed.output.exp <= nowSeconds()) continue;
       const { authTime, amr, startedAt, device } = parsed.output;
-      sessions.push({ sid: key.slice(keys.sessionPrefix.length), authTime, amr, startedAt: startedAt ?? authTime, device });
+      sessions.push({
+        sid: key.slice(keys.sessionPrefix.length),
+        authTime,
+        amr,
+        startedAt: startedAt ?? authTime,
+        device,
+      });
     }
     const consents: AccountOverview["consents"] = [];
     for (const [key, value] of this.ctx.storage.kv.list({ prefix: keys.consentPrefix })) {
@@ -271,7 +276,12 @@ export abstract class AccountObject extends DurableObject<Env> {
     }
     const factors = this.factors();
     const pendingTotp = await factors.pendingTotp();
-    return { sessions: sessions.sort((a, b) => b.startedAt - a.startedAt), factors: factors.summary(), consents, pendingTotp };
+    return {
+      sessions: sessions.sort((a, b) => b.startedAt - a.startedAt),
+      factors: factors.summary(),
+      consents,
+      pendingTotp,
+    };
   }
 
   /**
@@ -570,13 +580,20 @@ export abstract class AccountObject extends DurableObject<Env> {
   }
 
   /** Checks one proof of a sign-in; the RFC 8176 methods it adds. */
-  private async checkProof(proof: FactorProof): Promise<{ ok: true; amr: string[] } | { ok: false; reason: SignInRefusal }> {
+  private async checkProof(
+    proof: FactorProof,
+  ): Promise<{ ok: true; amr: string[] } | { ok: false; reason: SignInRefusal }> {
     const factors = this.factors();
     if (proof.kind === "totp" || proof.kind === "recovery") {
-      const checked = proof.kind === "totp" ? await factors.checkTotp(proof.code) : await factors.useRecoveryCode(proof.code);
+      const checked =
+        proof.kind === "totp" ? await factors.checkTotp(proof.code) : await factors.useRecoveryCode(proof.code);
       if (!checked.ok) {
         const factor = proof.kind === "totp" ? "totp" : "recovery_code";
-        audit(checked.reason === "throttled" ? { event: "factor.throttled", sub: proof.sub } : { event: "factor.failed", sub: proof.sub, factor, reason: checked.reason });
+        audit(
+          checked.reason === "throttled"
+            ? { event: "factor.throttled", sub: proof.sub }
+            : { event: "factor.failed", sub: proof.sub, factor, reason: checked.reason },
+        );
         return checked;
       }
       // RFC 8176 §2: "otp", a one-time password (a recovery code is one too).
@@ -592,7 +609,12 @@ export abstract class AccountObject extends DurableObject<Env> {
       audit({ event: "factor.failed", sub: proof.sub, factor: "passkey", reason: verified.reason });
       return { ok: false, reason: verified.reason };
     }
-    factors.savePasskey({ ...stored, counter: verified.counter, backedUp: verified.backedUp, lastUsedAt: nowSeconds() });
+    factors.savePasskey({
+      ...stored,
+      counter: verified.counter,
+      backedUp: verified.backedUp,
+      lastUsedAt: nowSeconds(),
+    });
     // RFC 8176 §2: "hwk" for a key bound to its device, "swk" for a synced one; "user" for user verification.
     return { ok: true, amr: [stored.deviceType === "multiDevice" ? "swk" : "hwk", "user"] };
   }

@@ -134,7 +134,8 @@ export class Factors {
   /** Confirms enrolment with a first code from the app; the new recovery codes are answered once, when none exist. */
   async confirmTotp(code: string): Promise<{ ok: true; recoveryCodes: string[] | null } | { ok: false }> {
     const pending = readRecord(this.storage, keys.totpPending, PendingTotp);
-    const secret = pending && pending.exp > nowSeconds() ? await openSecret(this.env, TOTP_PURPOSE, pending.secret) : null;
+    const secret =
+      pending && pending.exp > nowSeconds() ? await openSecret(this.env, TOTP_PURPOSE, pending.secret) : null;
     if (!pending || !secret) return { ok: false };
     const match = await matchTotp(secret, code, nowSeconds(), undefined);
     if (!match.ok) return { ok: false };

@@ -1,4 +1,5 @@
 // OpenID Connect Discovery 1.0 §3 and RFC 8414 §2: the provider's metadata. Cacheable.
+import { ACR_VALUES_SUPPORTED } from "../authorization/acr";
 import { Hono, type Context } from "hono";
 import { EncryptionAlg, EncryptionEnc } from "../clients/schema";
 import {
@@ -34,6 +35,8 @@ function metadata(env: Env) {
     grant_types_supported: ["authorization_code", "refresh_token", "client_credentials", "password"],
     // OIDC Core §8: public subjects, or pairwise per sector identifier (src/tokens/subject.ts).
     subject_types_supported: ["public", "pairwise"],
+    // OIDC Discovery §3; docs/sign-in.md: the second means two factors, and asking for it steps the user up.
+    acr_values_supported: [...ACR_VALUES_SUPPORTED],
     // OIDC Discovery §3: RS256 MUST be included (it stays first, the default); HS256 signs with the client secret.
     id_token_signing_alg_values_supported: [...config.signingAlgorithms, "HS256"],
     id_token_encryption_alg_values_supported: [...EncryptionAlg.options],

@@ -35,7 +35,9 @@ function loginEvent(c: Context<AppEnv>, form: Params): JourneyEvent {
   if (passkey_response !== undefined) {
     const passkey = { response: passkey_response, challengeToken: passkey_challenge };
     // A passkey on the second-factor page belongs to the user already known; on the login page it names its user.
-    return form.step === "mfa" ? { type: "factor", input: { kind: "passkey", ...passkey } } : { type: "passkey", ...passkey };
+    return form.step === "mfa"
+      ? { type: "factor", input: { kind: "passkey", ...passkey } }
+      : { type: "passkey", ...passkey };
   }
   return { type: "password", username, password, source: sourceAddress(c) };
 }

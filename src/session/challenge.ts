@@ -24,7 +24,12 @@ export interface IssuedChallenge {
 
 export async function issueChallenge(env: Env, purpose: ChallengePurpose, binding: string): Promise<IssuedChallenge> {
   const challenge = base64url.encode(crypto.getRandomValues(new Uint8Array(32)));
-  const token = await signInternal(env, TYP, { chl: challenge, pur: purpose, bnd: binding }, config.signIn.challengeSeconds);
+  const token = await signInternal(
+    env,
+    TYP,
+    { chl: challenge, pur: purpose, bnd: binding },
+    config.signIn.challengeSeconds,
+  );
   return { challenge, token };
 }
 

@@ -46,6 +46,12 @@ export async function releasePasskeys(env: Env, credentialIds: readonly string[]
  * it "MUST NOT contain personally identifying information").
  */
 export async function userHandle(env: Env, sub: string): Promise<string> {
-  const key = await derivedKey("SESSION_SECRET", env.SESSION_SECRET, "edge-oidc webauthn user handle v1", { name: "HMAC", hash: "SHA-256" }, ["sign"]);
+  const key = await derivedKey(
+    "SESSION_SECRET",
+    env.SESSION_SECRET,
+    "edge-oidc webauthn user handle v1",
+    { name: "HMAC", hash: "SHA-256" },
+    ["sign"],
+  );
   return base64url.encode(new Uint8Array(await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(sub))));
 }

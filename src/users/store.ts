@@ -5,6 +5,7 @@ import * as v from "valibot";
 import type { Env } from "../env";
 import { IsolateCache } from "../lib/isolate-cache";
 import { kv, objects, storableId } from "../storage";
+import { releasePasskeys } from "./passkeys";
 import { hashPassword, PasswordHash, verifyPassword } from "./password";
 
 let decoyHash: Promise<PasswordHash> | undefined;
@@ -62,7 +63,9 @@ export async function saveUser(env: Env, input: UserInput): Promise<User> {
 
 /** Deletes the user: every session ends and every grant is revoked first (the Account), then the record goes. */
 export async function deleteUser(env: Env, user: User): Promise<void> {
-  await objects.account(env, user.sub).revokeEverything(user.sub, true);
+  const { removedPasskeys } = await objects.account(env, user.sub).revokeEverything(user.sub, true);
+  // Their passkeys no longer name them (the credential records went with the Account's state).
+  await releasePasskeys(env, removedPasskeys);
   await env.USERS.delete(kv.user(user.sub));
   cache.delete(user.sub);
   if ((await env.USERS.get(kv.login(user.username))) === user.sub) await env.USERS.delete(kv.login(user.username));

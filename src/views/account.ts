@@ -56,14 +56,18 @@ ${view.newRecoveryCodes ? recoveryCodesOnce(m, view.newRecoveryCodes) : ""}
 
 <h2 id="passkeys">${a.passkeys}</h2>
 <p class="muted">${a.passkeysLead}</p>
-${view.passkeys.length === 0
-  ? html`<p>${a.noPasskeys}</p>`
-  : html`<ul class="items">${view.passkeys.map(
-      (p) => html`<li><span><strong>${p.name}</strong>${p.synced ? html` · ${a.synced}` : ""}<br><span class="muted">${p.lastUsedAt ? a.lastUsed(when(p.lastUsedAt)) : a.never}</span></span>
+${
+  view.passkeys.length === 0
+    ? html`<p>${a.noPasskeys}</p>`
+    : html`<ul class="items">${view.passkeys.map(
+        (
+          p,
+        ) => html`<li><span><strong>${p.name}</strong>${p.synced ? html` · ${a.synced}` : ""}<br><span class="muted">${p.lastUsedAt ? a.lastUsed(when(p.lastUsedAt)) : a.never}</span></span>
 <form method="post" action="/account"><input type="hidden" name="csrf" value="${view.csrf}"><input type="hidden" name="action" value="passkey_rename"><input type="hidden" name="id" value="${p.id}">
 <label class="visually-hidden" for="name-${p.id}">${a.passkeyName}</label><input id="name-${p.id}" name="name" value="${p.name}" maxlength="64" required><button type="submit">${a.rename}</button></form>
 ${form("passkey_remove", a.remove, { id: p.id })}</li>`,
-    )}</ul>`}
+      )}</ul>`
+}
 ${passkeyCreateForm(view.locale, view.passkeyCeremony, { csrf: view.csrf, action: "passkey_add" }, "/account", a.addPasskey, nonce)}
 
 <h2 id="authenticator-app">${a.authenticatorApp}</h2>
@@ -71,18 +75,23 @@ ${totpSection(view, a, form)}
 
 <h2 id="sessions">${a.sessions}</h2>
 <ul class="items">${view.sessions.map(
-      (s) => html`<li><span><strong>${s.current ? a.thisDevice : s.device}</strong><br><span class="muted">${a.signedInAt(when(s.startedAt))}</span></span>
+      (
+        s,
+      ) => html`<li><span><strong>${s.current ? a.thisDevice : s.device}</strong><br><span class="muted">${a.signedInAt(when(s.startedAt))}</span></span>
 ${s.current ? form("sign_out", a.signOut) : form("end_session", a.endSession, { sid: s.sid })}</li>`,
     )}</ul>
 ${form("end_all_sessions", a.endAllSessions)}
 
 <h2 id="apps">${a.apps}</h2>
-${view.apps.length === 0
-  ? html`<p>${a.noApps}</p>`
-  : html`<ul class="items">${view.apps.map((app) => html`<li><span>${app.name}</span>${form("consent_revoke", a.revokeAccess, { client_id: app.clientId })}</li>`)}</ul>`}
+${
+  view.apps.length === 0
+    ? html`<p>${a.noApps}</p>`
+    : html`<ul class="items">${view.apps.map((app) => html`<li><span>${app.name}</span>${form("consent_revoke", a.revokeAccess, { client_id: app.clientId })}</li>`)}</ul>`
+}
 
-${view.localPassword
-  ? html`<h2 id="password">${a.passwordHeading}</h2>
+${
+  view.localPassword
+    ? html`<h2 id="password">${a.passwordHeading}</h2>
 <form method="post" action="/account">
 <input type="hidden" name="csrf" value="${view.csrf}">
 <input type="hidden" name="action" value="password_change">
@@ -94,7 +103,8 @@ ${view.localPassword
 <p class="muted" id="password-rules">${a.passwordRules}</p>
 <div class="actions"><button type="submit">${a.changePassword}</button></div>
 </form>`
-  : ""}`,
+    : ""
+}`,
   });
 }
 

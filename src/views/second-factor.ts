@@ -37,8 +37,9 @@ export function renderSecondFactor(c: Context<AppEnv>, view: SecondFactorView) {
     body: html`<h1>${f.heading}</h1>
 <p class="lead">${f.lead(view.clientName)}</p>
 ${view.error ? html`<p class="alert" id="factor-error" role="alert">${error[view.error]}</p>` : ""}
-${view.totp
-  ? html`<form method="post" action="/login">
+${
+  view.totp
+    ? html`<form method="post" action="/login">
 ${hidden}
 <label for="code">${f.totpLabel}</label>
 <input id="code" name="code" autocomplete="one-time-code" inputmode="numeric" pattern="[0-9 ]{6,7}" maxlength="7" required autofocus${view.error ? html` aria-invalid="true" aria-describedby="factor-error"` : ""}>
@@ -47,12 +48,16 @@ ${hidden}
 <button type="submit" name="decision" value="cancel" formnovalidate>${m.cancel}</button>
 </div>
 </form>`
-  : ""}
-${view.passkey
-  ? html`${view.totp ? html`<p class="or">${f.or}</p>` : ""}${passkeyForm({ ...view, passkey: view.passkey }, f.usePasskey, nonce, "mfa")}`
-  : ""}
-${view.recoveryCodes
-  ? html`<details>
+    : ""
+}
+${
+  view.passkey
+    ? html`${view.totp ? html`<p class="or">${f.or}</p>` : ""}${passkeyForm({ ...view, passkey: view.passkey }, f.usePasskey, nonce, "mfa")}`
+    : ""
+}
+${
+  view.recoveryCodes
+    ? html`<details>
 <summary>${f.useRecoveryCode}</summary>
 <form method="post" action="/login">
 ${hidden}
@@ -61,13 +66,16 @@ ${hidden}
 <div class="actions"><button type="submit" name="decision" value="recovery">${f.verify}</button></div>
 </form>
 </details>`
-  : ""}
+    : ""
+}
 ${none ? html`<p>${f.noSecondFactor}</p><p><a class="link" href="/account">${f.openAccount}</a></p>` : ""}
-${view.totp
-  ? ""
-  : html`<form method="post" action="/login">
+${
+  view.totp
+    ? ""
+    : html`<form method="post" action="/login">
 ${hidden}
 <div class="actions"><button type="submit" name="decision" value="cancel">${m.cancel}</button></div>
-</form>`}`,
+</form>`
+}`,
   });
 }

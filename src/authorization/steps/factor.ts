@@ -21,7 +21,9 @@ export type FactorInput =
   | { kind: "recovery"; code: string | undefined };
 
 /** Whose sign-in a factor completes: a password checked in this interaction, or the browser's live session. */
-export type Signer = { kind: "first_factor"; sub: string; amr: string[]; credential: string | undefined } | { kind: "session"; session: Session };
+export type Signer =
+  | { kind: "first_factor"; sub: string; amr: string[]; credential: string | undefined }
+  | { kind: "session"; session: Session };
 
 /** Who the second-factor page is for, or null (nothing proven yet: the login page instead). */
 export async function currentSigner(c: Context<AppEnv>, interaction: Interaction): Promise<Signer | null> {
@@ -32,14 +34,22 @@ export async function currentSigner(c: Context<AppEnv>, interaction: Interaction
 }
 
 /** A passkey alone, from the login page: the credential names its user (WebAuthn L3 §7.2, discoverable). */
-export async function passkeyStep(c: Context<AppEnv>, interaction: Interaction, input: FactorInput & { kind: "passkey" }): Promise<StepOutcome> {
+export async function passkeyStep(
+  c: Context<AppEnv>,
+  interaction: Interaction,
+  input: FactorInput & { kind: "passkey" },
+): Promise<StepOutcome> {
   const proof = await passkeyProof(c, interaction, input, null);
   if (!proof) return { kind: "failed", error: "passkey_failed" };
   return complete(c, interaction, proof, null);
 }
 
 /** A second factor (or a passkey) for the signer: a password just checked, or a live session to step up. */
-export async function factorStep(c: Context<AppEnv>, interaction: Interaction, input: FactorInput): Promise<StepOutcome> {
+export async function factorStep(
+  c: Context<AppEnv>,
+  interaction: Interaction,
+  input: FactorInput,
+): Promise<StepOutcome> {
   const signer = await currentSigner(c, interaction);
   if (!signer) return { kind: "failed", error: "expired" };
   const sub = signer.kind === "session" ? signer.session.sub : signer.sub;
@@ -69,16 +79,27 @@ async function passkeyProof(
   // account": a credential id another user's registration copied does not sign anyone into that account.
   const handle = response.response.userHandle;
   if (handle && handle !== (await userHandle(c.env, sub))) return null;
-  return { kind: "passkey", sub, response, challenge: challenge.challenge, challengeExp: challenge.exp, ...relyingParty(c.env) };
+  return {
+    kind: "passkey",
+    sub,
+    response,
+    challenge: challenge.challenge,
+    challengeExp: challenge.exp,
+    ...relyingParty(c.env),
+  };
 }
 
-async function complete(c: Context<AppEnv>, interaction: Interaction, proof: FactorProof, signer: Signer | null): Promise<StepOutcome> {
+async function complete(
+  c: Context<AppEnv>,
+  interaction: Interaction,
+  proof: FactorProof,
+  signer: Signer | null,
+): Promise<StepOutcome> {
   const sid = signer?.kind === "session" ? signer.session.sid : randomToken(16);
   const exp = sessionExpiry();
   const input: CompleteSignIn = {
     proof,
-    before:
-      signer?.kind === "first_factor" ? { amr: signer.amr, credential: signer.credential } : { amr: [] },
+    before: signer?.kind === "first_factor" ? { amr: signer.amr, credential: signer.credential } : { amr: [] },
     session: signer?.kind === "session" ? { elevate: sid } : { start: { sid, exp, device: deviceOf(c) } },
   };
   const outcome = await objects.account(c.env, proof.sub).completeSignIn(input);

@@ -23,7 +23,13 @@ export async function passwordStep(
   // A throttled attempt says so without saying whether the username exists (the throttle counts unknown ones too).
   if (!login?.ok) return { kind: "failed", error: login?.throttled ? "throttled" : "wrong_password" };
   const credential = login.user.password?.salt;
-  const session = { sub: login.user.sub, auth_time: nowSeconds(), amr: [AMR.password], sid: randomToken(16), ixn: interaction.jti };
+  const session = {
+    sub: login.user.sub,
+    auth_time: nowSeconds(),
+    amr: [AMR.password],
+    sid: randomToken(16),
+    ixn: interaction.jti,
+  };
   const started = await startSession(c, session, credential);
   // The Account refuses a user deleted meanwhile, or a password replaced meanwhile (checked at a location whose
   // KV had not caught up): to the person, that is a wrong password.

@@ -6,6 +6,7 @@ import { audit } from "../../lib/audit";
 import { requestRefused } from "../../errors";
 import { hashPassword } from "../../users/password";
 import { kv, objects, storableId } from "../../storage";
+import { releasePasskeys } from "../../users/passkeys";
 import { deleteUser, findUserBySub, saveUser, usernameTaken, UserRecord, type User } from "../../users/store";
 import { jsonBody, listRecords } from "./io";
 
@@ -18,6 +19,7 @@ const CreateUser = v.strictObject({
   sub: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(255), v.check(storableId, "sub is too long"))),
   claims: v.optional(Claims, {}),
 });
+const ResetFactors = v.strictObject({ passkeys: v.optional(v.boolean(), false) });
 const UpdateUser = v.strictObject({
   password: v.optional(v.pipe(v.string(), v.minLength(8))),
   claims: v.optional(Claims),
@@ -69,6 +71,35 @@ adminUsers.post("/:sub/sign-out", async (c) => {
   const user = await existingUser(c.env, c.req.param("sub"));
   audit({ event: "user.signed_out", sub: user.sub, by: "admin" });
   return c.json(await objects.account(c.env, user.sub).revokeEverything(user.sub, false));
+});
+
+/** The user's sign-in factors: passkeys (names, dates, no keys), the authenticator app, recovery codes left. */
+adminUsers.get("/:sub/factors", async (c) => {
+  const user = await existingUser(c.env, c.req.param("sub"));
+  return c.json(await objects.account(c.env, user.sub).factorSummary());
+});
+
+/** Removes one passkey (a lost device): it no longer signs anyone in. */
+adminUsers.delete("/:sub/passkeys/:id", async (c) => {
+  const user = await existingUser(c.env, c.req.param("sub"));
+  const id = c.req.param("id");
+  if (!(await objects.account(c.env, user.sub).removePasskey(null, id))) throw requestRefused(404, "no such passkey");
+  await releasePasskeys(c.env, [id]);
+  audit({ event: "factor.changed", sub: user.sub, factor: "passkey", change: "removed", by: "admin" });
+  return c.body(null, 204);
+});
+
+/**
+ * Resets the second factor (a user who lost the authenticator app and the recovery codes): the app and the codes
+ * go, and with {"passkeys": true} the passkeys too. The user signs in with the password and sets up again.
+ */
+adminUsers.post("/:sub/reset-second-factor", async (c) => {
+  const user = await existingUser(c.env, c.req.param("sub"));
+  const { passkeys } = await jsonBody(c, ResetFactors);
+  const { removedPasskeys } = await objects.account(c.env, user.sub).resetFactors(passkeys);
+  await releasePasskeys(c.env, removedPasskeys);
+  audit({ event: "factor.changed", sub: user.sub, factor: "totp", change: "reset", by: "admin" });
+  return c.json({ removedPasskeys: removedPasskeys.length });
 });
 
 adminUsers.delete("/:sub", async (c) => {

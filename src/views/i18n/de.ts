@@ -51,7 +51,8 @@ export const de: Messages = {
   factors: {
     passkeySignIn: "Mit einem Passkey anmelden",
     or: "oder",
-    passkeyFailed: "Dieser Passkey konnte nicht verwendet werden. Versuchen Sie es erneut oder melden Sie sich anders an.",
+    passkeyFailed:
+      "Dieser Passkey konnte nicht verwendet werden. Versuchen Sie es erneut oder melden Sie sich anders an.",
     passkeyCancelled: "Die Passkey-Anfrage wurde abgebrochen oder hat nicht funktioniert. Versuchen Sie es erneut.",
     expired: "Dieser Schritt hat zu lange gedauert. Melden Sie sich erneut an.",
     title: "Bestätigung in zwei Schritten",
@@ -110,14 +111,16 @@ export const de: Messages = {
     currentPassword: "Aktuelles Passwort",
     newPassword: "Neues Passwort",
     changePassword: "Passwort ändern",
-    passwordChanged: "Ihr Passwort wurde geändert, und Sie wurden überall abgemeldet. Melden Sie sich mit dem neuen an.",
+    passwordChanged:
+      "Ihr Passwort wurde geändert, und Sie wurden überall abgemeldet. Melden Sie sich mit dem neuen an.",
     passwordRules: "Mindestens 8 Zeichen.",
     wrongCurrentPassword: "Das aktuelle Passwort stimmt nicht.",
     done: "Erledigt.",
     failed: "Das hat nicht funktioniert. Versuchen Sie es erneut.",
     offerTitle: "Passkey hinzufügen?",
     offerHeading: "Nächstes Mal schneller anmelden",
-    offerLead: "Fügen Sie einen Passkey hinzu und melden Sie sich nächstes Mal mit Fingerabdruck, Gesicht oder Bildschirmsperre an, ohne Passwort.",
+    offerLead:
+      "Fügen Sie einen Passkey hinzu und melden Sie sich nächstes Mal mit Fingerabdruck, Gesicht oder Bildschirmsperre an, ohne Passwort.",
     notNow: "Nicht jetzt",
   },
 };

@@ -109,7 +109,8 @@ export const en: Messages = {
     currentPassword: "Current password",
     newPassword: "New password",
     changePassword: "Change password",
-    passwordChanged: "Your password has been changed, and you have been signed out everywhere. Sign in with the new one.",
+    passwordChanged:
+      "Your password has been changed, and you have been signed out everywhere. Sign in with the new one.",
     passwordRules: "At least 8 characters.",
     wrongCurrentPassword: "The current password is not right.",
     done: "Done.",

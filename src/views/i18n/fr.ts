@@ -79,7 +79,8 @@ export const fr: Messages = {
     endSession: "Déconnecter",
     endAllSessions: "Se déconnecter partout",
     passkeys: "Clés d'accès",
-    passkeysLead: "Connectez-vous avec votre empreinte, votre visage ou le verrouillage de l'écran plutôt qu'un mot de passe.",
+    passkeysLead:
+      "Connectez-vous avec votre empreinte, votre visage ou le verrouillage de l'écran plutôt qu'un mot de passe.",
     noPasskeys: "Aucune clé d'accès pour l'instant.",
     addPasskey: "Ajouter une clé d'accès",
     passkeyName: "Nom",
@@ -109,14 +110,16 @@ export const fr: Messages = {
     currentPassword: "Mot de passe actuel",
     newPassword: "Nouveau mot de passe",
     changePassword: "Changer le mot de passe",
-    passwordChanged: "Votre mot de passe a été changé et vous avez été déconnecté partout. Connectez-vous avec le nouveau.",
+    passwordChanged:
+      "Votre mot de passe a été changé et vous avez été déconnecté partout. Connectez-vous avec le nouveau.",
     passwordRules: "Au moins 8 caractères.",
     wrongCurrentPassword: "Le mot de passe actuel n'est pas le bon.",
     done: "C'est fait.",
     failed: "Cela n'a pas fonctionné. Réessayez.",
     offerTitle: "Ajouter une clé d'accès ?",
     offerHeading: "Connectez-vous plus vite la prochaine fois",
-    offerLead: "Ajoutez une clé d'accès et connectez-vous la prochaine fois avec votre empreinte, votre visage ou le verrouillage de l'écran, sans mot de passe.",
+    offerLead:
+      "Ajoutez une clé d'accès et connectez-vous la prochaine fois avec votre empreinte, votre visage ou le verrouillage de l'écran, sans mot de passe.",
     notNow: "Pas maintenant",
   },
 };
