@@ -32,7 +32,8 @@ function loginEvent(c: Context<AppEnv>, form: Params): JourneyEvent {
   if (form.decision === "cancel") return { type: "cancel" };
   if (form.decision === "totp") return { type: "factor", input: { kind: "totp", code } };
   if (form.decision === "recovery") return { type: "factor", input: { kind: "recovery", code: recovery_code } };
-  if (passkey_response !== undefined) {
+  // The page's other forms carry an empty passkey_response: only a filled one is a passkey.
+  if (passkey_response) {
     const passkey = { response: passkey_response, challengeToken: passkey_challenge };
     // A passkey on the second-factor page belongs to the user already known; on the login page it names its user.
     return form.step === "mfa"
