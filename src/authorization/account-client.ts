@@ -14,6 +14,7 @@ export function accountPageUrl(env: Env): string {
 
 export function accountClient(env: Env, clientName: string): Client {
   return v.parse(ClientRecord, {
+    v: 1,
     client_id: ACCOUNT_CLIENT_ID,
     client_name: clientName,
     token_endpoint_auth_method: "none",

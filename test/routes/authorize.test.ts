@@ -147,7 +147,10 @@ describe("authorization endpoint: login, consent, sessions", () => {
     expect(html).toMatch(/<form method="post"/);
     expect(html).toContain('name="username"');
     expect(html).toContain('name="password"');
-    expect(Object.keys(hiddenFields(html)).sort()).toEqual(["csrf", "interaction"]);
+    // The login form's own fields; the passkey form below it is a second form.
+    const loginForm = html.slice(html.indexOf('<form method="post"'), html.indexOf("</form>"));
+    expect(Object.keys(hiddenFields(loginForm)).sort()).toEqual(["csrf", "interaction"]);
+    expect(html).toContain('<form id="passkey-form" method="post" action="/login">');
     expect(html).not.toContain('"><b>x');
     expect(html).toContain("&quot;&gt;&lt;b&gt;x");
   });

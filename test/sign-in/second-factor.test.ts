@@ -2,7 +2,17 @@
 // a client that requires two factors, prompt=none), driven through the real pages in workerd.
 import { describe, expect, it } from "vitest";
 import { ACR } from "../../src/authorization/acr";
-import { admin, authorizeUrl, Browser, hiddenFields, ISSUER, newUser, redeem, verifyWithJwks, type TestUser } from "../helpers";
+import {
+  admin,
+  authorizeUrl,
+  Browser,
+  hiddenFields,
+  ISSUER,
+  newUser,
+  redeem,
+  verifyWithJwks,
+  type TestUser,
+} from "../helpers";
 import { accountPage, codeAt, enrolTotp, follow, loginFields, toClient } from "./support";
 
 /** A user with the authenticator app on; answers its secret and recovery codes. */
@@ -23,7 +33,8 @@ async function passwordThen(browser: Browser, user: TestUser, params: Record<str
 /** Posts the second-factor page's code form (or its recovery-code form). */
 function sendCode(browser: Browser, html: string, code: string, kind: "totp" | "recovery" = "totp") {
   const fields = hiddenFields(html.slice(html.indexOf("<form"), html.indexOf("</form>")));
-  const form = kind === "totp" ? { decision: "totp", code } : { decision: "recovery", recovery_code: code };
+  const form: Record<string, string> =
+    kind === "totp" ? { decision: "totp", code } : { decision: "recovery", recovery_code: code };
   return browser.post("/login", { ...fields, ...form });
 }
 
@@ -44,7 +55,9 @@ describe("authenticator app (RFC 6238)", () => {
     // No session yet: a silent authorization from this browser is login_required.
     const silent = await browser.fetch(authorizeUrl({ prompt: "none" }));
     expect(new URL(silent.headers.get("location") ?? "", ISSUER).searchParams.get("error")).toBe("login_required");
-    const claims = await idTokenAt(await toClient(browser, await sendCode(browser, page.html, await codeAt(secret, 1))));
+    const claims = await idTokenAt(
+      await toClient(browser, await sendCode(browser, page.html, await codeAt(secret, 1))),
+    );
     expect(claims.amr).toEqual(["pwd", "otp", "mfa"]);
     expect(claims.acr).toBe(ACR.mfa);
   });
@@ -73,7 +86,9 @@ describe("authenticator app (RFC 6238)", () => {
     const [code = ""] = recoveryCodes;
     const first = new Browser();
     const page = await passwordThen(first, user);
-    const claims = await idTokenAt(await toClient(first, await sendCode(first, page.html, code.toUpperCase(), "recovery")));
+    const claims = await idTokenAt(
+      await toClient(first, await sendCode(first, page.html, code.toUpperCase(), "recovery")),
+    );
     expect(claims.amr).toEqual(["pwd", "otp", "mfa"]);
     const second = new Browser();
     const again = await passwordThen(second, user);
@@ -83,7 +98,9 @@ describe("authenticator app (RFC 6238)", () => {
 
   it("the password grant refuses a user with a second factor", async () => {
     const { user } = await userWithApp();
-    const res = await (await import("../helpers")).tokenRequest(
+    const res = await (
+      await import("../helpers")
+    ).tokenRequest(
       { grant_type: "password", username: user.username, password: user.password, scope: "openid" },
       (await import("../helpers")).basic("demo", "demo-secret"),
     );
@@ -106,7 +123,9 @@ describe("step-up (acr_values, claims, require_mfa)", () => {
     const page = await follow(browser, await browser.fetch(authorizeUrl({ acr_values: ACR.mfa })));
     expect(page.res.status).toBe(200);
     expect(page.html).toContain('autocomplete="one-time-code"');
-    const claims = await idTokenAt(await toClient(browser, await sendCode(browser, page.html, await codeAt(secret, 1))));
+    const claims = await idTokenAt(
+      await toClient(browser, await sendCode(browser, page.html, await codeAt(secret, 1))),
+    );
     expect(claims.amr).toEqual(["pwd", "otp", "mfa"]);
     expect(claims.acr).toBe(ACR.mfa);
     // The session is stepped up: the next request for mfa is silent.
@@ -120,7 +139,9 @@ describe("step-up (acr_values, claims, require_mfa)", () => {
     await accountPage(browser, user);
     const essential = JSON.stringify({ id_token: { acr: { essential: true, values: [ACR.mfa] } } });
     const silent = await browser.fetch(authorizeUrl({ prompt: "none", claims: essential }));
-    expect(new URL(silent.headers.get("location") ?? "", ISSUER).searchParams.get("error")).toBe("interaction_required");
+    expect(new URL(silent.headers.get("location") ?? "", ISSUER).searchParams.get("error")).toBe(
+      "interaction_required",
+    );
     const unknown = JSON.stringify({ id_token: { acr: { essential: true, value: "urn:example:unknown" } } });
     const refused = await browser.fetch(authorizeUrl({ prompt: "none", claims: unknown }));
     expect(new URL(refused.headers.get("location") ?? "", ISSUER).searchParams.get("error")).toBe(
@@ -142,7 +163,9 @@ describe("step-up (acr_values, claims, require_mfa)", () => {
     const browser = new Browser();
     const page = await passwordThen(browser, user, { acr_values: `${ACR.mfa} ${ACR.password}` });
     // No step-up: the consent page, then the code.
-    const claims = await idTokenAt(await toClient(browser, await browser.post("/consent", { ...hiddenFields(page.html), decision: "allow" })));
+    const claims = await idTokenAt(
+      await toClient(browser, await browser.post("/consent", { ...hiddenFields(page.html), decision: "allow" })),
+    );
     expect(claims.acr).toBe(ACR.password);
     expect(claims.amr).toEqual(["pwd"]);
   });
@@ -151,7 +174,6 @@ describe("step-up (acr_values, claims, require_mfa)", () => {
     const clientId = `mfa-${crypto.randomUUID()}`;
     const created = await admin("/clients", "POST", {
       client_id: clientId,
-      client_secret: "mfa-client-secret-0123456789",
       redirect_uris: ["http://localhost:3000/callback"],
       require_mfa: true,
       skip_consent: true,
@@ -161,7 +183,9 @@ describe("step-up (acr_values, claims, require_mfa)", () => {
     const browser = new Browser();
     await accountPage(browser, user);
     const silent = await browser.fetch(authorizeUrl({ client_id: clientId, prompt: "none" }));
-    expect(new URL(silent.headers.get("location") ?? "", ISSUER).searchParams.get("error")).toBe("interaction_required");
+    expect(new URL(silent.headers.get("location") ?? "", ISSUER).searchParams.get("error")).toBe(
+      "interaction_required",
+    );
   });
 });
 

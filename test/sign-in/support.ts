@@ -21,7 +21,10 @@ export async function follow(browser: Browser, res: Response): Promise<{ res: Re
 export async function accountPage(browser: Browser, user: TestUser): Promise<string> {
   let { res, html } = await follow(browser, await browser.fetch("/account"));
   if (html.includes('name="password"')) {
-    ({ res, html } = await follow(browser, await browser.post("/login", { ...loginFields(html), username: user.username, password: user.password })));
+    ({ res, html } = await follow(
+      browser,
+      await browser.post("/login", { ...loginFields(html), username: user.username, password: user.password }),
+    ));
   }
   expect(res.status).toBe(200);
   expect(html).toContain("<h1>Your account</h1>");
@@ -42,7 +45,10 @@ export function accountCsrf(html: string): string {
 }
 
 /** Turns the authenticator app on: begin, read the key from the page, confirm with a code. Answers secret and codes. */
-export async function enrolTotp(browser: Browser, html: string): Promise<{ secret: Uint8Array; recoveryCodes: string[] }> {
+export async function enrolTotp(
+  browser: Browser,
+  html: string,
+): Promise<{ secret: Uint8Array; recoveryCodes: string[] }> {
   const csrf = accountCsrf(html);
   const page = await follow(browser, await browser.post("/account", { csrf, action: "totp_begin" }));
   const key = /<span class="secret">([A-Z2-7 ]+)<\/span>/.exec(page.html)?.[1];

@@ -1,5 +1,6 @@
 // Admin API: clients (list, create, read, update, delete, new secret). Metadata is validated by the same
 // rules as dynamic registration, with the admin-only fields (skip_consent, resource_server, lifetimes) allowed.
+import { isAccountClient } from "../../authorization/account-client";
 import { Hono } from "hono";
 import { clientFromMetadata } from "../../clients/metadata";
 import { deleteClient, findClient, saveClient } from "../../clients/registry";
@@ -27,7 +28,8 @@ adminClients.get("/", async (c) => {
 adminClients.post("/", async (c) => {
   const metadata = await jsonObject(c);
   const clientId = typeof metadata.client_id === "string" ? metadata.client_id : undefined;
-  if (clientId && (await findClient(c.env, clientId, { fresh: true }))) {
+  // The account page's built-in client id is never a registered client's.
+  if (clientId && (isAccountClient(clientId) || (await findClient(c.env, clientId, { fresh: true })))) {
     throw requestRefused(409, "client_id already exists");
   }
   const { client, secret } = await clientFromMetadata(c.env, metadata, {

@@ -70,7 +70,8 @@ adminUsers.put("/:sub", async (c) => {
 adminUsers.post("/:sub/sign-out", async (c) => {
   const user = await existingUser(c.env, c.req.param("sub"));
   audit({ event: "user.signed_out", sub: user.sub, by: "admin" });
-  return c.json(await objects.account(c.env, user.sub).revokeEverything(user.sub, false));
+  const { sessions, grants } = await objects.account(c.env, user.sub).revokeEverything(user.sub, false);
+  return c.json({ sessions, grants });
 });
 
 /** The user's sign-in factors: passkeys (names, dates, no keys), the authenticator app, recovery codes left. */
