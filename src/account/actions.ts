@@ -8,13 +8,11 @@ import { config } from "../config";
 import type { AppEnv } from "../env";
 import type { Params } from "../http/params";
 import { audit } from "../lib/audit";
-import { parseRegistrationResponse } from "../lib/webauthn";
-import { openChallenge } from "../session/challenge";
 import { endSession, type Session } from "../session/session";
 import { objects } from "../storage";
 import { passwordLogin } from "../users/login";
 import { hashPassword } from "../users/password";
-import { claimPasskey, passkeyAvailable, relyingParty, releasePasskeys } from "../users/passkeys";
+import { passkeyName, registerPasskey, releasePasskeys } from "../users/passkeys";
 import { findUserBySub, saveUser } from "../users/store";
 import { messages, pageLocale } from "../views/i18n";
 import { renderSignedOut } from "../views/logout";
@@ -87,42 +85,9 @@ async function endAllSessions(c: Context<AppEnv>, session: Session): Promise<Res
 }
 
 async function addPasskey(c: Context<AppEnv>, session: Session, form: Params): Promise<Response> {
-  const response = form.passkey_response ? parseRegistrationResponse(form.passkey_response) : null;
-  const challenge = await openChallenge(c.env, form.passkey_challenge, "register", session.sid);
-  // WebAuthn L3 §7.1: a credential id registered to anyone else fails the ceremony (one user per credential).
-  if (!response || !challenge || !(await passkeyAvailable(c.env, response.id, session.sub))) {
-    return back(c, "failed", "#passkeys");
-  }
-  const added = await objects.account(c.env, session.sub).addPasskey({
-    sid: session.sid,
-    response,
-    challenge: challenge.challenge,
-    challengeExp: challenge.exp,
-    ...relyingParty(c.env),
-    name: passkeyName(c),
-  });
-  if (!added.ok) return back(c, "failed", "#passkeys");
-  await claimPasskey(c.env, added.id, session.sub);
-  audit({ event: "factor.changed", sub: session.sub, factor: "passkey", change: "added", by: "self" });
-  return back(c, "done", "#passkeys");
-}
-
-/** A first name for a new passkey: the browser it was made in and the date (the user can rename it). */
-function passkeyName(c: Context<AppEnv>): string {
-  const date = new Date(nowSeconds() * 1000).toISOString().slice(0, 10);
-  const ua = c.req.header("user-agent") ?? "";
-  const where = /Android/.test(ua)
-    ? "Android"
-    : /iPhone|iPad/.test(ua)
-      ? "iOS"
-      : /Mac OS X/.test(ua)
-        ? "Mac"
-        : /Windows/.test(ua)
-          ? "Windows"
-          : /Linux/.test(ua)
-            ? "Linux"
-            : "Passkey";
-  return `${where} ${date}`;
+  const name = passkeyName(c.req.header("user-agent"), nowSeconds());
+  const input = { response: form.passkey_response, challengeToken: form.passkey_challenge, name };
+  return back(c, (await registerPasskey(c.env, session, input)) ? "done" : "failed", "#passkeys");
 }
 
 async function renamePasskey(c: Context<AppEnv>, session: Session, form: Params): Promise<Response> {

@@ -8,12 +8,10 @@ import type { AppEnv } from "../env";
 import { base32Encode } from "../lib/base32";
 import { qrSvg } from "../lib/qr-svg";
 import { otpauthUri } from "../lib/totp";
-import { passkeyCreationOptions } from "../lib/webauthn";
-import { issueChallenge } from "../session/challenge";
+import { passkeyCreationCeremony } from "../authorization/pages";
 import { csrfToken } from "../session/csrf";
 import type { Session } from "../session/session";
-import { relyingParty, userHandle } from "../users/passkeys";
-import { findUserBySub, type User } from "../users/store";
+import { displayName, findUserBySub } from "../users/store";
 import { brandFrom } from "../views/branding";
 import { renderAccount, type AccountView } from "../views/account";
 import { pageLocale } from "../views/i18n";
@@ -60,7 +58,7 @@ export async function renderAccountPage(
         return { clientId, name: client?.client_name ?? clientId };
       }),
     ),
-    passkeyCeremony: await creationCeremony(
+    passkeyCeremony: await passkeyCreationCeremony(
       c,
       session,
       user,
@@ -70,10 +68,6 @@ export async function renderAccountPage(
   });
 }
 
-function displayName(user: User): string {
-  const name = user.claims.name;
-  return typeof name === "string" && name.trim() !== "" ? name : user.username;
-}
 
 /** The QR code and key of an authenticator app being set up (otpauth URI: issuer and account as the app shows them). */
 function enrolment(c: Context<AppEnv>, account: string, secret: Uint8Array) {
@@ -85,20 +79,4 @@ function enrolment(c: Context<AppEnv>, account: string, secret: Uint8Array) {
       .replace(/(.{4})/g, "$1 ")
       .trim(),
   };
-}
-
-/** WebAuthn creation options for a new passkey of this user, the challenge bound to the session. */
-async function creationCeremony(c: Context<AppEnv>, session: Session, user: User | null, existing: string[]) {
-  const { challenge, token } = await issueChallenge(c.env, "register", session.sid);
-  const { rpId } = relyingParty(c.env);
-  const options = passkeyCreationOptions({
-    rpId,
-    rpName: brandFrom(c.env).name,
-    userHandle: await userHandle(c.env, session.sub),
-    userName: user?.username ?? session.sub,
-    userDisplayName: user ? displayName(user) : session.sub,
-    challenge,
-    excludeCredentialIds: existing,
-  });
-  return { options, challengeToken: token };
 }

@@ -10,7 +10,9 @@ import { nowSeconds } from "../clock";
 import { config } from "../config";
 import type { AppEnv } from "../env";
 import { accessDenied, invalidRequest } from "../errors";
+import { declinePasskeyOffer, passkeyOfferDeclined } from "../session/passkey-offer";
 import { endSession, readSession, type Session } from "../session/session";
+import { passkeyName, registerPasskey } from "../users/passkeys";
 import { objects } from "../storage";
 import { consentItems } from "../tokens/claims";
 import { wantsRefreshToken } from "../tokens/issue";
@@ -19,7 +21,7 @@ import { accountClient, accountPageUrl, isAccountClient } from "./account-client
 import { acrClaim, acrDemand } from "./acr";
 import { sealCode } from "./code";
 import { beginInteraction, type Interaction } from "./interaction";
-import { renderConsentStep, renderFactorStep, renderLoginStep } from "./pages";
+import { renderConsentStep, renderFactorStep, renderLoginStep, renderPasskeyOfferStep } from "./pages";
 import { nextPrompt, type Facts, type PromptName, type SessionStanding } from "./policy";
 import type { AuthorizationRequest } from "./request";
 import { authorizationError, authorizationResponse, type RedirectTarget } from "./response";
@@ -28,11 +30,20 @@ import type { StepOutcome } from "./steps/outcome";
 import { passwordStep } from "./steps/password";
 
 export type JourneyEvent =
-  | { type: "password"; username: string | undefined; password: string | undefined; source: string | undefined }
+  | {
+      type: "password";
+      username: string | undefined;
+      password: string | undefined;
+      source: string | undefined;
+      /** The page's script found this device can make a passkey (src/views/passkey-script.ts). */
+      passkeyCapable: boolean;
+    }
   /** A passkey from the login page: it names its user. */
   | { type: "passkey"; response: string | undefined; challengeToken: string | undefined }
   /** The second step, or a step-up: an app code, a recovery code or a passkey of the user already known. */
   | { type: "factor"; input: FactorInput }
+  /** The offer of a passkey after a password sign-in: a new passkey's response, or "not now". */
+  | { type: "passkey_offer"; add: boolean; response: string | undefined; challengeToken: string | undefined }
   | { type: "consent"; allow: boolean }
   | { type: "cancel" }
   | { type: "switch_account" };
@@ -70,8 +81,13 @@ export async function resume(c: Context<AppEnv>, interaction: Interaction, event
       return switchAccount(c, interaction);
     case "consent":
       return decideConsent(c, client, interaction, event.allow);
+    case "passkey_offer":
+      return answerPasskeyOffer(c, client, interaction, event);
     case "password": {
       const outcome = await passwordStep(c, interaction, event.username, event.password, event.source);
+      if (outcome.kind === "signed_in" && offersPasskey(c, client, event.passkeyCapable)) {
+        return toStep(c, interaction, "passkey_offer");
+      }
       return afterStep(c, client, interaction, outcome, () =>
         renderLoginStep(c, client, interaction, { error: loginError(outcome), loginHint: event.username }),
       );
@@ -91,6 +107,34 @@ export async function resume(c: Context<AppEnv>, interaction: Interaction, event
       return afterStep(c, client, interaction, outcome, () => factorPage(c, client, interaction, factorError(outcome)));
     }
   }
+}
+
+/**
+ * Whether to offer a passkey after a password sign-in. The user has none (a passkey would have been asked as the
+ * second factor), the device can make one, this browser has not said "not now", and this is not the account page
+ * (which offers passkeys itself).
+ */
+function offersPasskey(c: Context<AppEnv>, client: Client, capable: boolean): boolean {
+  return capable && !isAccountClient(client.client_id) && !passkeyOfferDeclined(c);
+}
+
+/** "Add a passkey" or "Not now"; either way the journey goes on (a failed registration shows the offer again). */
+async function answerPasskeyOffer(
+  c: Context<AppEnv>,
+  client: Client,
+  interaction: Interaction,
+  event: JourneyEvent & { type: "passkey_offer" },
+): Promise<Response> {
+  const session = await readSession(c);
+  if (!session) return toStep(c, interaction, "login");
+  if (!event.add) {
+    declinePasskeyOffer(c);
+  } else {
+    const name = passkeyName(c.req.header("user-agent"), nowSeconds());
+    const added = await registerPasskey(c.env, session, { response: event.response, challengeToken: event.challengeToken, name });
+    if (!added) return renderPasskeyOfferStep(c, client, interaction, session, true);
+  }
+  return proceed(c, client, interaction, session);
 }
 
 /** After a way of signing in: on with the new session, to the second factor, or the page again with its error. */
@@ -138,8 +182,12 @@ async function factorPage(
 }
 
 /** The page of a step, or (a stale or guessed URL) the step the policy asks for instead. */
-export async function showStep(c: Context<AppEnv>, interaction: Interaction, step: PromptName) {
+export async function showStep(c: Context<AppEnv>, interaction: Interaction, step: Step) {
   const client = await interactionClient(c, interaction);
+  if (step === "passkey_offer") {
+    const session = await readSession(c);
+    return session ? renderPasskeyOfferStep(c, client, interaction, session) : toStep(c, interaction, "login");
+  }
   if (step === "login") return renderLoginStep(c, client, interaction, { loginHint: interaction.req.login_hint });
   if (step === "mfa") return factorPage(c, client, interaction);
   // The consent page only for a session that satisfies the request's sign-in demands: going straight to its URL
@@ -226,10 +274,13 @@ async function switchAccount(c: Context<AppEnv>, interaction: Interaction): Prom
   return toStep(c, interaction, "login");
 }
 
-function toStep(c: Context<AppEnv>, interaction: Interaction, step: PromptName): Response {
+/** The pages of the journey: the policy's prompts, and the offer of a passkey after a password. */
+export type Step = PromptName | "passkey_offer";
+
+function toStep(c: Context<AppEnv>, interaction: Interaction, step: Step): Response {
   const query = `interaction=${encodeURIComponent(interaction.token)}`;
   if (step === "consent") return c.redirect(`/consent?${query}`, 303);
-  return c.redirect(step === "mfa" ? `/login?${query}&step=mfa` : `/login?${query}`, 303);
+  return c.redirect(step === "login" ? `/login?${query}` : `/login?${query}&step=${step}`, 303);
 }
 
 /** Sends the client a code that seals the grant (src/authorization/code.ts); nothing is stored until it is redeemed. */

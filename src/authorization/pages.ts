@@ -7,12 +7,14 @@ import type { AppEnv } from "../env";
 import { csrfToken } from "../session/csrf";
 import type { Session } from "../session/session";
 import { consentItems } from "../tokens/claims";
-import { findUserBySub } from "../users/store";
 import { renderConsent } from "../views/consent";
 import { pageLocale } from "../views/i18n";
-import { passkeyRequestOptions } from "../lib/webauthn";
+import { passkeyCreationOptions, passkeyRequestOptions } from "../lib/webauthn";
 import { issueChallenge } from "../session/challenge";
-import { relyingParty } from "../users/passkeys";
+import { relyingParty, userHandle } from "../users/passkeys";
+import { displayName, findUserBySub, type User } from "../users/store";
+import { brandFrom } from "../views/branding";
+import { renderPasskeyOffer } from "../views/passkey-offer";
 import { renderLogin, type LoginView } from "../views/login";
 import type { PasskeyCeremony } from "../views/passkey";
 import { renderSecondFactor, type SecondFactorView } from "../views/second-factor";
@@ -88,14 +90,48 @@ export async function renderConsentStep(
 ): Promise<Response> {
   return renderConsent(c, {
     ...(await common(c, client, interaction)),
-    userName: await displayName(c, session),
+    userName: await signedInName(c, session),
     items: consentItems(interaction.req.scope, interaction.req.claims),
   });
 }
 
-/** Who the consent page says is signed in: the name claim, else the username (one cached KV read, this page only). */
-async function displayName(c: Context<AppEnv>, session: Session): Promise<string> {
+/** Who the consent page says is signed in (one cached KV read, this page only). */
+async function signedInName(c: Context<AppEnv>, session: Session): Promise<string> {
   const user = await findUserBySub(c.env, session.sub);
-  const name = user?.claims.name;
-  return typeof name === "string" && name.trim() !== "" ? name : (user?.username ?? session.sub);
+  return user ? displayName(user) : session.sub;
+}
+
+/** WebAuthn creation options for a new passkey of the signed-in user, the challenge bound to the session. */
+export async function passkeyCreationCeremony(
+  c: Context<AppEnv>,
+  session: Session,
+  user: User | null,
+  existing: string[],
+): Promise<PasskeyCeremony> {
+  const { challenge, token } = await issueChallenge(c.env, "register", session.sid);
+  const { rpId } = relyingParty(c.env);
+  const name = user ? displayName(user) : session.sub;
+  const options = passkeyCreationOptions({
+    rpId,
+    rpName: brandFrom(c.env).name,
+    userHandle: await userHandle(c.env, session.sub),
+    userName: user?.username ?? session.sub,
+    userDisplayName: name,
+    challenge,
+    excludeCredentialIds: existing,
+  });
+  return { options, challengeToken: token };
+}
+
+/** After a password sign-in: the offer to add a passkey, for the session's user. */
+export async function renderPasskeyOfferStep(
+  c: Context<AppEnv>,
+  client: Client,
+  interaction: Interaction,
+  session: Session,
+  failed = false,
+): Promise<Response> {
+  const { locale, interaction: token, csrf } = await common(c, client, interaction);
+  const ceremony = await passkeyCreationCeremony(c, session, await findUserBySub(c.env, session.sub), []);
+  return renderPasskeyOffer(c, { locale, interaction: token, csrf, ceremony, failed });
 }

@@ -16,7 +16,8 @@ login.onError(pageErrors);
 login.get("/", async (c) => {
   const query = queryParams(c);
   const interaction = await resumeInteraction(c.env, query.interaction);
-  return showStep(c, interaction, query.step === "mfa" ? "mfa" : "login");
+  const step = query.step === "mfa" || query.step === "passkey_offer" ? query.step : "login";
+  return showStep(c, interaction, step);
 });
 
 login.post("/", async (c) => {
@@ -30,6 +31,10 @@ login.post("/", async (c) => {
 function loginEvent(c: Context<AppEnv>, form: Params): JourneyEvent {
   const { username, password, code, recovery_code, passkey_response, passkey_challenge } = form;
   if (form.decision === "cancel") return { type: "cancel" };
+  if (form.step === "passkey_offer") {
+    const add = form.decision === "add_passkey";
+    return { type: "passkey_offer", add, response: passkey_response, challengeToken: passkey_challenge };
+  }
   if (form.decision === "totp") return { type: "factor", input: { kind: "totp", code } };
   if (form.decision === "recovery") return { type: "factor", input: { kind: "recovery", code: recovery_code } };
   // The page's other forms carry an empty passkey_response: only a filled one is a passkey.
@@ -40,5 +45,6 @@ function loginEvent(c: Context<AppEnv>, form: Params): JourneyEvent {
       ? { type: "factor", input: { kind: "passkey", ...passkey } }
       : { type: "passkey", ...passkey };
   }
-  return { type: "password", username, password, source: sourceAddress(c) };
+  const passkeyCapable = form.passkey_capable === "1";
+  return { type: "password", username, password, source: sourceAddress(c), passkeyCapable };
 }

@@ -5,6 +5,11 @@
 import { base64url } from "jose";
 import type { Env } from "../env";
 import { derivedKey } from "../lib/crypto";
+import { audit } from "../lib/audit";
+import { parseRegistrationResponse } from "../lib/webauthn";
+import { openChallenge } from "../session/challenge";
+import type { Session } from "../session/session";
+import { objects } from "../storage";
 import { kv, storableId } from "../storage";
 
 export interface RelyingParty {
@@ -54,4 +59,39 @@ export async function userHandle(env: Env, sub: string): Promise<string> {
     ["sign"],
   );
   return base64url.encode(new Uint8Array(await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(sub))));
+}
+
+/**
+ * Registers a new passkey for the signed-in user (the account page, or the offer after a password sign-in): the
+ * challenge must be one issued for this session, the credential id no one else's (§7.1), the attestation is checked
+ * in the user's Account. Answers whether it was added.
+ */
+export async function registerPasskey(
+  env: Env,
+  session: Session,
+  input: { response: string | undefined; challengeToken: string | undefined; name: string },
+): Promise<boolean> {
+  const response = input.response ? parseRegistrationResponse(input.response) : null;
+  const challenge = await openChallenge(env, input.challengeToken, "register", session.sid);
+  if (!response || !challenge || !(await passkeyAvailable(env, response.id, session.sub))) return false;
+  const added = await objects.account(env, session.sub).addPasskey({
+    sid: session.sid,
+    response,
+    challenge: challenge.challenge,
+    challengeExp: challenge.exp,
+    ...relyingParty(env),
+    name: input.name,
+  });
+  if (!added.ok) return false;
+  await claimPasskey(env, added.id, session.sub);
+  audit({ event: "factor.changed", sub: session.sub, factor: "passkey", change: "added", by: "self" });
+  return true;
+}
+
+/** A first name for a new passkey: the kind of device it was made on and the date (the user can rename it). */
+export function passkeyName(userAgent: string | undefined, nowSeconds: number): string {
+  const date = new Date(nowSeconds * 1000).toISOString().slice(0, 10);
+  const ua = userAgent ?? "";
+  const systems: [RegExp, string][] = [[/Android/, "Android"], [/iPhone|iPad/, "iPhone"], [/Mac OS X/, "Mac"], [/Windows/, "Windows"], [/CrOS/, "Chromebook"], [/Linux/, "Linux"]];
+  return `${systems.find(([pattern]) => pattern.test(ua))?.[1] ?? "Passkey"} ${date}`;
 }

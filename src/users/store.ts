@@ -26,6 +26,12 @@ export type User = v.InferOutput<typeof UserRecord>;
 
 const cache = new IsolateCache<User | null>();
 
+/** How the pages name a user: the name claim, else the username. */
+export function displayName(user: User): string {
+  const name = user.claims.name;
+  return typeof name === "string" && name.trim() !== "" ? name : user.username;
+}
+
 /**
  * The user, or null. Cached in the isolate (<= 60 s) for userinfo and ID-token claims: a deleted user's tokens
  * are refused by their revoked grants, not by this read. `fresh` (credential checks, admin) reads KV itself.

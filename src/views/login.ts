@@ -55,7 +55,7 @@ export function renderLogin(c: Context<AppEnv>, view: LoginView, status: 200 | 4
     body: html`<h1>${m.loginHeading}</h1>
 <p class="lead">${m.loginLead(view.clientName)}</p>
 ${view.error ? html`<p class="alert" id="login-error" role="alert">${errorText(view)}</p>` : ""}
-<form method="post" action="/login">
+<form method="post" action="/login" id="password-form">
 <input type="hidden" name="interaction" value="${view.interaction}">
 <input type="hidden" name="csrf" value="${view.csrf}">
 <label for="username">${m.username}</label>

@@ -11,6 +11,8 @@
 //   clicking #passkey-create calls navigator.credentials.create() and posts form #passkey-create-form the same way.
 // - errors (the user cancelled: NotAllowedError; an excluded authenticator: InvalidStateError; no WebAuthn at all):
 //   the element #passkey-error (hidden, role="alert", its text in the page's language) is shown, nothing is posted.
+// - the password form #password-form: when this device can make a passkey (a user-verifying platform
+//   authenticator, §5.1.7), a hidden passkey_capable=1 is added, so the server may offer one after the sign-in.
 //
 // On a page without these elements it does nothing.
 export const PASSKEY_SCRIPT = `(function () {
@@ -201,9 +203,27 @@ export const PASSKEY_SCRIPT = `(function () {
     });
   }
 
+  // §5.1.7 isUserVerifyingPlatformAuthenticatorAvailable(): say so with the password, so that the offer of a
+  // passkey after the sign-in comes only where one can be made. Tools that post the form by hand never see it.
+  function markCapable() {
+    var form = byId("password-form");
+    if (!form || !PKC || typeof PKC.isUserVerifyingPlatformAuthenticatorAvailable !== "function") return;
+    PKC.isUserVerifyingPlatformAuthenticatorAvailable()
+      .then(function (available) {
+        if (!available) return;
+        var input = document.createElement("input");
+        input.type = "hidden";
+        input.name = "passkey_capable";
+        input.value = "1";
+        form.appendChild(input);
+      })
+      .catch(function () {});
+  }
+
   function start() {
     setUpSignIn();
     setUpRegistration();
+    markCapable();
   }
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
   else start();

@@ -227,3 +227,52 @@ describe("passkeys", () => {
     expect(login.html).toContain('name="password"');
   });
 });
+
+describe("the offer of a passkey after a password sign-in", () => {
+  async function passwordSignIn(browser: Browser, user: TestUser, capable: boolean) {
+    const login = await follow(browser, await browser.fetch(authorizeUrl()));
+    const form = { ...loginFields(login.html), username: user.username, password: user.password };
+    return browser.post("/login", capable ? { ...form, passkey_capable: "1" } : form);
+  }
+
+  it("comes only where the page's script said a passkey can be made; 'Not now' is remembered in the browser", async () => {
+    const user = await newUser();
+    const plain = await passwordSignIn(new Browser(), user, false);
+    expect(plain.headers.get("location")).toMatch(/^\/consent\?/);
+    const browser = new Browser();
+    const offered = await passwordSignIn(browser, user, true);
+    expect(offered.headers.get("location")).toMatch(/&step=passkey_offer$/);
+    const page = await follow(browser, offered);
+    expect(page.html).toContain("Add a passkey");
+    const skip = formFields(
+      page.html.replace('<form method="post" action="/login">', '<form id="skip" method="post" action="/login">'),
+      "skip",
+    );
+    const next = await browser.post("/login", { ...skip, decision: "skip_passkey" });
+    expect(next.headers.get("location")).toMatch(/^\/consent\?/);
+    const again = await passwordSignIn(browser, user, true);
+    expect(again.headers.get("location")).toMatch(/^\/consent\?/);
+  });
+
+  it("'Add a passkey' registers it and goes on; the passkey then signs in", async () => {
+    const user = await newUser();
+    const browser = new Browser();
+    const page = await follow(browser, await passwordSignIn(browser, user, true));
+    const authenticator = await SoftAuthenticator.create();
+    const options = jsonBlock<{ challenge: string; user: { id: string } }>(page.html, "passkey-creation-options");
+    const response = await authenticator.register({
+      challenge: options.challenge,
+      userHandle: options.user.id,
+      origin: ORIGIN,
+      rpId: RP_ID,
+    });
+    const res = await browser.post("/login", {
+      ...formFields(page.html, "passkey-create-form"),
+      passkey_response: JSON.stringify(response),
+    });
+    expect(res.headers.get("location")).toMatch(/^\/consent\?/);
+    const other = new Browser();
+    const signedIn = await signInWithPasskey(other, authenticator);
+    expect((await idTokenAt(await toClient(other, signedIn.res))).sub).toBe(user.sub);
+  });
+});
