@@ -7,16 +7,17 @@
 // Every check that names a reason (user verification, backup eligibility, the counter) runs after the library has
 // verified everything else, the assertion signature included: a reason other than "invalid" always describes a
 // response the credential's key really signed, so a forged response cannot make a credential look cloned.
-import {
-  verifyAuthenticationResponse,
-  verifyRegistrationResponse,
-  type AuthenticationResponseJSON as LibraryAuthenticationResponse,
-  type CredentialDeviceType,
-  type PublicKeyCredentialCreationOptionsJSON,
-  type PublicKeyCredentialRequestOptionsJSON,
-  type RegistrationResponseJSON as LibraryRegistrationResponse,
+//
+// The library (and the certificate parsing it brings, ~680 KiB) is imported on first use: the bundler evaluates a
+// dynamically imported module lazily, so an isolate that never verifies a passkey (the token endpoint's) does not
+// pay for its start-up.
+import type {
+  AuthenticationResponseJSON as LibraryAuthenticationResponse,
+  CredentialDeviceType,
+  PublicKeyCredentialCreationOptionsJSON,
+  PublicKeyCredentialRequestOptionsJSON,
+  RegistrationResponseJSON as LibraryRegistrationResponse,
 } from "@simplewebauthn/server";
-import { decodeAttestationObject } from "@simplewebauthn/server/helpers";
 import { base64url } from "jose";
 import * as v from "valibot";
 
@@ -228,11 +229,13 @@ async function checkRegistration(
   expected: ExpectedCeremony,
 ): Promise<PasskeyRegistrationResult> {
   if (!notFramed(response.response.clientDataJSON)) return INVALID;
+  const { decodeAttestationObject } = await import("@simplewebauthn/server/helpers");
   const format = decodeAttestationObject(fromBase64url(response.response.attestationObject)).get("fmt");
   if (!ATTESTATION_FORMATS.has(format)) return { ok: false, reason: "attestation_format" };
 
   // The library checks §7.1's type "webauthn.create", challenge, origin, rpIdHash, the UP flag, that BS is not set
   // without BE, the algorithm against ours, and the attestation statement.
+  const { verifyRegistrationResponse } = await import("@simplewebauthn/server");
   const result = await verifyRegistrationResponse({
     response: forLibrary(response),
     expectedChallenge: expected.challenge,
@@ -314,6 +317,7 @@ async function checkAssertion(
   // The library checks §7.2's type "webauthn.get", challenge, origin, rpIdHash, the UP flag, that BS is not set
   // without BE, and the signature over authData and the hash of clientDataJSON with the stored public key. It is
   // given counter 0, which turns its own counter check off: ours below runs after the signature is known good.
+  const { verifyAuthenticationResponse } = await import("@simplewebauthn/server");
   const result = await verifyAuthenticationResponse({
     response: forLibrary(response),
     expectedChallenge: expected.challenge,
