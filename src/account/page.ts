@@ -68,7 +68,6 @@ export async function renderAccountPage(
   });
 }
 
-
 /** The QR code and key of an authenticator app being set up (otpauth URI: issuer and account as the app shows them). */
 function enrolment(c: Context<AppEnv>, account: string, secret: Uint8Array) {
   const issuer = brandFrom(c.env).name.replaceAll(":", " ");

@@ -6,7 +6,7 @@ import { ClientRecord, type Client } from "../clients/schema";
 import type { Env } from "../env";
 
 /** Not a registrable client id: a URN of ours, never looked up in the registry. */
-export const ACCOUNT_CLIENT_ID = "urn:edge-oidc:account";
+const ACCOUNT_CLIENT_ID = "urn:edge-oidc:account";
 
 export function accountPageUrl(env: Env): string {
   return `${env.ISSUER}/account`;

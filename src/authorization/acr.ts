@@ -24,7 +24,7 @@ export const AMR = { password: "pwd", otp: "otp", hardwareKey: "hwk", softwareKe
 const rank = (acr: string): number => ACR_VALUES_SUPPORTED.indexOf(acr);
 
 /** The class a sign-in with these methods reached. */
-export function achievedAcr(amr: readonly string[]): string {
+function achievedAcr(amr: readonly string[]): string {
   return amr.includes(AMR.mfa) ? ACR.mfa : ACR.password;
 }
 

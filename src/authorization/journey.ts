@@ -131,7 +131,11 @@ async function answerPasskeyOffer(
     declinePasskeyOffer(c);
   } else {
     const name = passkeyName(c.req.header("user-agent"), nowSeconds());
-    const added = await registerPasskey(c.env, session, { response: event.response, challengeToken: event.challengeToken, name });
+    const added = await registerPasskey(c.env, session, {
+      response: event.response,
+      challengeToken: event.challengeToken,
+      name,
+    });
     if (!added) return renderPasskeyOfferStep(c, client, interaction, session, true);
   }
   return proceed(c, client, interaction, session);

@@ -39,7 +39,7 @@ export interface SessionStanding {
 
 export type PromptName = "login" | "mfa" | "consent";
 
-export interface Check {
+interface Check {
   reason: string;
   description: string;
   /** The answer under prompt=none. */
@@ -47,7 +47,7 @@ export interface Check {
   needed: (facts: Facts) => boolean | Promise<boolean>;
 }
 
-export interface Prompt {
+interface Prompt {
   name: PromptName;
   checks: readonly Check[];
 }

@@ -31,12 +31,12 @@ export async function passkeyOwner(env: Env, credentialId: string): Promise<stri
  * Whether this credential id may be registered to this user: no one else holds it (WebAuthn L3 §7.1: "If the
  * credentialId is already registered to any user, the Relying Party SHOULD fail this registration ceremony").
  */
-export async function passkeyAvailable(env: Env, credentialId: string, sub: string): Promise<boolean> {
+async function passkeyAvailable(env: Env, credentialId: string, sub: string): Promise<boolean> {
   const owner = await passkeyOwner(env, credentialId);
   return storableId(credentialId) && (owner === null || owner === sub);
 }
 
-export async function claimPasskey(env: Env, credentialId: string, sub: string): Promise<void> {
+async function claimPasskey(env: Env, credentialId: string, sub: string): Promise<void> {
   await env.USERS.put(kv.passkey(credentialId), sub);
 }
 
@@ -92,6 +92,13 @@ export async function registerPasskey(
 export function passkeyName(userAgent: string | undefined, nowSeconds: number): string {
   const date = new Date(nowSeconds * 1000).toISOString().slice(0, 10);
   const ua = userAgent ?? "";
-  const systems: [RegExp, string][] = [[/Android/, "Android"], [/iPhone|iPad/, "iPhone"], [/Mac OS X/, "Mac"], [/Windows/, "Windows"], [/CrOS/, "Chromebook"], [/Linux/, "Linux"]];
+  const systems: [RegExp, string][] = [
+    [/Android/, "Android"],
+    [/iPhone|iPad/, "iPhone"],
+    [/Mac OS X/, "Mac"],
+    [/Windows/, "Windows"],
+    [/CrOS/, "Chromebook"],
+    [/Linux/, "Linux"],
+  ];
   return `${systems.find(([pattern]) => pattern.test(ua))?.[1] ?? "Passkey"} ${date}`;
 }

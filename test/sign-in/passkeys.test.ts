@@ -2,6 +2,7 @@
 // account page, sign-in with no username (discoverable), as a second factor after a password, and every refusal:
 // a replayed or expired challenge, a wrong origin or RP ID, no user verification, a counter going backwards,
 // another user's credential, a removed passkey.
+import * as v from "valibot";
 import { afterEach, describe, expect, it } from "vitest";
 import { ACR } from "../../src/authorization/acr";
 import { setClockOffset } from "../../src/clock";
@@ -24,11 +25,25 @@ const RP_ID = new URL(ISSUER).hostname;
 
 afterEach(() => setClockOffset(0));
 
-function jsonBlock<T>(html: string, id: string): T {
+const RequestOptions = v.object({
+  challenge: v.string(),
+  rpId: v.string(),
+  allowCredentials: v.optional(v.array(v.object({ id: v.string() }))),
+});
+const CreationOptions = v.object({
+  challenge: v.string(),
+  user: v.object({ id: v.string() }),
+  rp: v.object({ id: v.string() }),
+});
+
+function jsonBlock(html: string, id: string): unknown {
   const match = new RegExp(`<script type="application/json" id="${id}">(.*?)</script>`).exec(html);
   if (!match?.[1]) throw new Error(`no ${id} on the page`);
-  return JSON.parse(match[1]) as T;
+  return JSON.parse(match[1]);
 }
+
+const creationOptions = (html: string) => v.parse(CreationOptions, jsonBlock(html, "passkey-creation-options"));
+const requestOptions = (html: string) => v.parse(RequestOptions, jsonBlock(html, "passkey-request-options"));
 
 function formFields(html: string, formId: string): Record<string, string> {
   const start = html.indexOf(`<form id="${formId}"`);
@@ -43,10 +58,7 @@ async function addPasskey(
   authenticator: SoftAuthenticator,
   knobs: { origin?: string } = {},
 ) {
-  const options = jsonBlock<{ challenge: string; user: { id: string }; rp: { id: string } }>(
-    page,
-    "passkey-creation-options",
-  );
+  const options = creationOptions(page);
   expect(options.rp.id).toBe(RP_ID);
   const response = await authenticator.register({
     challenge: options.challenge,
@@ -75,10 +87,7 @@ async function signInWithPasskey(browser: Browser, authenticator: SoftAuthentica
   const login = await follow(browser, await browser.fetch(authorizeUrl()));
   expect(login.html).toContain('autocomplete="username webauthn"');
   expect(login.html).toContain("Sign in with a passkey");
-  const options = jsonBlock<{ challenge: string; rpId: string; allowCredentials?: unknown }>(
-    login.html,
-    "passkey-request-options",
-  );
+  const options = requestOptions(login.html);
   expect(options.rpId).toBe(RP_ID);
   expect(options.allowCredentials).toBeUndefined();
   const response = await authenticator.assert({ challenge: options.challenge, origin: ORIGIN, rpId: RP_ID, ...knobs });
@@ -113,7 +122,7 @@ describe("passkeys", () => {
     const browser = new Browser();
     const authenticator = await SoftAuthenticator.create();
     const page = await accountPage(browser, user);
-    const options = jsonBlock<{ challenge: string; user: { id: string } }>(page, "passkey-creation-options");
+    const options = creationOptions(page);
     const response = await authenticator.register({
       challenge: options.challenge,
       userHandle: options.user.id,
@@ -155,7 +164,7 @@ describe("passkeys", () => {
     }
     const browser = new Browser();
     const login = await follow(browser, await browser.fetch(authorizeUrl()));
-    const options = jsonBlock<{ challenge: string }>(login.html, "passkey-request-options");
+    const options = requestOptions(login.html);
     setClockOffset(301);
     const late = await authenticator.assert({ challenge: options.challenge, origin: ORIGIN, rpId: RP_ID });
     const res = await browser.post("/login", {
@@ -189,11 +198,8 @@ describe("passkeys", () => {
       await browser.post("/login", { ...loginFields(login.html), username: user.username, password: user.password }),
     );
     expect(page.html).toContain("Use a passkey");
-    const options = jsonBlock<{ challenge: string; allowCredentials: { id: string }[] }>(
-      page.html,
-      "passkey-request-options",
-    );
-    expect(options.allowCredentials.map((c) => c.id)).toEqual([authenticator.credentialId]);
+    const options = requestOptions(page.html);
+    expect(options.allowCredentials?.map((c) => c.id)).toEqual([authenticator.credentialId]);
     const response = await authenticator.assert({ challenge: options.challenge, origin: ORIGIN, rpId: RP_ID });
     const res = await browser.post("/login", {
       ...formFields(page.html, "passkey-form"),
@@ -259,7 +265,7 @@ describe("the offer of a passkey after a password sign-in", () => {
     const browser = new Browser();
     const page = await follow(browser, await passwordSignIn(browser, user, true));
     const authenticator = await SoftAuthenticator.create();
-    const options = jsonBlock<{ challenge: string; user: { id: string } }>(page.html, "passkey-creation-options");
+    const options = creationOptions(page.html);
     const response = await authenticator.register({
       challenge: options.challenge,
       userHandle: options.user.id,

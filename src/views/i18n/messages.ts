@@ -57,7 +57,7 @@ export interface Messages {
   readonly account: AccountMessages;
 }
 
-export interface FactorMessages {
+interface FactorMessages {
   readonly passkeySignIn: string;
   readonly or: string;
   readonly passkeyFailed: string;
@@ -78,7 +78,7 @@ export interface FactorMessages {
   readonly openAccount: string;
 }
 
-export interface AccountMessages {
+interface AccountMessages {
   readonly title: string;
   readonly heading: string;
   readonly lead: (user: string) => string;
