@@ -48,6 +48,18 @@ const PARAMS = [
   "decision",
   "post_logout_redirect_uri",
   "logout",
+  "acr_values",
+  "step",
+  "recovery_code",
+  "passkey_response",
+  "passkey_challenge",
+  "passkey_capable",
+  "action",
+  "sid",
+  "id",
+  "name",
+  "current_password",
+  "new_password",
 ];
 
 const ROUTES: { method: "GET" | "POST" | "PUT" | "DELETE"; path: string }[] = [
@@ -57,6 +69,8 @@ const ROUTES: { method: "GET" | "POST" | "PUT" | "DELETE"; path: string }[] = [
   { method: "POST", path: "/login" },
   { method: "GET", path: "/consent" },
   { method: "POST", path: "/consent" },
+  { method: "GET", path: "/account" },
+  { method: "POST", path: "/account" },
   { method: "GET", path: "/logout" },
   { method: "POST", path: "/logout" },
   { method: "POST", path: "/token" },
