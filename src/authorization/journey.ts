@@ -85,7 +85,7 @@ export async function resume(c: Context<AppEnv>, interaction: Interaction, event
       return answerPasskeyOffer(c, client, interaction, event);
     case "password": {
       const outcome = await passwordStep(c, interaction, event.username, event.password, event.source);
-      if (outcome.kind === "signed_in" && offersPasskey(c, client, event.passkeyCapable)) {
+      if (outcome.kind === "signed_in" && !outcome.hasPasskey && offersPasskey(c, client, event.passkeyCapable)) {
         return toStep(c, interaction, "passkey_offer");
       }
       return afterStep(c, client, interaction, outcome, () =>
@@ -110,9 +110,8 @@ export async function resume(c: Context<AppEnv>, interaction: Interaction, event
 }
 
 /**
- * Whether to offer a passkey after a password sign-in. The user has none (a passkey would have been asked as the
- * second factor), the device can make one, this browser has not said "not now", and this is not the account page
- * (which offers passkeys itself).
+ * Whether to offer a passkey after a password sign-in (of a user who has none): the device can make one, this
+ * browser has not said "not now", and this is not the account page (which offers passkeys itself).
  */
 function offersPasskey(c: Context<AppEnv>, client: Client, capable: boolean): boolean {
   return capable && !isAccountClient(client.client_id) && !passkeyOfferDeclined(c);

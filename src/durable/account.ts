@@ -100,7 +100,9 @@ const LOGOUT_RETRY_SECONDS = [10, 60, 300, 900, 1800, 3600];
 /** Logouts attempted per alarm invocation, so one alarm stays short; the rest follow at once. */
 const LOGOUT_BATCH = 20;
 
-export type StartOutcome = "started" | "refused" | "second_factor";
+/** A password sign-in: started (and whether the user holds a passkey), refused, or waiting for the second factor. */
+export type StartOutcome =
+  { status: "started"; hasPasskey: boolean } | { status: "refused" } | { status: "second_factor" };
 
 /** One proof of who the user is, checked in the Account (src/durable/factors.ts). `sub` only names the audit entry. */
 export type FactorProof =
@@ -198,8 +200,8 @@ export abstract class AccountObject extends DurableObject<Env> {
 
   /**
    * A new browser session after a successful password check; refused while the user is deleted, or when the
-   * password that was checked is no longer the current one. With `secondFactor`, a user who enrolled a passkey or an
-   * authenticator app gets no session from a password alone: the caller asks for the second factor.
+   * password that was checked is no longer the current one. With `secondFactor`, a user who turned the
+   * authenticator app on gets no session from a password alone: the caller asks for the second factor.
    */
   async startSession(
     sid: string,
@@ -208,10 +210,11 @@ export abstract class AccountObject extends DurableObject<Env> {
     options: { secondFactor?: boolean } = {},
   ): Promise<StartOutcome> {
     const meta = this.meta();
-    if (meta.deleted || stale(meta, credential)) return "refused";
-    if (options.secondFactor && this.factors().hasSecondFactor()) return "second_factor";
+    if (meta.deleted || stale(meta, credential)) return { status: "refused" };
+    const factors = this.factors();
+    if (options.secondFactor && factors.requiresSecondFactor()) return { status: "second_factor" };
     await this.putSession(sid, session);
-    return "started";
+    return { status: "started", hasPasskey: factors.passkeys().length > 0 };
   }
 
   /**

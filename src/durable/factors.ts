@@ -77,9 +77,13 @@ export class Factors {
     };
   }
 
-  /** Whether a password alone is not enough for this user: an authenticator app or a passkey is enrolled. */
-  hasSecondFactor(): boolean {
-    return this.totp() !== null || this.passkeys().length > 0;
+  /**
+   * Whether a password alone is not enough for this user: the authenticator app is on (two-step verification).
+   * A passkey is a way to sign in of its own, and a second factor whenever one is asked for (step-up); holding one
+   * does not make the password need a second step, so losing the device never locks anyone out of a password.
+   */
+  requiresSecondFactor(): boolean {
+    return this.totp() !== null;
   }
 
   /** Marks a WebAuthn challenge used; false when it already was (a replay). */

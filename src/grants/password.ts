@@ -23,11 +23,10 @@ export const password: GrantHandler = {
     if (!login.ok)
       throw invalidGrant(login.throttled ? "too many failed attempts; try again later" : "wrong username or password");
 
-    // A password is one factor: a user who enrolled a second, or a client or deployment that needs two, is refused
+    // A password is one factor: a user who turned on two-step verification (the authenticator app), or a client or deployment that needs two, is refused
     // (this grant has no way to ask for the second; the authorization code flow has).
     if (client.require_mfa || env.REQUIRE_MFA === "true") throw invalidGrant("this client needs two-factor sign-in");
-    const factors = await objects.account(env, login.user.sub).factorSummary();
-    if (factors.totp || factors.passkeys.length > 0) {
+    if ((await objects.account(env, login.user.sub).factorSummary()).totp) {
       throw invalidGrant("this user signs in with two factors; use the authorization code flow");
     }
     const grantId = objects.newGrantId(env);

@@ -34,8 +34,8 @@ export async function readSession(c: Context<AppEnv>): Promise<Session | null> {
 }
 
 /**
- * Records a password-only session in the user's Account, then sets the cookie. "second_factor": the user enrolled a
- * passkey or an authenticator app, so a password alone starts nothing (the caller asks for the second factor);
+ * Records a password-only session in the user's Account, then sets the cookie. "second_factor": the user turned the
+ * authenticator app on, so a password alone starts nothing (the caller asks for the second factor);
  * "refused": the user was deleted, or the password checked is no longer the current one.
  */
 export async function startSession(
@@ -55,7 +55,7 @@ export async function startSession(
   const outcome = await objects
     .account(c.env, session.sub)
     .startSession(session.sid, record, credential, { secondFactor: true });
-  if (outcome === "started") await writeSessionCookie(c, session);
+  if (outcome.status === "started") await writeSessionCookie(c, session);
   return outcome;
 }
 

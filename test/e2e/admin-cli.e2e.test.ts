@@ -202,6 +202,22 @@ describe("admin CLI", () => {
     await expectEnded(second);
   });
 
+  it("lists a user's sign-in factors, resets the second factor, and says when a passkey is unknown", async () => {
+    const username = `factor-user-${crypto.randomUUID().slice(0, 8)}`;
+    const created: unknown = JSON.parse(
+      await admin("--json", "users", "create", "--username", username, "--password", "factor-password-1"),
+    );
+    const { sub } = created as { sub: string };
+    expect(JSON.parse(await admin("--json", "users", "factors", "--", sub))).toEqual({
+      totp: false,
+      recoveryCodesLeft: 0,
+      passkeys: [],
+    });
+    const reset: unknown = JSON.parse(await admin("--json", "--passkeys", "users", "reset-second-factor", "--", sub));
+    expect(reset).toEqual({ removedPasskeys: 0 });
+    await expect(admin("users", "remove-passkey", "--", sub, "no-such-credential")).rejects.toThrow(/no such passkey/);
+  });
+
   it("fails clearly with a wrong token", async () => {
     await expect(
       run(

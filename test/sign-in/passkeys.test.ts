@@ -189,14 +189,12 @@ describe("passkeys", () => {
     expect(await addPasskey(browser, await accountPage(browser, other), authenticator)).toBe("failed");
   });
 
-  it("after a password, a passkey is the second factor: amr pwd swk user mfa", async () => {
+  it("a passkey is the second factor when one is asked for: acr_values steps a password up, amr pwd swk user mfa", async () => {
     const { user, authenticator } = await userWithPasskey();
     const browser = new Browser();
-    const login = await follow(browser, await browser.fetch(authorizeUrl()));
-    const page = await follow(
-      browser,
-      await browser.post("/login", { ...loginFields(login.html), username: user.username, password: user.password }),
-    );
+    const login = await follow(browser, await browser.fetch(authorizeUrl({ acr_values: ACR.mfa })));
+    const form = { ...loginFields(login.html), username: user.username, password: user.password };
+    const page = await follow(browser, await browser.post("/login", form));
     expect(page.html).toContain("Use a passkey");
     const options = requestOptions(page.html);
     expect(options.allowCredentials?.map((c) => c.id)).toEqual([authenticator.credentialId]);
@@ -205,7 +203,20 @@ describe("passkeys", () => {
       ...formFields(page.html, "passkey-form"),
       passkey_response: JSON.stringify(response),
     });
-    expect((await idTokenAt(await toClient(browser, res))).amr).toEqual(["pwd", "swk", "user", "mfa"]);
+    const claims = await idTokenAt(await toClient(browser, res));
+    expect(claims.amr).toEqual(["pwd", "swk", "user", "mfa"]);
+    expect(claims.acr).toBe(ACR.mfa);
+  });
+
+  it("holding a passkey does not make the password need a second step (no lock-out when the device is lost)", async () => {
+    const { user } = await userWithPasskey();
+    const browser = new Browser();
+    const login = await follow(browser, await browser.fetch(authorizeUrl()));
+    const form = { ...loginFields(login.html), username: user.username, password: user.password, passkey_capable: "1" };
+    const res = await browser.post("/login", form);
+    // Straight on (no second step, and no offer of a passkey the user already has).
+    expect(res.headers.get("location")).toMatch(/^\/consent\?/);
+    expect((await idTokenAt(await toClient(browser, res))).amr).toEqual(["pwd"]);
   });
 
   it("a removed passkey signs no one in; the admin API lists and removes passkeys", async () => {

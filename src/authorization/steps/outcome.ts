@@ -4,4 +4,7 @@ import type { Session } from "../../session/session";
 type StepError = "wrong_password" | "throttled" | "passkey_failed" | "wrong_code" | "code_throttled" | "expired";
 
 export type StepOutcome =
-  { kind: "signed_in"; session: Session } | { kind: "second_factor" } | { kind: "failed"; error: StepError };
+  /** `hasPasskey`: known after a password (the offer of a passkey is for users without one). */
+  | { kind: "signed_in"; session: Session; hasPasskey?: boolean }
+  | { kind: "second_factor" }
+  | { kind: "failed"; error: StepError };

@@ -33,10 +33,10 @@ export async function passwordStep(
   const started = await startSession(c, session, credential);
   // The Account refuses a user deleted meanwhile, or a password replaced meanwhile (checked at a location whose
   // KV had not caught up): to the person, that is a wrong password.
-  if (started === "refused") return { kind: "failed", error: "wrong_password" };
-  if (started === "second_factor") {
+  if (started.status === "refused") return { kind: "failed", error: "wrong_password" };
+  if (started.status === "second_factor") {
     await holdFirstFactor(c, { sub: session.sub, amr: session.amr, ixn: interaction.jti, credential });
     return { kind: "second_factor" };
   }
-  return { kind: "signed_in", session };
+  return { kind: "signed_in", session, hasPasskey: started.hasPasskey };
 }
