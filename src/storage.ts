@@ -74,6 +74,8 @@ export const doKeys = {
     /** One passkey (WebAuthn credential record) by credential id. */
     passkey: (credentialId: string) => `passkey:${credentialId}`,
     passkeyPrefix: "passkey:",
+    /** A consent the user took back: codes of that client authorized before it are revoked when redeemed. */
+    consentRevoked: (clientId: string) => `consent-revoked:${clientId}`,
     /** A WebAuthn challenge already used, until it would have expired (single use). */
     challenge: (challenge: string) => `challenge:${challenge}`,
     grants: grantRegistry,

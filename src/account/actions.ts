@@ -31,6 +31,7 @@ const CREDENTIAL_ACTIONS = new Set([
   "passkey_add",
   "passkey_remove",
   "totp_begin",
+  "totp_confirm",
   "totp_remove",
   "recovery_regenerate",
   "password_change",
@@ -101,7 +102,7 @@ async function renamePasskey(c: Context<AppEnv>, session: Session, form: Params)
 async function removePasskey(c: Context<AppEnv>, session: Session, form: Params): Promise<Response> {
   const removed = form.id ? await objects.account(c.env, session.sub).removePasskey(session.sid, form.id) : false;
   if (removed && form.id) {
-    await releasePasskeys(c.env, [form.id]);
+    await releasePasskeys(c.env, [form.id], session.sub);
     audit({ event: "factor.changed", sub: session.sub, factor: "passkey", change: "removed", by: "self" });
   }
   return back(c, removed ? "done" : "failed", "#passkeys");
@@ -120,7 +121,7 @@ async function confirmTotp(c: Context<AppEnv>, session: Session, form: Params): 
   audit({ event: "factor.changed", sub: session.sub, factor: "totp", change: "added", by: "self" });
   const notice = { kind: "done" as const, text: messages(pageLocale(c, undefined)).account.done };
   const newRecoveryCodes = confirmed.recoveryCodes ?? undefined;
-  return renderAccountPage(c, session, await account.overview(), { notice, newRecoveryCodes });
+  return renderAccountPage(c, session, await account.overview(session.sid), { notice, newRecoveryCodes });
 }
 
 async function removeTotp(c: Context<AppEnv>, session: Session): Promise<Response> {
@@ -134,7 +135,7 @@ async function regenerateRecoveryCodes(c: Context<AppEnv>, session: Session): Pr
   const codes = await account.regenerateRecoveryCodes(session.sid);
   if (!codes) return back(c, "failed", "#authenticator-app");
   audit({ event: "factor.changed", sub: session.sub, factor: "recovery_codes", change: "regenerated", by: "self" });
-  return renderAccountPage(c, session, await account.overview(), { newRecoveryCodes: codes });
+  return renderAccountPage(c, session, await account.overview(session.sid), { newRecoveryCodes: codes });
 }
 
 async function revokeConsent(c: Context<AppEnv>, session: Session, form: Params): Promise<Response> {

@@ -6,7 +6,7 @@
 import type { Context } from "hono";
 import { findClient } from "../clients/registry";
 import type { Client } from "../clients/schema";
-import { nowSeconds } from "../clock";
+import { nowMillis, nowSeconds } from "../clock";
 import { config } from "../config";
 import type { AppEnv } from "../env";
 import { accessDenied, invalidRequest } from "../errors";
@@ -18,7 +18,7 @@ import { consentItems } from "../tokens/claims";
 import { wantsRefreshToken } from "../tokens/issue";
 import { messages, pageLocale } from "../views/i18n";
 import { accountClient, accountPageUrl, isAccountClient } from "./account-client";
-import { acrClaim, acrDemand } from "./acr";
+import { acrClaim, acrDemand, AMR } from "./acr";
 import { sealCode } from "./code";
 import { beginInteraction, type Interaction } from "./interaction";
 import { renderConsentStep, renderFactorStep, renderLoginStep, renderPasskeyOfferStep } from "./pages";
@@ -117,6 +117,17 @@ function offersPasskey(c: Context<AppEnv>, client: Client, capable: boolean): bo
   return capable && !isAccountClient(client.client_id) && !passkeyOfferDeclined(c);
 }
 
+/**
+ * The session the offer is for: one that signed in with a password during this very interaction. Any other (an
+ * older session, one with more factors) never reaches the offer: adding a passkey is the account page's, behind a
+ * recent sign-in there.
+ */
+async function offerSession(c: Context<AppEnv>, interaction: Interaction): Promise<Session | null> {
+  const session = await readSession(c);
+  const passwordNow = session?.ixn === interaction.jti && session.amr.join(" ") === AMR.password;
+  return passwordNow ? session : null;
+}
+
 /** "Add a passkey" or "Not now"; either way the journey goes on (a failed registration shows the offer again). */
 async function answerPasskeyOffer(
   c: Context<AppEnv>,
@@ -124,7 +135,7 @@ async function answerPasskeyOffer(
   interaction: Interaction,
   event: JourneyEvent & { type: "passkey_offer" },
 ): Promise<Response> {
-  const session = await readSession(c);
+  const session = await offerSession(c, interaction);
   if (!session) return toStep(c, interaction, "login");
   if (!event.add) {
     declinePasskeyOffer(c);
@@ -188,7 +199,7 @@ async function factorPage(
 export async function showStep(c: Context<AppEnv>, interaction: Interaction, step: Step) {
   const client = await interactionClient(c, interaction);
   if (step === "passkey_offer") {
-    const session = await readSession(c);
+    const session = await offerSession(c, interaction);
     return session ? renderPasskeyOfferStep(c, client, interaction, session) : toStep(c, interaction, "login");
   }
   if (step === "login") return renderLoginStep(c, client, interaction, { loginHint: interaction.req.login_hint });
@@ -303,6 +314,7 @@ async function issueCode(c: Context<AppEnv>, client: Client, req: AuthorizationR
       claims: req.claims,
       offline: wantsRefreshToken(client, req.scope),
       sid: session.sid,
+      authorizedAtMs: nowMillis(),
     },
     expiresAt: nowSeconds() + config.lifetimes.authorizationCode,
     redirectUri: req.redirect_uri,

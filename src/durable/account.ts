@@ -62,6 +62,8 @@ const SessionRecord = v.object({
 export type SessionRecord = v.InferOutput<typeof SessionRecord>;
 
 const ConsentRecord = v.object({ v: v.literal(1), items: v.array(v.string()) });
+const ConsentRevoked = v.object({ v: v.literal(1), atMs: v.number(), exp: v.number() });
+type ConsentRevoked = v.InferOutput<typeof ConsentRevoked>;
 
 /** Kept until the session would have expired: a grant of it that announces itself late is revoked and reported. */
 const EndedSession = v.object({ v: v.literal(1), exp: v.number() });
@@ -159,21 +161,25 @@ export interface AccountOverview {
   pendingTotp: Uint8Array | null;
 }
 
-/** RFC 8176 methods by the kind of factor each proves; two kinds make "mfa". */
-const FACTOR_KIND: Readonly<Record<string, "knowledge" | "possession" | "inherence">> = {
+/** RFC 8176 methods by the kind of factor each proves ("user" is presence, RFC 8176 §2: no factor). */
+const FACTOR_KIND: Readonly<Record<string, "knowledge" | "possession">> = {
   pwd: "knowledge",
   otp: "possession",
   hwk: "possession",
   swk: "possession",
-  // User verification unlocked the key with a PIN or a biometric: knowledge or inherence, not possession.
-  user: "inherence",
 };
 
-/** The methods of a sign-in, once each, with "mfa" when two kinds of factor were proven (RFC 8176 §2). */
-export function combinedAmr(methods: readonly string[]): string[] {
+/**
+ * The methods of a sign-in, once each, with "mfa" when two kinds of factor were proven (RFC 8176 §2), or were
+ * already (a session stepped up before). `userVerified`: a passkey's user verification (WebAuthn UV: a PIN or a
+ * biometric unlocked the key) is the second kind beside the key; RFC 8176 has no value for it, so the passkey's
+ * amr is the key's ("hwk"/"swk"), "user" and "mfa".
+ */
+export function combinedAmr(methods: readonly string[], userVerified = false): string[] {
   const unique = [...new Set(methods.filter((m) => m !== "mfa"))];
-  const kinds = new Set(unique.map((m) => FACTOR_KIND[m]).filter((k) => k !== undefined));
-  return kinds.size >= 2 ? [...unique, "mfa"] : unique;
+  const kinds = new Set<string>(unique.map((m) => FACTOR_KIND[m]).filter((k) => k !== undefined));
+  if (userVerified) kinds.add("knowledge-or-inherence");
+  return kinds.size >= 2 || methods.includes("mfa") ? [...unique, "mfa"] : unique;
 }
 
 /** Whether a login was checked against a password that has since been replaced. */
@@ -232,11 +238,15 @@ export abstract class AccountObject extends DurableObject<Env> {
     if (elevated === null) return { ok: false, reason: "refused" };
     const proven = await this.checkProof(input.proof);
     if (!proven.ok) return proven;
-    const amr = combinedAmr([...input.before.amr, ...(elevated?.amr ?? []), ...proven.amr]);
-    if ("elevate" in session && elevated) {
+    const methods = [...input.before.amr, ...(elevated?.amr ?? []), ...proven.amr];
+    const amr = combinedAmr(methods, proven.userVerified);
+    if ("elevate" in session) {
+      // Read again: a sign-out may have run while the proof was checked, and must not be undone.
+      const current = this.liveSession(session.elevate);
+      if (!current) return { ok: false, reason: "refused" };
       // A step-up adds a factor; it is no new sign-in, so auth_time (and max_age) stay with the first.
-      this.ctx.storage.kv.put(keys.session(session.elevate), { ...elevated, amr });
-      return { ok: true, amr, authTime: elevated.authTime, exp: elevated.exp };
+      this.ctx.storage.kv.put(keys.session(session.elevate), { ...current, amr });
+      return { ok: true, amr, authTime: current.authTime, exp: current.exp };
     }
     if (!("start" in session)) return { ok: false, reason: "refused" };
     const { sid, exp, device } = session.start;
@@ -250,15 +260,8 @@ export abstract class AccountObject extends DurableObject<Env> {
     return this.factors().summary();
   }
 
-  /** The ids of the user's passkeys (WebAuthn allowCredentials / excludeCredentials). */
-  async passkeyIds(): Promise<string[]> {
-    return this.factors()
-      .passkeys()
-      .map((p) => p.id);
-  }
-
   /** What the account page shows: the live sessions, the factors, the consents. */
-  async overview(): Promise<AccountOverview> {
+  async overview(sid: string): Promise<AccountOverview> {
     const sessions: AccountOverview["sessions"] = [];
     for (const [key, value] of this.ctx.storage.kv.list({ prefix: keys.sessionPrefix })) {
       const parsed = v.safeParse(SessionRecord, value);
@@ -278,7 +281,7 @@ export abstract class AccountObject extends DurableObject<Env> {
       if (parsed.success) consents.push({ clientId: key.slice(keys.consentPrefix.length), items: parsed.output.items });
     }
     const factors = this.factors();
-    const pendingTotp = await factors.pendingTotp();
+    const pendingTotp = await factors.pendingTotp(sid);
     return {
       sessions: sessions.sort((a, b) => b.startedAt - a.startedAt),
       factors: factors.summary(),
@@ -292,7 +295,7 @@ export abstract class AccountObject extends DurableObject<Env> {
    * up. The caller has made sure no other user holds the credential id (src/users/passkeys.ts).
    */
   async addPasskey(input: AddPasskey): Promise<{ ok: true; id: string } | { ok: false; reason: string }> {
-    if (!this.liveSession(input.sid)) return { ok: false, reason: "refused" };
+    if (!this.recentSession(input.sid)) return { ok: false, reason: "refused" };
     const factors = this.factors();
     if (factors.passkeys().length >= config.signIn.maxPasskeys) return { ok: false, reason: "too_many" };
     if (!factors.spendChallenge(input.challenge, input.challengeExp)) return { ok: false, reason: "replayed" };
@@ -323,26 +326,22 @@ export abstract class AccountObject extends DurableObject<Env> {
   }
 
   async removePasskey(sid: string | null, id: string): Promise<boolean> {
-    if (sid !== null && !this.liveSession(sid)) return false;
+    if (sid !== null && !this.recentSession(sid)) return false;
     return this.factors().removePasskey(id);
   }
 
   /** Enrolment of an authenticator app begins: the secret to show once, or null when the session has ended. */
   async beginTotp(sid: string): Promise<Uint8Array | null> {
-    return this.liveSession(sid) ? this.factors().beginTotp() : null;
-  }
-
-  async pendingTotp(sid: string): Promise<Uint8Array | null> {
-    return this.liveSession(sid) ? this.factors().pendingTotp() : null;
+    return this.recentSession(sid) ? this.factors().beginTotp(sid) : null;
   }
 
   async confirmTotp(sid: string, code: string) {
-    if (!this.liveSession(sid)) return { ok: false as const };
-    return this.factors().confirmTotp(code);
+    if (!this.recentSession(sid)) return { ok: false as const };
+    return this.factors().confirmTotp(sid, code);
   }
 
   async removeTotp(sid: string | null): Promise<boolean> {
-    if (sid !== null && !this.liveSession(sid)) return false;
+    if (sid !== null && !this.recentSession(sid)) return false;
     const factors = this.factors();
     const removed = factors.removeTotp();
     // Recovery codes stand in for the app; without it they would be a password's only second factor.
@@ -351,7 +350,7 @@ export abstract class AccountObject extends DurableObject<Env> {
   }
 
   async regenerateRecoveryCodes(sid: string): Promise<string[] | null> {
-    if (!this.liveSession(sid) || !this.factors().summary().totp) return null;
+    if (!this.recentSession(sid) || !this.factors().summary().totp) return null;
     return this.factors().newRecoveryCodes();
   }
 
@@ -367,6 +366,10 @@ export abstract class AccountObject extends DurableObject<Env> {
   async revokeConsent(sid: string, clientId: string): Promise<number | null> {
     if (!this.liveSession(sid)) return null;
     this.ctx.storage.kv.delete(keys.consent(clientId));
+    // Kept until every code authorized before now has expired and its grant's alarm has announced it (retries
+    // included); pruned by the alarm at exp.
+    const exp = nowSeconds() + config.lifetimes.authorizationCode + 3600;
+    this.ctx.storage.kv.put(keys.consentRevoked(clientId), { v: 1, atMs: nowMillis(), exp } satisfies ConsentRevoked);
     const registry = this.registry();
     let grants = 0;
     for (const { grantId, ref } of registry.current()) {
@@ -396,6 +399,15 @@ export abstract class AccountObject extends DurableObject<Env> {
     return { live: true, consented: input.items.every((item) => granted.has(item)) };
   }
 
+  /**
+   * A grant whose code was authorized before the user took the client's consent back on the account page (a code
+   * is stateless until redeemed, so one in flight announces itself after the revocation).
+   */
+  private consentTakenBack(grant: GrantRegistration): boolean {
+    const revoked = readRecord(this.ctx.storage, keys.consentRevoked(grant.clientId), ConsentRevoked);
+    return revoked !== null && (grant.authorizedAtMs ?? grant.createdAtMs) <= revoked.atMs + CLOCK_SKEW_MS;
+  }
+
   /** The user allowed a client these items, in a live session; false when the session has ended. */
   async consent(sid: string, clientId: string, items: string[]): Promise<boolean> {
     if (!this.liveSession(sid)) return false;
@@ -414,7 +426,7 @@ export abstract class AccountObject extends DurableObject<Env> {
       grant.sid === undefined
         ? grant.createdAtMs <= meta.revokedAtMs + CLOCK_SKEW_MS
         : this.ctx.storage.kv.get(keys.session(grant.sid)) === undefined;
-    if (meta.deleted || ended || stale(meta, grant.credential)) {
+    if (meta.deleted || ended || stale(meta, grant.credential) || this.consentTakenBack(grant)) {
       // A code issued before a sign-out and redeemed after it: its client is told of the logout too.
       if (grant.sid !== undefined && readRecord(this.ctx.storage, keys.ended(grant.sid), EndedSession)) {
         this.queueLogout(grant.sid, grant.sub, grant.clientId);
@@ -585,7 +597,7 @@ export abstract class AccountObject extends DurableObject<Env> {
   /** Checks one proof of a sign-in; the RFC 8176 methods it adds. */
   private async checkProof(
     proof: FactorProof,
-  ): Promise<{ ok: true; amr: string[] } | { ok: false; reason: SignInRefusal }> {
+  ): Promise<{ ok: true; amr: string[]; userVerified: boolean } | { ok: false; reason: SignInRefusal }> {
     const factors = this.factors();
     if (proof.kind === "totp" || proof.kind === "recovery") {
       const checked =
@@ -600,7 +612,7 @@ export abstract class AccountObject extends DurableObject<Env> {
         return checked;
       }
       // RFC 8176 §2: "otp", a one-time password (a recovery code is one too).
-      return { ok: true, amr: ["otp"] };
+      return { ok: true, amr: ["otp"], userVerified: false };
     }
     const stored = factors.passkey(proof.response.id);
     if (!stored) return { ok: false, reason: "unknown_credential" };
@@ -618,12 +630,22 @@ export abstract class AccountObject extends DurableObject<Env> {
       backedUp: verified.backedUp,
       lastUsedAt: nowSeconds(),
     });
-    // RFC 8176 §2: "hwk" for a key bound to its device, "swk" for a synced one; "user" for user verification.
-    return { ok: true, amr: [stored.deviceType === "multiDevice" ? "swk" : "hwk", "user"] };
+    // RFC 8176 §2: "hwk" for a key bound to its device, "swk" for a synced one; "user", the user was present; the
+    // verification the library required (UV) makes it two factors (combinedAmr).
+    return { ok: true, amr: [stored.deviceType === "multiDevice" ? "swk" : "hwk", "user"], userVerified: true };
   }
 
   private factors(): Factors {
     return new Factors(this.env, this.ctx.storage);
+  }
+
+  /**
+   * A live session whose sign-in is recent enough to change credentials (config.signIn.recentSeconds): the pages
+   * ask for a new sign-in first, and this is the rule's last word, whatever the caller checked.
+   */
+  private recentSession(sid: string): SessionRecord | null {
+    const session = this.liveSession(sid);
+    return session && nowSeconds() - session.authTime <= config.signIn.recentSeconds ? session : null;
   }
 
   private liveSession(sid: string): SessionRecord | null {

@@ -44,9 +44,22 @@ const TotpRecord = v.object({
   enrolledAt: v.number(),
 });
 
-const PendingTotp = v.object({ v: v.literal(1), secret: v.string(), exp: v.number() });
+/** An app being set up, by the session that began it: only that session sees the key and confirms it. */
+const PendingTotp = v.object({ v: v.literal(1), secret: v.string(), sid: v.string(), exp: v.number() });
 const RecoveryCodes = v.object({ v: v.literal(1), hashes: v.array(v.string()), createdAt: v.number() });
-const Failures = v.object({ v: v.literal(1), atMs: v.array(v.number()), exp: v.number() });
+/**
+ * Wrong codes in the throttle's window, and the lock they led to: each lock in a row lasts twice the one before
+ * (5, 10, 20 minutes... a day at most), so a patient guesser gets far fewer than 5 tries per 5 minutes.
+ */
+const Failures = v.object({
+  v: v.literal(1),
+  atMs: v.array(v.number()),
+  locks: v.optional(v.number(), 0),
+  lockedUntilMs: v.optional(v.number(), 0),
+  exp: v.number(),
+});
+type Failures = v.InferOutput<typeof Failures>;
+const MAX_LOCK_MS = 24 * 3600 * 1000;
 
 /** What the pages may know of the user's factors (never a secret). */
 export interface FactorSummary {
@@ -121,31 +134,35 @@ export class Factors {
   // Authenticator app (RFC 6238) ------------------------------------------------------------------------------------
 
   /** A new secret to show once (QR code and base32); it counts only after confirmTotp() with a first code. */
-  async beginTotp(): Promise<Uint8Array> {
+  async beginTotp(sid: string): Promise<Uint8Array> {
     const secret = newTotpSecret();
     const exp = nowSeconds() + config.signIn.totpEnrolmentSeconds;
-    this.storage.kv.put(keys.totpPending, { v: 1, secret: await sealSecret(this.env, TOTP_PURPOSE, secret), exp });
+    const sealed = await sealSecret(this.env, TOTP_PURPOSE, secret);
+    this.storage.kv.put(keys.totpPending, { v: 1, secret: sealed, sid, exp });
     return secret;
   }
 
   /** The pending secret, while enrolment is under way (the page shows it again after a wrong first code). */
-  async pendingTotp(): Promise<Uint8Array | null> {
-    const pending = readRecord(this.storage, keys.totpPending, PendingTotp);
-    if (!pending || pending.exp <= nowSeconds()) return null;
-    return openSecret(this.env, TOTP_PURPOSE, pending.secret);
+  async pendingTotp(sid: string): Promise<Uint8Array | null> {
+    const pending = this.pending(sid);
+    return pending ? openSecret(this.env, TOTP_PURPOSE, pending.secret) : null;
   }
 
   /** Confirms enrolment with a first code from the app; the new recovery codes are answered once, when none exist. */
-  async confirmTotp(code: string): Promise<{ ok: true; recoveryCodes: string[] | null } | { ok: false }> {
-    const pending = readRecord(this.storage, keys.totpPending, PendingTotp);
-    const secret =
-      pending && pending.exp > nowSeconds() ? await openSecret(this.env, TOTP_PURPOSE, pending.secret) : null;
+  async confirmTotp(sid: string, code: string): Promise<{ ok: true; recoveryCodes: string[] | null } | { ok: false }> {
+    const pending = this.pending(sid);
+    const secret = pending ? await openSecret(this.env, TOTP_PURPOSE, pending.secret) : null;
     if (!pending || !secret) return { ok: false };
     const match = await matchTotp(secret, code, nowSeconds(), undefined);
     if (!match.ok) return { ok: false };
     this.storage.kv.put(keys.totp, { v: 1, secret: pending.secret, lastStep: match.step, enrolledAt: nowSeconds() });
     this.storage.kv.delete(keys.totpPending);
     return { ok: true, recoveryCodes: this.recovery() ? null : await this.newRecoveryCodes() };
+  }
+
+  private pending(sid: string) {
+    const pending = readRecord(this.storage, keys.totpPending, PendingTotp);
+    return pending && pending.sid === sid && pending.exp > nowSeconds() ? pending : null;
   }
 
   removeTotp(): boolean {
@@ -167,6 +184,7 @@ export class Factors {
       return { ok: false, reason: match.reason === "replayed" ? "replayed" : "wrong" };
     }
     this.storage.kv.put(keys.totp, { ...record, lastStep: match.step });
+    this.succeeded();
     return { ok: true };
   }
 
@@ -192,6 +210,7 @@ export class Factors {
       return { ok: false, reason: "wrong" };
     }
     this.storage.kv.put(keys.recoveryCodes, { ...record, hashes: record.hashes.filter((h) => h !== hash) });
+    this.succeeded();
     return { ok: true };
   }
 
@@ -213,18 +232,34 @@ export class Factors {
   // The per-user throttle of second-factor codes --------------------------------------------------------------------
 
   private throttled(): boolean {
-    return this.recentFailures().length >= config.secondFactorThrottle.maxFailures;
+    return this.failures().lockedUntilMs > nowMillis();
   }
 
+  /** Counts a wrong code; the fifth in the window locks the user's second step (RFC 4226 §7.3 throttling). */
   private fail(): void {
-    const atMs = [...this.recentFailures(), nowMillis()];
-    const exp = nowSeconds() + config.secondFactorThrottle.windowSeconds;
-    this.storage.kv.put(keys.factorFailures, { v: 1, atMs, exp });
+    const { windowSeconds, maxFailures } = config.secondFactorThrottle;
+    const now = nowMillis();
+    const failures = this.failures();
+    const atMs = [...failures.atMs.filter((at) => at > now - windowSeconds * 1000), now];
+    let { locks, lockedUntilMs } = failures;
+    if (atMs.length >= maxFailures) {
+      lockedUntilMs = now + Math.min(windowSeconds * 1000 * 2 ** locks, MAX_LOCK_MS);
+      locks += 1;
+      atMs.length = 0;
+    }
+    // Remembered a day, so that locks in a row grow; a good code clears it.
+    const exp = Math.ceil((Math.max(lockedUntilMs, now) + MAX_LOCK_MS) / 1000);
+    this.storage.kv.put(keys.factorFailures, { v: 1, atMs, locks, lockedUntilMs, exp } satisfies Failures);
   }
 
-  private recentFailures(): number[] {
-    const since = nowMillis() - config.secondFactorThrottle.windowSeconds * 1000;
-    return (readRecord(this.storage, keys.factorFailures, Failures)?.atMs ?? []).filter((at) => at > since);
+  private succeeded(): void {
+    this.storage.kv.delete(keys.factorFailures);
+  }
+
+  private failures(): Failures {
+    return (
+      readRecord(this.storage, keys.factorFailures, Failures) ?? { v: 1, atMs: [], locks: 0, lockedUntilMs: 0, exp: 0 }
+    );
   }
 
   private totp() {

@@ -56,6 +56,8 @@ export const GrantInit = v.object({
   offline: v.boolean(),
   /** The browser session the grant came from (OIDC Back-Channel Logout `sid`); absent for the password grant. */
   sid: v.optional(v.string()),
+  /** When the user authorized it (its code was sealed), in ms: a consent taken back after that revokes it. */
+  authorizedAtMs: v.optional(v.number()),
   /** The password grant: the salt of the password hash it was checked against, for the user's Account. */
   credential: v.optional(v.string()),
 });

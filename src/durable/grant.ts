@@ -237,6 +237,7 @@ export class Grant extends DurableObject<Env> {
       // refresh token the client gets anyway (always_issue_refresh_token): Back-Channel Logout 1.0 §2.7.
       offline: state.scope.includes("offline_access"),
       credential: state.credential,
+      authorizedAtMs: state.authorizedAtMs,
       createdAtMs: state.createdAtMs ?? (state.authTime ?? 0) * 1000,
       // The longest the grant can live: refreshes extend it, never past the family's absolute expiry plus the
       // lifetime of the last access token issued from it.

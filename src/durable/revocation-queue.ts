@@ -38,6 +38,8 @@ export interface GrantRegistration {
   offline: boolean;
   /** When the grant was created, in milliseconds: a revocation at or after this instant covers it. */
   createdAtMs: number;
+  /** When the user authorized the grant (its code was sealed), in ms; absent for grants without a code. */
+  authorizedAtMs?: number | undefined;
   /** The salt of the password hash a password grant was checked against (src/durable/account.ts). */
   credential?: string | undefined;
   exp: number;

@@ -31,17 +31,23 @@ account.get("/", async (c) => {
 
 account.post("/", async (c) => {
   const form = await formParams(c);
-  const session = await readSession(c);
-  if (!session) return startAccountSignIn(c, false);
-  await requireCsrf(c, accountCsrfBinding(session), form.csrf);
-  return runAccountAction(c, session, form, sourceAddress(c));
+  const cookie = await readSession(c);
+  // Only a live session acts: a cookie whose session was signed out (its signature still good for a day) must not
+  // sign the user out everywhere again, or change anything. Its sign-in time is the Account's, not the cookie's.
+  const record = cookie ? await objects.account(c.env, cookie.sub).session(cookie.sid) : null;
+  if (!cookie || !record) {
+    dropSessionCookie(c);
+    return startAccountSignIn(c, false);
+  }
+  await requireCsrf(c, accountCsrfBinding(cookie), form.csrf);
+  return runAccountAction(c, { ...cookie, auth_time: record.authTime }, form, sourceAddress(c));
 });
 
 /** The browser's session and the account's overview, in one call, if the session is live. */
 async function liveSession(c: Context<AppEnv>) {
   const session = await readSession(c);
   if (!session) return null;
-  const overview = await objects.account(c.env, session.sub).overview();
+  const overview = await objects.account(c.env, session.sub).overview(session.sid);
   if (overview.sessions.some((s) => s.sid === session.sid)) return { session, overview };
   dropSessionCookie(c);
   return null;

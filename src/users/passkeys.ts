@@ -36,13 +36,22 @@ async function passkeyAvailable(env: Env, credentialId: string, sub: string): Pr
   return storableId(credentialId) && (owner === null || owner === sub);
 }
 
+/**
+ * Points the credential id at its user. KV has no compare-and-set: two registrations of one id racing within KV's
+ * propagation (~60 s) could both pass passkeyAvailable(); the later pointer wins. That is a denial of service to
+ * the other holder at worst, never a sign-in: the Account the pointer names must hold the credential's key.
+ */
 async function claimPasskey(env: Env, credentialId: string, sub: string): Promise<void> {
   await env.USERS.put(kv.passkey(credentialId), sub);
 }
 
-/** Forgets the users of these credentials (removed, or their user deleted). */
-export async function releasePasskeys(env: Env, credentialIds: readonly string[]): Promise<void> {
-  await Promise.all(credentialIds.map((id) => env.USERS.delete(kv.passkey(id))));
+/** Forgets the user of these credentials (removed, or the user deleted), where the pointer still names that user. */
+export async function releasePasskeys(env: Env, credentialIds: readonly string[], sub: string): Promise<void> {
+  await Promise.all(
+    credentialIds.map(async (id) => {
+      if ((await passkeyOwner(env, id)) === sub) await env.USERS.delete(kv.passkey(id));
+    }),
+  );
 }
 
 /**

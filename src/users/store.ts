@@ -71,7 +71,7 @@ export async function saveUser(env: Env, input: UserInput): Promise<User> {
 export async function deleteUser(env: Env, user: User): Promise<void> {
   const { removedPasskeys } = await objects.account(env, user.sub).revokeEverything(user.sub, true);
   // Their passkeys no longer name them (the credential records went with the Account's state).
-  await releasePasskeys(env, removedPasskeys);
+  await releasePasskeys(env, removedPasskeys, user.sub);
   await env.USERS.delete(kv.user(user.sub));
   cache.delete(user.sub);
   if ((await env.USERS.get(kv.login(user.username))) === user.sub) await env.USERS.delete(kv.login(user.username));

@@ -91,11 +91,14 @@ describe("the interaction policy's checks", () => {
 });
 
 describe("amr (RFC 8176)", () => {
-  it("adds mfa for two kinds of factor only", () => {
+  it("adds mfa for two kinds of factor only; user presence is no factor, a passkey's user verification is", () => {
     expect(combinedAmr(["pwd"])).toEqual(["pwd"]);
     expect(combinedAmr(["pwd", "otp"])).toEqual(["pwd", "otp", "mfa"]);
-    expect(combinedAmr(["swk", "user"])).toEqual(["swk", "user", "mfa"]);
-    expect(combinedAmr(["hwk"])).toEqual(["hwk"]);
-    expect(combinedAmr(["pwd", "mfa", "pwd"])).toEqual(["pwd"]);
+    expect(combinedAmr(["swk", "user"])).toEqual(["swk", "user"]);
+    expect(combinedAmr(["swk", "user"], true)).toEqual(["swk", "user", "mfa"]);
+    expect(combinedAmr(["otp", "hwk"])).toEqual(["otp", "hwk"]);
+    expect(combinedAmr(["pwd", "pwd"])).toEqual(["pwd"]);
+    // A session stepped up before stays so.
+    expect(combinedAmr(["pwd", "otp", "mfa", "pwd"])).toEqual(["pwd", "otp", "mfa"]);
   });
 });

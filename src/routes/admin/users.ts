@@ -85,7 +85,7 @@ adminUsers.delete("/:sub/passkeys/:id", async (c) => {
   const user = await existingUser(c.env, c.req.param("sub"));
   const id = c.req.param("id");
   if (!(await objects.account(c.env, user.sub).removePasskey(null, id))) throw requestRefused(404, "no such passkey");
-  await releasePasskeys(c.env, [id]);
+  await releasePasskeys(c.env, [id], user.sub);
   audit({ event: "factor.changed", sub: user.sub, factor: "passkey", change: "removed", by: "admin" });
   return c.body(null, 204);
 });
@@ -98,7 +98,7 @@ adminUsers.post("/:sub/reset-second-factor", async (c) => {
   const user = await existingUser(c.env, c.req.param("sub"));
   const { passkeys } = await jsonBody(c, ResetFactors);
   const { removedPasskeys } = await objects.account(c.env, user.sub).resetFactors(passkeys);
-  await releasePasskeys(c.env, removedPasskeys);
+  await releasePasskeys(c.env, removedPasskeys, user.sub);
   audit({ event: "factor.changed", sub: user.sub, factor: "totp", change: "reset", by: "admin" });
   return c.json({ removedPasskeys: removedPasskeys.length });
 });
