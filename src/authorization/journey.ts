@@ -5,6 +5,7 @@
 // the request, build the event, and return what this module answers.
 import type { Context } from "hono";
 import { findClient } from "../clients/registry";
+import type { ConsentQuery } from "../durable/account";
 import type { Client } from "../clients/schema";
 import { nowMillis, nowSeconds } from "../clock";
 import { config } from "../config";
@@ -73,6 +74,7 @@ export async function startAccountSignIn(c: Context<AppEnv>, reauthenticate: boo
 /** Continues an interaction with what the user did on one of its pages. */
 export async function resume(c: Context<AppEnv>, interaction: Interaction, event: JourneyEvent): Promise<Response> {
   const client = await interactionClient(c, interaction);
+  const consentFor = consentQuery(client, interaction);
   switch (event.type) {
     case "cancel":
       // RFC 6749 §4.1.2.1: the user declined to sign in; the client hears access_denied (with its state).
@@ -84,7 +86,7 @@ export async function resume(c: Context<AppEnv>, interaction: Interaction, event
     case "passkey_offer":
       return answerPasskeyOffer(c, client, interaction, event);
     case "password": {
-      const outcome = await passwordStep(c, interaction, event.username, event.password, event.source);
+      const outcome = await passwordStep(c, interaction, event.username, event.password, event.source, consentFor);
       if (outcome.kind === "signed_in" && !outcome.hasPasskey && offersPasskey(c, client, event.passkeyCapable)) {
         return toStep(c, interaction, "passkey_offer");
       }
@@ -93,13 +95,13 @@ export async function resume(c: Context<AppEnv>, interaction: Interaction, event
       );
     }
     case "passkey": {
-      const outcome = await passkeyStep(c, interaction, { kind: "passkey", ...event });
+      const outcome = await passkeyStep(c, interaction, { kind: "passkey", ...event }, consentFor);
       return afterStep(c, client, interaction, outcome, () =>
         renderLoginStep(c, client, interaction, { error: loginError(outcome) }),
       );
     }
     case "factor": {
-      const outcome = await factorStep(c, interaction, event.input);
+      const outcome = await factorStep(c, interaction, event.input, consentFor);
       // Nothing proven in this interaction any more (the first factor's cookie expired): start at the login page.
       if (outcome.kind === "failed" && outcome.error === "expired") {
         return renderLoginStep(c, client, interaction, { error: "expired" });
@@ -159,7 +161,11 @@ function afterStep(
   outcome: StepOutcome,
   again: () => Promise<Response>,
 ): Promise<Response> | Response {
-  if (outcome.kind === "signed_in") return proceed(c, client, interaction, outcome.session);
+  // The Account answered the consent question with the sign-in: the policy asks it nothing more.
+  if (outcome.kind === "signed_in") {
+    const standing = () => Promise.resolve({ live: true, consented: outcome.consented });
+    return proceed(c, client, interaction, outcome.session, { standing });
+  }
   if (outcome.kind === "second_factor") return toStep(c, interaction, "mfa");
   return again();
 }
@@ -254,12 +260,13 @@ function facts(
 
 /** One call to the user's Account: is the session live, and is this request's consent on record. */
 function accountStanding(c: Context<AppEnv>, client: Client, interaction: Interaction, session: Session) {
+  return objects.account(c.env, session.sub).standing({ sid: session.sid, ...consentQuery(client, interaction) });
+}
+
+/** The consent this request needs: its scopes and claims, none for a client that skips consent. */
+function consentQuery(client: Client, interaction: Interaction): ConsentQuery {
   const { req } = interaction;
-  return objects.account(c.env, session.sub).standing({
-    sid: session.sid,
-    clientId: client.client_id,
-    items: client.skip_consent ? [] : consentItems(req.scope, req.claims),
-  });
+  return { clientId: client.client_id, items: client.skip_consent ? [] : consentItems(req.scope, req.claims) };
 }
 
 /**

@@ -104,7 +104,14 @@ const LOGOUT_BATCH = 20;
 
 /** A password sign-in: started (and whether the user holds a passkey), refused, or waiting for the second factor. */
 export type StartOutcome =
-  { status: "started"; hasPasskey: boolean } | { status: "refused" } | { status: "second_factor" };
+  { status: "started"; hasPasskey: boolean; consented: boolean } | { status: "refused" } | { status: "second_factor" };
+
+/** The consent an authorization request needs: asked in the same call that signs the user in (one round trip). */
+export interface ConsentQuery {
+  clientId: string;
+  /** Consent items (scopes, claims); none when the client skips consent. */
+  items: string[];
+}
 
 /** One proof of who the user is, checked in the Account (src/durable/factors.ts). `sub` only names the audit entry. */
 export type FactorProof =
@@ -126,6 +133,8 @@ export interface CompleteSignIn {
   /** What this interaction proved before: the methods (a password's "pwd") and the password hash's salt. */
   before: { amr: string[]; credential?: string | undefined };
   session: { start: { sid: string; exp: number; device?: string | undefined } } | { elevate: string };
+  /** The consent the request being signed in for needs: answered with the sign-in. */
+  consentFor?: ConsentQuery | undefined;
 }
 
 export type SignInRefusal =
@@ -141,7 +150,7 @@ export type SignInRefusal =
   | "none";
 
 export type SignInOutcome =
-  { ok: true; amr: string[]; authTime: number; exp: number } | { ok: false; reason: SignInRefusal };
+  { ok: true; amr: string[]; authTime: number; exp: number; consented: boolean } | { ok: false; reason: SignInRefusal };
 
 export interface AddPasskey {
   sid: string;
@@ -213,14 +222,15 @@ export abstract class AccountObject extends DurableObject<Env> {
     sid: string,
     session: SessionRecord,
     credential: string | undefined,
-    options: { secondFactor?: boolean } = {},
+    options: { secondFactor?: boolean; consentFor?: ConsentQuery } = {},
   ): Promise<StartOutcome> {
     const meta = this.meta();
     if (meta.deleted || stale(meta, credential)) return { status: "refused" };
     const factors = this.factors();
     if (options.secondFactor && factors.requiresSecondFactor()) return { status: "second_factor" };
     await this.putSession(sid, session);
-    return { status: "started", hasPasskey: factors.passkeys().length > 0 };
+    const consented = this.hasConsent(options.consentFor);
+    return { status: "started", hasPasskey: factors.passkeys().length > 0, consented };
   }
 
   /**
@@ -246,13 +256,14 @@ export abstract class AccountObject extends DurableObject<Env> {
       if (!current) return { ok: false, reason: "refused" };
       // A step-up adds a factor; it is no new sign-in, so auth_time (and max_age) stay with the first.
       this.ctx.storage.kv.put(keys.session(session.elevate), { ...current, amr });
-      return { ok: true, amr, authTime: current.authTime, exp: current.exp };
+      const consented = this.hasConsent(input.consentFor);
+      return { ok: true, amr, authTime: current.authTime, exp: current.exp, consented };
     }
     if (!("start" in session)) return { ok: false, reason: "refused" };
     const { sid, exp, device } = session.start;
     const authTime = nowSeconds();
     await this.putSession(sid, { v: 1, authTime, amr, exp, startedAt: authTime, device });
-    return { ok: true, amr, authTime, exp };
+    return { ok: true, amr, authTime, exp, consented: this.hasConsent(input.consentFor) };
   }
 
   /** The user's factors, as the pages may see them (no secret). */
@@ -395,8 +406,14 @@ export abstract class AccountObject extends DurableObject<Env> {
   /** One round trip for /authorize with a session: is it live, and is the needed consent on record. */
   async standing(input: StandingInput): Promise<Standing> {
     if (!this.liveSession(input.sid)) return { live: false, consented: false };
-    const granted = new Set(this.consented(input.clientId));
-    return { live: true, consented: input.items.every((item) => granted.has(item)) };
+    return { live: true, consented: this.hasConsent(input) };
+  }
+
+  /** Whether the consent a request needs is on record (no query: not asked, so not known). */
+  private hasConsent(query: ConsentQuery | undefined): boolean {
+    if (!query) return false;
+    const granted = new Set(this.consented(query.clientId));
+    return query.items.every((item) => granted.has(item));
   }
 
   /**

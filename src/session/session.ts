@@ -7,7 +7,7 @@ import { clearCookie, readCookie, writeCookie } from "./cookies";
 import * as v from "valibot";
 import { nowSeconds } from "../clock";
 import { config } from "../config";
-import type { StartOutcome } from "../durable/account";
+import type { ConsentQuery, StartOutcome } from "../durable/account";
 import type { AppEnv } from "../env";
 import { objects } from "../storage";
 import { signInternal, verifyInternal } from "./mac";
@@ -42,6 +42,7 @@ export async function startSession(
   c: Context<AppEnv>,
   session: Session,
   credential: string | undefined,
+  consentFor: ConsentQuery,
 ): Promise<StartOutcome> {
   const exp = session.auth_time + config.lifetimes.session;
   const record = {
@@ -54,7 +55,7 @@ export async function startSession(
   };
   const outcome = await objects
     .account(c.env, session.sub)
-    .startSession(session.sid, record, credential, { secondFactor: true });
+    .startSession(session.sid, record, credential, { secondFactor: true, consentFor });
   if (outcome.status === "started") await writeSessionCookie(c, session);
   return outcome;
 }

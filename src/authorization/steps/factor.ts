@@ -4,7 +4,7 @@
 // session in one call; the cookie follows.
 import type { Context } from "hono";
 import type { AppEnv } from "../../env";
-import type { CompleteSignIn, FactorProof } from "../../durable/account";
+import type { CompleteSignIn, ConsentQuery, FactorProof } from "../../durable/account";
 import { randomToken } from "../../lib/crypto";
 import { parseAuthenticationResponse } from "../../lib/webauthn";
 import { openChallenge } from "../../session/challenge";
@@ -38,10 +38,11 @@ export async function passkeyStep(
   c: Context<AppEnv>,
   interaction: Interaction,
   input: FactorInput & { kind: "passkey" },
+  consentFor: ConsentQuery,
 ): Promise<StepOutcome> {
   const proof = await passkeyProof(c, interaction, input, null);
   if (!proof) return { kind: "failed", error: "passkey_failed" };
-  return complete(c, interaction, proof, null);
+  return complete(c, interaction, proof, null, consentFor);
 }
 
 /** A second factor (or a passkey) for the signer: a password just checked, or a live session to step up. */
@@ -49,6 +50,7 @@ export async function factorStep(
   c: Context<AppEnv>,
   interaction: Interaction,
   input: FactorInput,
+  consentFor: ConsentQuery,
 ): Promise<StepOutcome> {
   const signer = await currentSigner(c, interaction);
   if (!signer) return { kind: "failed", error: "expired" };
@@ -60,7 +62,7 @@ export async function factorStep(
         ? { kind: input.kind, sub, code: input.code.slice(0, 64) }
         : null;
   if (!proof) return { kind: "failed", error: input.kind === "passkey" ? "passkey_failed" : "wrong_code" };
-  return complete(c, interaction, proof, signer);
+  return complete(c, interaction, proof, signer, consentFor);
 }
 
 async function passkeyProof(
@@ -94,6 +96,7 @@ async function complete(
   interaction: Interaction,
   proof: FactorProof,
   signer: Signer | null,
+  consentFor: ConsentQuery,
 ): Promise<StepOutcome> {
   const sid = signer?.kind === "session" ? signer.session.sid : randomToken(16);
   const exp = sessionExpiry();
@@ -101,6 +104,7 @@ async function complete(
     proof,
     before: signer?.kind === "first_factor" ? { amr: signer.amr, credential: signer.credential } : { amr: [] },
     session: signer?.kind === "session" ? { elevate: sid } : { start: { sid, exp, device: deviceOf(c) } },
+    consentFor,
   };
   const outcome = await objects.account(c.env, proof.sub).completeSignIn(input);
   if (!outcome.ok) {
@@ -112,5 +116,5 @@ async function complete(
   const session = { sub: proof.sub, auth_time: outcome.authTime, amr: outcome.amr, sid, ...(ixn ? { ixn } : {}) };
   await writeSessionCookie(c, session, outcome.exp);
   dropFirstFactor(c);
-  return { kind: "signed_in", session };
+  return { kind: "signed_in", session, consented: outcome.consented };
 }

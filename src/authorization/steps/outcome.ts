@@ -4,7 +4,10 @@ import type { Session } from "../../session/session";
 type StepError = "wrong_password" | "throttled" | "passkey_failed" | "wrong_code" | "code_throttled" | "expired";
 
 export type StepOutcome =
-  /** `hasPasskey`: known after a password (the offer of a passkey is for users without one). */
-  | { kind: "signed_in"; session: Session; hasPasskey?: boolean }
+  /**
+   * `consented`: the Account's word, with the sign-in, on the consent the request needs (the session is live: it
+   * has just started). `hasPasskey`: known after a password (the offer of a passkey is for users without one).
+   */
+  | { kind: "signed_in"; session: Session; consented: boolean; hasPasskey?: boolean }
   | { kind: "second_factor" }
   | { kind: "failed"; error: StepError };

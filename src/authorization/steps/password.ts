@@ -3,6 +3,7 @@
 // (src/session/pending.ts) and the journey asks for the second. Failures are the login page's to show.
 import type { Context } from "hono";
 import { nowSeconds } from "../../clock";
+import type { ConsentQuery } from "../../durable/account";
 import type { AppEnv } from "../../env";
 import { randomToken } from "../../lib/crypto";
 import { holdFirstFactor } from "../../session/pending";
@@ -18,6 +19,7 @@ export async function passwordStep(
   username: string | undefined,
   password: string | undefined,
   source: string | undefined,
+  consentFor: ConsentQuery,
 ): Promise<StepOutcome> {
   const login = username && password ? await passwordLogin(c.env, username, password, source) : undefined;
   // A throttled attempt says so without saying whether the username exists (the throttle counts unknown ones too).
@@ -30,7 +32,7 @@ export async function passwordStep(
     sid: randomToken(16),
     ixn: interaction.jti,
   };
-  const started = await startSession(c, session, credential);
+  const started = await startSession(c, session, credential, consentFor);
   // The Account refuses a user deleted meanwhile, or a password replaced meanwhile (checked at a location whose
   // KV had not caught up): to the person, that is a wrong password.
   if (started.status === "refused") return { kind: "failed", error: "wrong_password" };
@@ -38,5 +40,5 @@ export async function passwordStep(
     await holdFirstFactor(c, { sub: session.sub, amr: session.amr, ixn: interaction.jti, credential });
     return { kind: "second_factor" };
   }
-  return { kind: "signed_in", session, hasPasskey: started.hasPasskey };
+  return { kind: "signed_in", session, consented: started.consented, hasPasskey: started.hasPasskey };
 }
