@@ -633,6 +633,7 @@ export abstract class AccountObject extends DurableObject<Env> {
     }
     const stored = factors.passkey(proof.response.id);
     if (!stored) return { ok: false, reason: "unknown_credential" };
+    // Spent before the (asynchronous) verification, so two racing replays cannot both pass.
     if (!factors.spendChallenge(proof.challenge, proof.challengeExp)) return { ok: false, reason: "replayed" };
     await pruneAlarm(this.ctx.storage, proof.challengeExp);
     const verified = await verifyPasskeyAssertion(proof.response, { ...proof, credential: stored });
@@ -641,12 +642,7 @@ export abstract class AccountObject extends DurableObject<Env> {
       audit({ event: "factor.failed", sub: proof.sub, factor: "passkey", reason: verified.reason });
       return { ok: false, reason: verified.reason };
     }
-    factors.savePasskey({
-      ...stored,
-      counter: verified.counter,
-      backedUp: verified.backedUp,
-      lastUsedAt: nowSeconds(),
-    });
+    factors.recordPasskeyUse(stored, verified);
     // RFC 8176 §2: "hwk" for a key bound to its device, "swk" for a synced one; "user", the user was present; the
     // verification the library required (UV) makes it two factors (combinedAmr).
     return { ok: true, amr: [stored.deviceType === "multiDevice" ? "swk" : "hwk", "user"], userVerified: true };

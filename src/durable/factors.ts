@@ -127,6 +127,22 @@ export class Factors {
     this.storage.kv.put(keys.passkey(record.id), record);
   }
 
+  /**
+   * After a verified assertion: the new counter and backup state (WebAuthn §7.2 "update credentialRecord"), and the
+   * time of use, at most daily. A synced passkey's counter stays 0, so most sign-ins write nothing more here.
+   */
+  recordPasskeyUse(passkey: PasskeyRecord, use: { counter: number; backedUp: boolean }): void {
+    const now = nowSeconds();
+    const stale = passkey.lastUsedAt === undefined || now - passkey.lastUsedAt >= 24 * 3600;
+    if (use.counter === passkey.counter && use.backedUp === passkey.backedUp && !stale) return;
+    this.savePasskey({
+      ...passkey,
+      counter: use.counter,
+      backedUp: use.backedUp,
+      lastUsedAt: stale ? now : passkey.lastUsedAt,
+    });
+  }
+
   removePasskey(id: string): boolean {
     return this.storage.kv.delete(keys.passkey(id));
   }
