@@ -70,6 +70,7 @@ function styleSheet(brand: Brand): string {
   return `:root{--primary:${brand.primary};--on-primary:${brand.onPrimary};--link:${brand.link};--focus:${brand.focus};\
 --bg:${brand.background};--on-bg:${brand.onBackground};--card:${CARD};--text:${TEXT};--muted:#52606d;--line:#d9dee4}
 *{box-sizing:border-box}
+[hidden]{display:none!important}
 html{-webkit-text-size-adjust:100%}
 body{margin:0;min-height:100vh;background:var(--bg);color:var(--text);font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;display:flex;flex-direction:column;align-items:center;padding:clamp(2rem,9vh,5rem) 1rem 2rem}
 .brand{display:flex;align-items:center;gap:.6rem;margin-bottom:1.5rem;color:var(--on-bg);font-weight:650;font-size:1.15rem;letter-spacing:-.01em}
