@@ -119,7 +119,7 @@ h2{font-size:1.1rem;margin:2rem 0 .5rem}
 .items button,.inline button{padding:.4rem .8rem;background:var(--card);color:var(--text);border-color:#7b8794}
 .qr svg{display:block;width:13rem;height:13rem;margin:1rem 0}
 .secret{font-family:ui-monospace,SFMono-Regular,Menlo,monospace;letter-spacing:.08em;overflow-wrap:anywhere}
-.codes{columns:2;font-family:ui-monospace,SFMono-Regular,Menlo,monospace;padding-left:1.25rem}
+.codes{columns:2;font-family:ui-monospace,SFMono-Regular,Menlo,monospace;padding-left:2.5rem}
 .code{color:var(--muted);font-size:.875rem;margin:1.5rem 0 0;padding-top:1rem;border-top:1px solid var(--line);overflow-wrap:anywhere}
 @media (max-width:480px){body{padding:1.75rem .75rem 1rem}.brand{margin-bottom:1rem}main{padding:1.75rem 1.25rem 1.5rem;border-radius:12px}h1{font-size:1.35rem}}`;
 }
