@@ -70,6 +70,7 @@ function styleSheet(brand: Brand): string {
   return `:root{--primary:${brand.primary};--on-primary:${brand.onPrimary};--link:${brand.link};--focus:${brand.focus};\
 --bg:${brand.background};--on-bg:${brand.onBackground};--card:${CARD};--text:${TEXT};--muted:#52606d;--line:#d9dee4}
 *{box-sizing:border-box}
+[hidden]{display:none!important}
 html{-webkit-text-size-adjust:100%}
 body{margin:0;min-height:100vh;background:var(--bg);color:var(--text);font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;display:flex;flex-direction:column;align-items:center;padding:clamp(2rem,9vh,5rem) 1rem 2rem}
 .brand{display:flex;align-items:center;gap:.6rem;margin-bottom:1.5rem;color:var(--on-bg);font-weight:650;font-size:1.15rem;letter-spacing:-.01em}
@@ -118,7 +119,7 @@ h2{font-size:1.1rem;margin:2rem 0 .5rem}
 .items button,.inline button{padding:.4rem .8rem;background:var(--card);color:var(--text);border-color:#7b8794}
 .qr svg{display:block;width:13rem;height:13rem;margin:1rem 0}
 .secret{font-family:ui-monospace,SFMono-Regular,Menlo,monospace;letter-spacing:.08em;overflow-wrap:anywhere}
-.codes{columns:2;font-family:ui-monospace,SFMono-Regular,Menlo,monospace;padding-left:1.25rem}
+.codes{columns:2;font-family:ui-monospace,SFMono-Regular,Menlo,monospace;padding-left:2.5rem}
 .code{color:var(--muted);font-size:.875rem;margin:1.5rem 0 0;padding-top:1rem;border-top:1px solid var(--line);overflow-wrap:anywhere}
 @media (max-width:480px){body{padding:1.75rem .75rem 1rem}.brand{margin-bottom:1rem}main{padding:1.75rem 1.25rem 1.5rem;border-radius:12px}h1{font-size:1.35rem}}`;
 }

@@ -4,7 +4,10 @@
 // provider through its service binding. Both use a private dev registry (so a developer's own `npm start` cannot
 // answer for them) and their own devtools ports. Resolves once discovery answers (and the weather API reaches the
 // provider); `stop` ends both wrangler process groups and removes the temporary directories. Shared by the
-// end-to-end tier (global-setup.ts) and the interop suite (test/interop/global-setup.ts).
+// end-to-end tier (global-setup.ts), the passkey tests (passkeys.e2e.test.ts) and the interop suite
+// (test/interop/global-setup.ts). The issuer is http://127.0.0.1:<port> unless `issuerHost: "localhost"` is asked
+// for: browsers refuse WebAuthn on an IP-address origin (the RP ID must be a domain; Chromium answers SecurityError
+// "This is an invalid domain"), so the passkey tests need the name; the listener is on 127.0.0.1 either way.
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { createServer } from "node:net";
@@ -147,14 +150,21 @@ export interface RunningWorkers {
   stop: () => Promise<void>;
 }
 
-export async function startWorkers(options: { weather: boolean }): Promise<RunningWorkers> {
+interface StartOptions {
+  /** Also start the weather example API. */
+  weather: boolean;
+  /** The issuer's host name (the listener is on 127.0.0.1 either way); default 127.0.0.1. */
+  issuerHost?: "127.0.0.1" | "localhost";
+}
+
+export async function startWorkers(options: StartOptions): Promise<RunningWorkers> {
   const [port, weatherPort, inspectorPort, weatherInspectorPort] = await Promise.all([
     freePort(),
     freePort(),
     freePort(),
     freePort(),
   ]);
-  const issuer = `http://127.0.0.1:${port}`;
+  const issuer = `http://${options.issuerHost ?? "127.0.0.1"}:${port}`;
   const weatherUrl = options.weather ? `http://127.0.0.1:${weatherPort}` : undefined;
   const persistDir = await mkdtemp(join(tmpdir(), "edge-oidc-e2e-"));
   const weatherPersistDir = await mkdtemp(join(tmpdir(), "edge-oidc-e2e-weather-"));
