@@ -40,6 +40,7 @@ export async function renderAccountPage(
     locale: pageLocale(c, undefined),
     csrf: await csrfToken(c, accountCsrfBinding(session)),
     userName,
+    username: user?.username ?? session.sub,
     localPassword: user?.source === "kv" && user.password !== undefined,
     sessions: overview.sessions.map((s) => ({
       sid: s.sid,

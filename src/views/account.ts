@@ -14,6 +14,8 @@ export interface AccountView {
   locale: Locale;
   csrf: string;
   userName: string;
+  /** The sign-in name, for password managers (the password form's hidden username field). */
+  username: string;
   /** The user's password is ours to change (the built-in store, not the external authentication URL). */
   localPassword: boolean;
   sessions: { sid: string; current: boolean; device: string; startedAt: number }[];
@@ -51,8 +53,7 @@ ${Object.entries(fields).map(([name, value]) => html`<input type="hidden" name="
     scriptNonce: nonce,
     body: html`<h1>${a.heading}</h1>
 <p class="lead">${a.lead(view.userName)}</p>
-${view.notice ? html`<p class="${view.notice.kind === "done" ? "notice" : "alert"}" role="${view.notice.kind === "done" ? "status" : "alert"}">${view.notice.text}</p>` : ""}
-${view.newRecoveryCodes ? recoveryCodesOnce(m, view.newRecoveryCodes) : ""}
+${view.newRecoveryCodes ? recoveryCodesOnce(m, view.newRecoveryCodes) : view.notice ? html`<p class="${view.notice.kind === "done" ? "notice" : "alert"}" role="${view.notice.kind === "done" ? "status" : "alert"}">${view.notice.text}</p>` : ""}
 
 <h2 id="passkeys">${a.passkeys}</h2>
 <p class="muted">${a.passkeysLead}</p>
@@ -63,9 +64,9 @@ ${
         (
           p,
         ) => html`<li><span><strong>${p.name}</strong>${p.synced ? html` · ${a.synced}` : ""}<br><span class="muted">${p.lastUsedAt ? a.lastUsed(when(p.lastUsedAt)) : a.never}</span></span>
-<form method="post" action="/account"><input type="hidden" name="csrf" value="${view.csrf}"><input type="hidden" name="action" value="passkey_rename"><input type="hidden" name="id" value="${p.id}">
+<span class="row"><form method="post" action="/account"><input type="hidden" name="csrf" value="${view.csrf}"><input type="hidden" name="action" value="passkey_rename"><input type="hidden" name="id" value="${p.id}">
 <label class="visually-hidden" for="name-${p.id}">${a.passkeyName}</label><input id="name-${p.id}" name="name" value="${p.name}" maxlength="64" required><button type="submit">${a.rename}</button></form>
-${form("passkey_remove", a.remove, { id: p.id })}</li>`,
+${form("passkey_remove", a.remove, { id: p.id })}</span></li>`,
       )}</ul>`
 }
 ${passkeyCreateForm(view.locale, view.passkeyCeremony, { csrf: view.csrf, action: "passkey_add" }, "/account", a.addPasskey, nonce)}
@@ -95,7 +96,7 @@ ${
 <form method="post" action="/account">
 <input type="hidden" name="csrf" value="${view.csrf}">
 <input type="hidden" name="action" value="password_change">
-<input type="text" name="username" autocomplete="username" value="${view.userName}" hidden>
+<input type="text" name="username" autocomplete="username" value="${view.username}" hidden>
 <label for="current_password">${a.currentPassword}</label>
 <input id="current_password" name="current_password" type="password" autocomplete="current-password" required>
 <label for="new_password">${a.newPassword}</label>

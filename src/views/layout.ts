@@ -117,6 +117,8 @@ h2{font-size:1.1rem;margin:2rem 0 .5rem}
 .items form{display:flex;gap:.5rem;margin:0;align-items:center}
 .items input{width:auto;padding:.35rem .5rem}
 .items button,.inline button{padding:.4rem .8rem;background:var(--card);color:var(--text);border-color:#7b8794}
+.row{display:flex;flex-wrap:wrap;gap:.5rem;align-items:center}
+#passkey-error{margin-top:1rem}
 .qr svg{display:block;width:13rem;height:13rem;margin:1rem 0}
 .secret{font-family:ui-monospace,SFMono-Regular,Menlo,monospace;letter-spacing:.08em;overflow-wrap:anywhere}
 .codes{columns:2;font-family:ui-monospace,SFMono-Regular,Menlo,monospace;padding-left:2.5rem}

@@ -172,8 +172,8 @@ export const PASSKEY_SCRIPT = `(function () {
             submit(form, credential);
           })
           .catch(function () {
-            // Our own abort (the button was clicked) is not an error.
-            if (!controller.signal.aborted) showError();
+            // Autofill is an offer the person did not take up: its failure (no passkey here, our own abort when
+            // the button is clicked, a browser without the UI) is nothing to tell them.
           });
       })
       .catch(function () {});
