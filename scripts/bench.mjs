@@ -68,7 +68,7 @@ const FLOWS = [
  */
 const SIGN_IN = [
   { name: "signin-password", label: "sign-in: password" },
-  { name: "signin-passkey", label: "sign-in: passkey" },
+  { name: "signin-passkey", label: "sign-in: passkey (synced)" },
 ];
 /** The target: a passkey sign-in costs at most this much in the isolate. */
 const PASSKEY_TARGET_MS = 1;

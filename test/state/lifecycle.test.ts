@@ -264,8 +264,11 @@ describe("revoking many grants", () => {
         (_a: AccountObject, state) => [...state.storage.kv.list({ prefix: "grant:" })].length,
       );
     expect(await remaining()).toBe(150);
-    await runDurableObjectAlarm(account);
-    await runDurableObjectAlarm(account);
+    // The rest go in batches of 100 by the alarm. The runtime also fires that alarm by itself (it is due at once
+    // after a full batch), so a manual run can find it already running: run it until none is left, boundedly.
+    for (let run = 0; run < 20 && (await remaining()) > 0; run++) {
+      if (!(await runDurableObjectAlarm(account))) await new Promise((resolve) => setTimeout(resolve, 50));
+    }
     expect(await remaining()).toBe(0);
     await expectOAuthError(await refresh(real.refresh_token ?? ""), 400, "invalid_grant");
   }, 30_000);
