@@ -1,47 +1,69 @@
-// WebAuthn challenges without a storage write: the page gets a random challenge and a signed token naming it, its
-// purpose and what it is bound to (an interaction, or a session on the account page), valid a few minutes. The
-// Account object that checks the response records the challenge as used, so each works once (WebAuthn L3 §13.4.3:
-// challenges "MUST be randomly generated", and a response to one must not be accepted twice).
+// WebAuthn challenges without a storage write: the challenge authenticates itself. It is 16 random bytes, its
+// expiry, and an HMAC of both with its purpose and what it is bound to (an interaction, or a session on the account
+// page), under a key derived from SESSION_SECRET, so a challenge of one ceremony, interaction or session is worth
+// nothing in another, and none outlives a few minutes. The Account object that checks the response records the
+// challenge as used, so each works once (WebAuthn L3 §13.4.3: challenges "MUST be randomly generated", and a
+// response to one must not be accepted twice).
 import { base64url } from "jose";
-import * as v from "valibot";
 import { nowSeconds } from "../clock";
 import { config } from "../config";
 import type { Env } from "../env";
-import { signInternal, verifyInternal } from "./mac";
-
-const TYP = "eo-webauthn-challenge+jwt";
+import { derivedKey } from "../lib/crypto";
 
 export type ChallengePurpose = "sign_in" | "register";
 
-const ChallengeClaims = v.object({ chl: v.string(), pur: v.string(), bnd: v.string(), exp: v.number() });
+const NONCE_BYTES = 16;
+const EXP_BYTES = 4;
+const MAC_BYTES = 16;
+const encoder = new TextEncoder();
 
 export interface IssuedChallenge {
-  /** base64url, 32 random bytes: the challenge in the options the page passes to the browser. */
+  /** base64url, 36 bytes: the challenge in the options the page passes to the browser. */
   challenge: string;
-  /** The signed token the page posts back with the response. */
+  /** What the page posts back with the response: the challenge itself (it carries its own proof). */
   token: string;
 }
 
-export async function issueChallenge(env: Env, purpose: ChallengePurpose, binding: string): Promise<IssuedChallenge> {
-  const challenge = base64url.encode(crypto.getRandomValues(new Uint8Array(32)));
-  const token = await signInternal(
-    env,
-    TYP,
-    { chl: challenge, pur: purpose, bnd: binding },
-    config.signIn.challengeSeconds,
-  );
-  return { challenge, token };
+function challengeKey(env: Env): Promise<CryptoKey> {
+  const hmac = { name: "HMAC", hash: "SHA-256" };
+  return derivedKey("SESSION_SECRET", env.SESSION_SECRET, "edge-oidc webauthn challenge v1", hmac, ["sign"]);
 }
 
-/** The challenge of a token issued for this purpose and binding, and when it expires; null otherwise or when expired. */
+async function mac(env: Env, body: Uint8Array, purpose: ChallengePurpose, binding: string): Promise<Uint8Array> {
+  const context = encoder.encode(`${purpose}\u0000${binding}\u0000${base64url.encode(body)}`);
+  const full = await crypto.subtle.sign("HMAC", await challengeKey(env), context);
+  return new Uint8Array(full, 0, MAC_BYTES);
+}
+
+export async function issueChallenge(env: Env, purpose: ChallengePurpose, binding: string): Promise<IssuedChallenge> {
+  const body = new Uint8Array(NONCE_BYTES + EXP_BYTES);
+  crypto.getRandomValues(body.subarray(0, NONCE_BYTES));
+  new DataView(body.buffer).setUint32(NONCE_BYTES, nowSeconds() + config.signIn.challengeSeconds);
+  const challenge = base64url.encode(new Uint8Array([...body, ...(await mac(env, body, purpose, binding))]));
+  return { challenge, token: challenge };
+}
+
+/** The challenge, if issued by us for this purpose and binding and not expired, and when it expires; else null. */
 export async function openChallenge(
   env: Env,
   token: string | undefined,
   purpose: ChallengePurpose,
   binding: string,
 ): Promise<{ challenge: string; exp: number } | null> {
-  const parsed = v.safeParse(ChallengeClaims, token ? await verifyInternal(env, TYP, token) : null);
-  if (!parsed.success) return null;
-  const { chl, pur, bnd, exp } = parsed.output;
-  return pur === purpose && bnd === binding && exp > nowSeconds() ? { challenge: chl, exp } : null;
+  if (!token || token.length > 64) return null;
+  let bytes: Uint8Array;
+  try {
+    bytes = base64url.decode(token);
+  } catch {
+    return null;
+  }
+  if (bytes.length !== NONCE_BYTES + EXP_BYTES + MAC_BYTES) return null;
+  const body = bytes.slice(0, NONCE_BYTES + EXP_BYTES);
+  const exp = new DataView(body.buffer).getUint32(NONCE_BYTES);
+  const expected = await mac(env, body, purpose, binding);
+  const presented = bytes.subarray(NONCE_BYTES + EXP_BYTES);
+  // Constant time over the tag's bytes.
+  let difference = 0;
+  for (let i = 0; i < MAC_BYTES; i++) difference |= (expected[i] ?? 0) ^ (presented[i] ?? 0);
+  return difference === 0 && exp > nowSeconds() ? { challenge: token, exp } : null;
 }
