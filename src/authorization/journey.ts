@@ -11,15 +11,13 @@ import { nowMillis, nowSeconds } from "../clock";
 import { config } from "../config";
 import type { AppEnv } from "../env";
 import { accessDenied, invalidRequest } from "../errors";
-import { declinePasskeyOffer, passkeyOfferDeclined } from "../session/passkey-offer";
 import { endSession, readSession, type Session } from "../session/session";
-import { passkeyName, registerPasskey } from "../users/passkeys";
 import { objects } from "../storage";
 import { consentItems } from "../tokens/claims";
 import { wantsRefreshToken } from "../tokens/issue";
 import { messages, pageLocale } from "../views/i18n";
 import { accountClient, accountPageUrl, isAccountClient } from "./account-client";
-import { acrClaim, acrDemand, AMR } from "./acr";
+import { acrClaim, acrDemand } from "./acr";
 import { sealCode } from "./code";
 import { beginInteraction, type Interaction } from "./interaction";
 import { renderConsentStep, renderFactorStep, renderLoginStep, renderPasskeyOfferStep } from "./pages";
@@ -28,6 +26,7 @@ import type { AuthorizationRequest } from "./request";
 import { authorizationError, authorizationResponse, type RedirectTarget } from "./response";
 import { currentSigner, factorStep, passkeyStep, type FactorInput } from "./steps/factor";
 import type { StepOutcome } from "./steps/outcome";
+import { answerOffer, offerSession, offersPasskey } from "./steps/passkey-offer";
 import { passwordStep } from "./steps/password";
 
 export type JourneyEvent =
@@ -111,25 +110,6 @@ export async function resume(c: Context<AppEnv>, interaction: Interaction, event
   }
 }
 
-/**
- * Whether to offer a passkey after a password sign-in (of a user who has none): the device can make one, this
- * browser has not said "not now", and this is not the account page (which offers passkeys itself).
- */
-function offersPasskey(c: Context<AppEnv>, client: Client, capable: boolean): boolean {
-  return capable && !isAccountClient(client.client_id) && !passkeyOfferDeclined(c);
-}
-
-/**
- * The session the offer is for: one that signed in with a password during this very interaction. Any other (an
- * older session, one with more factors) never reaches the offer: adding a passkey is the account page's, behind a
- * recent sign-in there.
- */
-async function offerSession(c: Context<AppEnv>, interaction: Interaction): Promise<Session | null> {
-  const session = await readSession(c);
-  const passwordNow = session?.ixn === interaction.jti && session.amr.join(" ") === AMR.password;
-  return passwordNow ? session : null;
-}
-
 /** "Add a passkey" or "Not now"; either way the journey goes on (a failed registration shows the offer again). */
 async function answerPasskeyOffer(
   c: Context<AppEnv>,
@@ -139,17 +119,10 @@ async function answerPasskeyOffer(
 ): Promise<Response> {
   const session = await offerSession(c, interaction);
   if (!session) return toStep(c, interaction, "login");
-  if (!event.add) {
-    declinePasskeyOffer(c);
-  } else {
-    const name = passkeyName(c.req.header("user-agent"), nowSeconds());
-    const added = await registerPasskey(c.env, session, {
-      response: event.response,
-      challengeToken: event.challengeToken,
-      name,
-    });
-    if (!added) return renderPasskeyOfferStep(c, client, interaction, session, true);
-  }
+  const answer = event.add
+    ? { add: true as const, response: event.response, challengeToken: event.challengeToken }
+    : { add: false as const };
+  if (!(await answerOffer(c, session, answer))) return renderPasskeyOfferStep(c, client, interaction, session, true);
   return proceed(c, client, interaction, session);
 }
 
