@@ -4,8 +4,8 @@ import type { Context } from "hono";
 import { readCookie, writeCookie } from "./cookies";
 import type { AppEnv } from "../env";
 import { requestRefused } from "../errors";
-import { randomToken, timingSafeEqualStrings } from "../lib/crypto";
-import { macValue } from "./mac";
+import { randomToken } from "../lib/crypto";
+import { macValid, macValue } from "./mac";
 
 const CSRF_COOKIE = "eo_csrf";
 
@@ -26,9 +26,6 @@ export async function requireCsrf(
   presented: string | undefined,
 ): Promise<void> {
   const browserSecret = readCookie(c, CSRF_COOKIE);
-  const valid =
-    browserSecret &&
-    presented &&
-    (await timingSafeEqualStrings(presented, await macValue(c.env, `${browserSecret}.${interactionId}`)));
+  const valid = browserSecret && presented && (await macValid(c.env, `${browserSecret}.${interactionId}`, presented));
   if (!valid) throw requestRefused(403, "the form has expired; start again from the application");
 }
