@@ -76,6 +76,11 @@ describe("the interaction policy's checks", () => {
     const essential = JSON.stringify({ id_token: { acr: { essential: true, values: [ACR.mfa] } } });
     expect(await notMet.needed(facts({ req: { claims: essential } }))).toBe(true);
     expect(notMet.error(notMet.description).error).toBe("interaction_required");
+    // REQUIRE_MFA: every client's sign-ins, but the account page's own (where a factor is added).
+    const deployment = { ...env, REQUIRE_MFA: "true" };
+    expect(await notMet.needed(facts({ env: deployment }))).toBe(true);
+    const accountPage = { ...client, client_id: "urn:edge-oidc:account" };
+    expect(await notMet.needed(facts({ env: deployment, client: accountPage }))).toBe(false);
     const unknown = JSON.stringify({ id_token: { acr: { essential: true, value: "urn:unknown" } } });
     expect(await check("acr_unsupported").needed(facts({ req: { claims: unknown } }))).toBe(true);
   });

@@ -23,6 +23,19 @@ describe("the account page", () => {
     expect(again.headers.get("cache-control")).toBe("no-store");
   });
 
+  it("speaks the browser's language (de, fr)", async () => {
+    const user = await newUser();
+    const browser = new Browser();
+    await accountPage(browser, user);
+    const de = await browser.fetch("/account", { headers: { "accept-language": "de-CH,de;q=0.9" } });
+    const html = await de.text();
+    expect(html).toContain('<html lang="de">');
+    expect(html).toContain("<h1>Ihr Konto</h1>");
+    expect(html).toContain("Passkey hinzufügen");
+    const fr = await (await browser.fetch("/account", { headers: { "accept-language": "fr" } })).text();
+    expect(fr).toContain("Ajouter une clé d&#39;accès");
+  });
+
   it("refuses a form without this browser's CSRF token", async () => {
     const user = await newUser();
     const browser = new Browser();
