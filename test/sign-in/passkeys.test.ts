@@ -6,19 +6,9 @@ import * as v from "valibot";
 import { afterEach, describe, expect, it } from "vitest";
 import { ACR } from "../../src/authorization/acr";
 import { setClockOffset } from "../../src/clock";
-import {
-  admin,
-  authorizeUrl,
-  Browser,
-  hiddenFields,
-  ISSUER,
-  newUser,
-  redeem,
-  verifyWithJwks,
-  type TestUser,
-} from "../helpers";
+import { admin, authorizeUrl, Browser, hiddenFields, ISSUER, newUser, type TestUser } from "../helpers";
 import { SoftAuthenticator } from "../support/soft-authenticator";
-import { accountCsrf, accountPage, follow, loginFields, toClient } from "./support";
+import { accountCsrf, accountPage, follow, loginFields, toClient, idTokenAt } from "./support";
 
 const ORIGIN = ISSUER;
 const RP_ID = new URL(ISSUER).hostname;
@@ -97,12 +87,6 @@ async function signInWithPasskey(browser: Browser, authenticator: SoftAuthentica
     fields,
     response,
   };
-}
-
-async function idTokenAt(url: URL) {
-  const code = url.searchParams.get("code");
-  expect(code, url.href).toBeTruthy();
-  return verifyWithJwks((await (await redeem(code ?? "")).json<{ id_token: string }>()).id_token, "demo");
 }
 
 describe("passkeys", () => {

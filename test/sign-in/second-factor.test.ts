@@ -2,18 +2,8 @@
 // a client that requires two factors, prompt=none), driven through the real pages in workerd.
 import { describe, expect, it } from "vitest";
 import { ACR } from "../../src/authorization/acr";
-import {
-  admin,
-  authorizeUrl,
-  Browser,
-  hiddenFields,
-  ISSUER,
-  newUser,
-  redeem,
-  verifyWithJwks,
-  type TestUser,
-} from "../helpers";
-import { accountPage, codeAt, enrolTotp, follow, loginFields, toClient } from "./support";
+import { admin, authorizeUrl, Browser, hiddenFields, ISSUER, newUser, type TestUser } from "../helpers";
+import { accountPage, codeAt, enrolTotp, follow, loginFields, toClient, idTokenAt } from "./support";
 
 /** A user with the authenticator app on; answers its secret and recovery codes. */
 async function userWithApp() {
@@ -36,13 +26,6 @@ function sendCode(browser: Browser, html: string, code: string, kind: "totp" | "
   const form: Record<string, string> =
     kind === "totp" ? { decision: "totp", code } : { decision: "recovery", recovery_code: code };
   return browser.post("/login", { ...fields, ...form });
-}
-
-async function idTokenAt(url: URL) {
-  const code = url.searchParams.get("code");
-  expect(code, url.href).toBeTruthy();
-  const tokens = await (await redeem(code ?? "")).json<{ id_token: string }>();
-  return verifyWithJwks(tokens.id_token, "demo");
 }
 
 describe("authenticator app (RFC 6238)", () => {

@@ -3,7 +3,7 @@ import { expect } from "vitest";
 import { nowSeconds } from "../../src/clock";
 import { base32Decode } from "../../src/lib/base32";
 import { timeStep, totpCode } from "../../src/lib/totp";
-import { Browser, hiddenFields, ISSUER, type TestUser } from "../helpers";
+import { Browser, hiddenFields, ISSUER, redeem, verifyWithJwks, type TestUser } from "../helpers";
 
 /** Follows same-origin redirects; answers the last response and its body. */
 export async function follow(browser: Browser, res: Response): Promise<{ res: Response; html: string }> {
@@ -84,4 +84,12 @@ export async function toClient(browser: Browser, res: Response): Promise<URL> {
     res = await browser.post("/consent", { ...hiddenFields(html), decision: "allow" });
   }
   throw new Error("too many steps");
+}
+
+/** The ID token of the code at the client's redirect, redeemed by the demo client and verified against the JWKS. */
+export async function idTokenAt(url: URL) {
+  const code = url.searchParams.get("code");
+  expect(code, url.href).toBeTruthy();
+  const tokens = await (await redeem(code ?? "")).json<{ id_token: string }>();
+  return verifyWithJwks(tokens.id_token, "demo");
 }
