@@ -35,6 +35,7 @@ export const authorizationCode: GrantHandler = {
       requestedAudience(params),
       dpop?.jkt,
     );
+    await dpop?.spend();
     const result = await objects.grant(env, opened.grantId).redeemCode({
       codeHash: await hashSecret(code),
       sealed: opened.code,

@@ -30,6 +30,7 @@ export const clientCredentials: GrantHandler = {
     const exp = iat + lifetime(client, "accessToken");
     // RFC 9449 §6: bound to the proof's key, as cnf.jkt in the JWT or in the opaque token's record.
     const jkt = dpop?.jkt;
+    await dpop?.spend();
     let accessToken: string;
     if (client.access_token_format === "opaque") {
       const minted = mintClientOpaque(env, clientId);

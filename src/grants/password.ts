@@ -29,6 +29,7 @@ export const password: GrantHandler = {
     if ((await objects.account(env, login.user.sub).factorSummary()).totp) {
       throw invalidGrant("this user signs in with two factors; use the authorization code flow");
     }
+    await dpop?.spend();
     const grantId = objects.newGrantId(env);
     const prepared = await prepareIssuance(
       client,

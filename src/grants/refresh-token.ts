@@ -23,6 +23,7 @@ export const refreshToken: GrantHandler = {
     const successor = prepared.refreshSecret;
     const refresh = prepared.issuance.refresh;
     if (!successor || !refresh) throw new Error("refresh secret not prepared");
+    await dpop?.spend();
     const result = await objects.grant(env, handle.id).refresh({
       presentedHash: await hashSecret(handle.secret),
       clientId: client.client_id,

@@ -2,7 +2,7 @@
 import type { Client } from "../clients/schema";
 import type { Env } from "../env";
 import type { Params } from "../http/params";
-import type { VerifiedDpopProof } from "../tokens/dpop";
+import type { PendingDpopProof } from "../tokens/dpop";
 
 export interface GrantContext {
   env: Env;
@@ -10,8 +10,12 @@ export interface GrantContext {
   params: Params;
   /** The client's address (CF-Connecting-IP), for the password grant's login throttle. */
   source: string | undefined;
-  /** The request's DPoP proof (RFC 9449 §5), checked and its jti spent; undefined when none was sent. */
-  dpop: VerifiedDpopProof | undefined;
+  /**
+   * The request's DPoP proof (RFC 9449 §5), checked; undefined when none was sent. The handler spends its jti
+   * (dpop.spend()) after its own cheap checks and before its first storage call or any token it issues: the
+   * endpoint refuses an answer whose proof was not spent.
+   */
+  dpop: PendingDpopProof | undefined;
 }
 
 export interface TokenResponse {

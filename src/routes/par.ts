@@ -12,7 +12,7 @@ import { allowClientOrigin, clientCors } from "../http/cors";
 import { errorJson } from "../http/errors";
 import { formParams } from "../http/params";
 import { noStore } from "../http/no-store";
-import { refuseAsJson, usedDpopProof } from "../tokens/dpop";
+import { pendingDpopProof, refuseAsJson } from "../tokens/dpop";
 
 export const par = new Hono<AppEnv>();
 
@@ -31,11 +31,13 @@ par.post("/", async (c) => {
   );
   // RFC 9126 §2.1: "The request_uri authorization request parameter is one exception, and it MUST NOT be provided."
   if (form.request_uri !== undefined) throw invalidRequest("request_uri must not be sent to the PAR endpoint");
-  // Before a request object's jti is spent: after a use_dpop_nonce answer the client retries with the same object.
-  const proof = await usedDpopProof(c.env, c.req.raw, "par", refuseAsJson);
+  // Checked before a request object's jti is spent: after a use_dpop_nonce answer the client retries with the same
+  // object. The proof's own jti is spent once the request is valid: a refused push makes no call for it.
+  const proof = await pendingDpopProof(c.env, c.req.raw, "par", refuseAsJson);
   // RFC 9126 §2.1: the same validation as at the authorization endpoint, errors included (here all as JSON, §2.3).
   const intake = await intakeRequest(c.env, client, form, { channel: "par", dpopJkt: proof?.jkt });
   if (!intake.ok) throw intake.error;
+  await proof?.spend();
   const pushed = await pushRequest(c.env, intake.request);
   // RFC 9126 §2.2: 201 Created with request_uri and expires_in.
   return c.json(pushed, 201);

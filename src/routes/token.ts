@@ -8,7 +8,7 @@ import { allowClientOrigin, clientCors } from "../http/cors";
 import { dpopNonce } from "../http/dpop-nonce";
 import { formParams, sourceAddress } from "../http/params";
 import { noStore } from "../http/no-store";
-import { refuseAsJson, usedDpopProof } from "../tokens/dpop";
+import { pendingDpopProof, refuseAsJson } from "../tokens/dpop";
 
 export const token = new Hono<AppEnv>();
 
@@ -32,11 +32,14 @@ token.post("/", async (c) => {
   if (!client.grant_types.some((allowed) => allowed === grantType)) {
     throw unauthorizedClient(`the client may not use grant_type ${grantType}`);
   }
-  // After client authentication, so that a browser app (CORS) can read a use_dpop_nonce answer.
-  const dpop = await usedDpopProof(c.env, c.req.raw, "token", refuseAsJson);
+  // After client authentication, so that a browser app (CORS) can read a use_dpop_nonce answer. Its jti is spent by
+  // the grant's handler once the grant's own cheap checks pass: no Durable Object work for a request refused anyway.
+  const dpop = await pendingDpopProof(c.env, c.req.raw, "token", refuseAsJson);
   // RFC 9449 §5.2: a client registered with dpop_bound_access_tokens gets sender-constrained tokens only.
   if (!dpop && client.dpop_bound_access_tokens)
     throw invalidDpopProof("this client's token requests need a DPoP proof");
   const body = await handler.handle({ env: c.env, client, params, source: sourceAddress(c), dpop });
+  // RFC 9449 §11.1: a proof is used once; no answer goes out for a proof whose jti was not recorded.
+  if (dpop && !dpop.spent) throw new Error(`grant ${grantType} issued tokens without spending the DPoP proof`);
   return c.json(body);
 });

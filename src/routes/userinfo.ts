@@ -92,19 +92,19 @@ async function bearer(c: Context<AppEnv>, presented: string): Promise<ActiveAcce
 }
 
 /**
- * RFC 9449 §7.1: a DPoP-bound token with its proof (§4.3 with ath), the proof's key the token's cnf.jkt. The token's
- * state and the proof's jti are looked up at once (two Durable Objects, in parallel); the client is known, for CORS,
- * before any refusal is thrown.
+ * RFC 9449 §7.1: a DPoP-bound token with its proof (§4.3 with ath), the proof's key the token's cnf.jkt. The proof
+ * is checked first (no storage), then the token; the proof's jti is spent last, once the token is active and bound
+ * to its key, so a junk token costs no Durable Object call for its proof. The client is known, for CORS, before any
+ * refusal is thrown.
  */
 async function dpopToken(c: Context<AppEnv>, presented: string): Promise<ActiveAccessToken> {
   const refuseProof: DpopRefusal = (error, description, nonce) => dpopResourceError(error, description, ALGS, nonce);
-  const proven = async () => {
+  const checked = async () => {
     const proof = await checkedDpopProof(c.env, c.req.raw, "userinfo", refuseProof, presented);
     if (!proof) throw dpopResourceError("invalid_dpop_proof", "the DPoP scheme needs a DPoP proof", ALGS);
-    await spendDpopProof(c.env, proof, refuseProof);
     return proof;
   };
-  const [token, proof] = await Promise.all([activeAccessToken(c.env, presented), settled(proven())]);
+  const [proof, token] = await Promise.all([settled(checked()), activeAccessToken(c.env, presented)]);
   if (token) allowClientOrigin(c, token.client);
   else await allowOriginOfInactiveToken(c, presented);
   if (!proof.ok) throw proof.error;
@@ -114,6 +114,7 @@ async function dpopToken(c: Context<AppEnv>, presented: string): Promise<ActiveA
   if (token.jkt !== proof.value.jkt) {
     throw dpopResourceError("invalid_token", "the DPoP proof's key is not the one the token is bound to", ALGS);
   }
+  await spendDpopProof(c.env, proof.value, refuseProof);
   // RFC 9449 §9: the nonce for the client's next proof.
   const nonce = await currentDpopNonce(c.env);
   if (nonce !== undefined) c.header("DPoP-Nonce", nonce);

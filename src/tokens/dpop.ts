@@ -94,16 +94,37 @@ export async function spendDpopProof(env: Env, proof: VerifiedDpopProof, refuse:
 export const refuseAsJson: DpopRefusal = (error, description, nonce) =>
   error === "use_dpop_nonce" && nonce !== undefined ? useDpopNonce(nonce) : invalidDpopProof(description);
 
-/** checkedDpopProof, then spendDpopProof: the token endpoint's whole reading of a proof (one Durable Object call). */
-export async function usedDpopProof(
+/** A checked proof whose jti is still to be spent: spend() once the request has shown it is worth a storage call. */
+export interface PendingDpopProof extends VerifiedDpopProof {
+  /** Records the jti (one Durable Object call); refuses a replay. Idempotent. */
+  spend(): Promise<void>;
+  readonly spent: boolean;
+}
+
+/**
+ * checkedDpopProof now, spendDpopProof later: a stranger's request refused for its client, code, token or parameters
+ * makes no Durable Object call for its proof (the jti of a proof never accepted need not be remembered).
+ */
+export async function pendingDpopProof(
   env: Env,
   request: DpopRequest,
   endpoint: DpopEndpoint,
   refuse: DpopRefusal,
-): Promise<VerifiedDpopProof | undefined> {
+): Promise<PendingDpopProof | undefined> {
   const proof = await checkedDpopProof(env, request, endpoint, refuse);
-  if (proof) await spendDpopProof(env, proof, refuse);
-  return proof;
+  if (!proof) return undefined;
+  let spent = false;
+  return {
+    ...proof,
+    get spent() {
+      return spent;
+    },
+    async spend() {
+      if (spent) return;
+      await spendDpopProof(env, proof, refuse);
+      spent = true;
+    },
+  };
 }
 
 function currentStep(): number {
