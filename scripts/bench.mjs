@@ -291,6 +291,7 @@ function signInReport(signIn) {
   return { lines, target, json: signIn };
 }
 
+const range = (side) => (side?.cpuMsRange ? side.cpuMsRange.map((x) => x.toFixed(3)).join("-") : "-");
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const best = (xs) => Math.max(...xs);
 
@@ -302,6 +303,8 @@ function summarize(blocks) {
     errors: blocks.reduce((n, b) => n + b.errors, 0),
     firstError: blocks.find((b) => b.firstError)?.firstError,
     cpuMsPerOp: median(blocks.map((b) => b.cpuMsPerOp)),
+    /** The spread over rounds: the lowest and highest block. */
+    cpuMsRange: [Math.min(...blocks.map((b) => b.cpuMsPerOp)), Math.max(...blocks.map((b) => b.cpuMsPerOp))],
     kvPerOp: blocks[0]?.kvPerOp,
     doPerOp: blocks[0]?.doPerOp,
   };
@@ -541,6 +544,11 @@ function buildReport({
       );
     }
   }
+  lines.push(
+    `spread over ${ROUNDS} rounds, CPU ms/op (lowest-highest block): ${Object.entries(results)
+      .map(([name, r]) => `${name} ours ${range(r.ours)} peer ${range(r.peer)}`)
+      .join("; ")}`,
+  );
   lines.push(
     `floors (a trivial request answered by the runtime, CPU ms): ours ${floor.ours.toFixed(3)} (workerd under Miniflare), oidc-provider ${floor.peer.toFixed(3)} (Node http)`,
   );

@@ -12,7 +12,7 @@ import { endSession, type Session } from "../session/session";
 import { objects } from "../storage";
 import { passwordLogin } from "../users/login";
 import { hashPassword } from "../users/password";
-import { passkeyName, registerPasskey, releasePasskeys } from "../users/passkeys";
+import { registerPasskey, releasePasskeys } from "../users/passkeys";
 import { findUserBySub, saveUser } from "../users/store";
 import { messages, pageLocale } from "../views/i18n";
 import { renderSignedOut } from "../views/logout";
@@ -86,8 +86,8 @@ async function endAllSessions(c: Context<AppEnv>, session: Session): Promise<Res
 }
 
 async function addPasskey(c: Context<AppEnv>, session: Session, form: Params): Promise<Response> {
-  const name = passkeyName(c.req.header("user-agent"), nowSeconds());
-  const input = { response: form.passkey_response, challengeToken: form.passkey_challenge, name };
+  const userAgent = c.req.header("user-agent");
+  const input = { response: form.passkey_response, challengeToken: form.passkey_challenge, userAgent };
   return back(c, (await registerPasskey(c.env, session, input)) ? "done" : "failed", "#passkeys");
 }
 

@@ -15,7 +15,7 @@ import { displayName, findUserBySub } from "../users/store";
 import { brandFrom } from "../views/branding";
 import { renderAccount, type AccountView } from "../views/account";
 import { pageLocale } from "../views/i18n";
-import { deviceName } from "./device";
+import { deviceName } from "../lib/user-agent";
 
 export interface PageExtras {
   notice?: AccountView["notice"];

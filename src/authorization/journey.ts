@@ -15,7 +15,6 @@ import { endSession, readSession, type Session } from "../session/session";
 import { objects } from "../storage";
 import { consentItems } from "../tokens/claims";
 import { wantsRefreshToken } from "../tokens/issue";
-import { messages, pageLocale } from "../views/i18n";
 import { accountClient, accountPageUrl, isAccountClient } from "./account-client";
 import { acrClaim, acrDemand } from "./acr";
 import { sealCode } from "./code";
@@ -59,7 +58,7 @@ export async function startJourney(c: Context<AppEnv>, client: Client, request: 
  * `reauthenticate`: the session is too old for a change of credentials (prompt=login, OIDC Core §3.1.2.1).
  */
 export async function startAccountSignIn(c: Context<AppEnv>, reauthenticate: boolean): Promise<Response> {
-  const client = accountClient(c.env, messages(pageLocale(c, undefined)).account.title);
+  const client = accountClient(c, undefined);
   const request: AuthorizationRequest = {
     client_id: client.client_id,
     redirect_uri: accountPageUrl(c.env),
@@ -310,7 +309,7 @@ async function issueCode(c: Context<AppEnv>, client: Client, req: AuthorizationR
  */
 async function interactionClient(c: Context<AppEnv>, interaction: Interaction): Promise<Client> {
   if (isAccountClient(interaction.req.client_id)) {
-    return accountClient(c.env, messages(pageLocale(c, interaction.req.ui_locales)).account.title);
+    return accountClient(c, interaction.req.ui_locales);
   }
   const client = await findClient(c.env, interaction.req.client_id);
   const stillValid =

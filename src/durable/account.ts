@@ -259,7 +259,6 @@ export abstract class AccountObject extends DurableObject<Env> {
       const consented = this.hasConsent(input.consentFor);
       return { ok: true, amr, authTime: current.authTime, exp: current.exp, consented };
     }
-    if (!("start" in session)) return { ok: false, reason: "refused" };
     const { sid, exp, device } = session.start;
     const authTime = nowSeconds();
     await this.putSession(sid, { v: 1, authTime, amr, exp, startedAt: authTime, device });

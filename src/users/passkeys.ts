@@ -4,7 +4,9 @@
 // records themselves live in the user's Account object (src/durable/factors.ts).
 import { base64url } from "jose";
 import type { Env } from "../env";
+import { nowSeconds } from "../clock";
 import { derivedKey } from "../lib/crypto";
+import { systemName } from "../lib/user-agent";
 import { audit } from "../lib/audit";
 import { parseRegistrationResponse } from "../lib/webauthn";
 import { openChallenge } from "../session/challenge";
@@ -78,7 +80,7 @@ export async function userHandle(env: Env, sub: string): Promise<string> {
 export async function registerPasskey(
   env: Env,
   session: Session,
-  input: { response: string | undefined; challengeToken: string | undefined; name: string },
+  input: { response: string | undefined; challengeToken: string | undefined; userAgent: string | undefined },
 ): Promise<boolean> {
   const response = input.response ? parseRegistrationResponse(input.response) : null;
   const challenge = await openChallenge(env, input.challengeToken, "register", session.sid);
@@ -89,7 +91,7 @@ export async function registerPasskey(
     challenge: challenge.challenge,
     challengeExp: challenge.exp,
     ...relyingParty(env),
-    name: input.name,
+    name: passkeyName(input.userAgent),
   });
   if (!added.ok) return false;
   await claimPasskey(env, added.id, session.sub);
@@ -97,17 +99,7 @@ export async function registerPasskey(
   return true;
 }
 
-/** A first name for a new passkey: the kind of device it was made on and the date (the user can rename it). */
-export function passkeyName(userAgent: string | undefined, nowSeconds: number): string {
-  const date = new Date(nowSeconds * 1000).toISOString().slice(0, 10);
-  const ua = userAgent ?? "";
-  const systems: [RegExp, string][] = [
-    [/Android/, "Android"],
-    [/iPhone|iPad/, "iPhone"],
-    [/Mac OS X/, "Mac"],
-    [/Windows/, "Windows"],
-    [/CrOS/, "Chromebook"],
-    [/Linux/, "Linux"],
-  ];
-  return `${systems.find(([pattern]) => pattern.test(ua))?.[1] ?? "Passkey"} ${date}`;
+/** A first name for a new passkey: the system it was made on and the date (the user can rename it). */
+function passkeyName(userAgent: string | undefined): string {
+  return `${systemName(userAgent) ?? "Passkey"} ${new Date(nowSeconds() * 1000).toISOString().slice(0, 10)}`;
 }

@@ -2,11 +2,10 @@
 // signed in, "Not now" is remembered in this browser (src/session/passkey-offer.ts). Either way the journey goes on.
 import type { Context } from "hono";
 import type { Client } from "../../clients/schema";
-import { nowSeconds } from "../../clock";
 import type { AppEnv } from "../../env";
 import { declinePasskeyOffer, passkeyOfferDeclined } from "../../session/passkey-offer";
 import { readSession, type Session } from "../../session/session";
-import { passkeyName, registerPasskey } from "../../users/passkeys";
+import { registerPasskey } from "../../users/passkeys";
 import { isAccountClient } from "../account-client";
 import { AMR } from "../acr";
 import type { Interaction } from "../interaction";
@@ -39,6 +38,6 @@ export async function answerOffer(c: Context<AppEnv>, session: Session, answer: 
     declinePasskeyOffer(c);
     return true;
   }
-  const name = passkeyName(c.req.header("user-agent"), nowSeconds());
-  return registerPasskey(c.env, session, { response: answer.response, challengeToken: answer.challengeToken, name });
+  const { response, challengeToken } = answer;
+  return registerPasskey(c.env, session, { response, challengeToken, userAgent: c.req.header("user-agent") });
 }

@@ -1,5 +1,5 @@
-// A short name for the browser a session began in ("Chrome on Linux"), from its User-Agent: enough for a person to
-// recognise their own devices on the account page, nothing more.
+// Short names for the browser and system a User-Agent names ("Chrome · Linux"): enough for a person to recognise
+// their own devices on the account page, and to name a new passkey, nothing more.
 const BROWSERS: [RegExp, string][] = [
   [/Edg\//, "Edge"],
   [/OPR\//, "Opera"],
@@ -16,10 +16,15 @@ const SYSTEMS: [RegExp, string][] = [
   [/Linux/, "Linux"],
 ];
 
+/** The operating system, or undefined when the User-Agent names none we know. */
+export function systemName(userAgent: string | undefined): string | undefined {
+  return userAgent === undefined ? undefined : SYSTEMS.find(([pattern]) => pattern.test(userAgent))?.[1];
+}
+
 export function deviceName(userAgent: string | undefined): string {
   if (!userAgent) return "—";
   const browser = BROWSERS.find(([pattern]) => pattern.test(userAgent))?.[1];
-  const system = SYSTEMS.find(([pattern]) => pattern.test(userAgent))?.[1];
+  const system = systemName(userAgent);
   if (browser && system) return `${browser} · ${system}`;
   return browser ?? system ?? userAgent.slice(0, 40);
 }
