@@ -37,20 +37,21 @@ const CREDENTIAL_ACTIONS = new Set([
   "password_change",
 ]);
 
-const ACTIONS: Readonly<Record<string, Action>> = {
-  sign_out: signOut,
-  end_session: endOtherSession,
-  end_all_sessions: endAllSessions,
-  passkey_add: addPasskey,
-  passkey_rename: renamePasskey,
-  passkey_remove: removePasskey,
-  totp_begin: beginTotp,
-  totp_confirm: confirmTotp,
-  totp_remove: removeTotp,
-  recovery_regenerate: regenerateRecoveryCodes,
-  consent_revoke: revokeConsent,
-  password_change: changePassword,
-};
+/** A Map, not an object: a form's `action` of "toString" or "__proto__" must name nothing. */
+const ACTIONS: ReadonlyMap<string, Action> = new Map([
+  ["sign_out", signOut],
+  ["end_session", endOtherSession],
+  ["end_all_sessions", endAllSessions],
+  ["passkey_add", addPasskey],
+  ["passkey_rename", renamePasskey],
+  ["passkey_remove", removePasskey],
+  ["totp_begin", beginTotp],
+  ["totp_confirm", confirmTotp],
+  ["totp_remove", removeTotp],
+  ["recovery_regenerate", regenerateRecoveryCodes],
+  ["consent_revoke", revokeConsent],
+  ["password_change", changePassword],
+]);
 
 export async function runAccountAction(
   c: Context<AppEnv>,
@@ -58,7 +59,7 @@ export async function runAccountAction(
   form: Params,
   source: string | undefined,
 ): Promise<Response> {
-  const action = form.action === undefined ? undefined : ACTIONS[form.action];
+  const action = form.action === undefined ? undefined : ACTIONS.get(form.action);
   if (!action) return back(c, "failed");
   if (CREDENTIAL_ACTIONS.has(form.action ?? "") && nowSeconds() - session.auth_time > config.signIn.recentSeconds) {
     return startAccountSignIn(c, true);

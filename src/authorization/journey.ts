@@ -185,8 +185,7 @@ export async function showStep(c: Context<AppEnv>, interaction: Interaction, ste
   // The consent page only for a session that satisfies the request's sign-in demands: going straight to its URL
   // must not skip a re-authentication or step-up the request demanded.
   const session = await readSession(c);
-  const standing = (s: Session) => accountStanding(c, client, interaction, s);
-  const next = await nextPrompt(facts(c, client, interaction, session, standing), ["consent"]);
+  const next = await askPolicy(c, client, interaction, session, { satisfied: ["consent"] });
   if (next || !session) return toStep(c, interaction, next?.prompt ?? "login");
   return renderConsentStep(c, client, interaction, session);
 }
@@ -197,10 +196,9 @@ async function proceed(
   client: Client,
   interaction: Interaction,
   session: Session | null,
-  options: { standing?: Standing; satisfied?: readonly PromptName[] } = {},
+  options: PolicyOptions = {},
 ): Promise<Response> {
-  const standing = options.standing ?? ((s: Session) => accountStanding(c, client, interaction, s));
-  const next = await nextPrompt(facts(c, client, interaction, session, standing), options.satisfied);
+  const next = await askPolicy(c, client, interaction, session, options);
   // The policy's first check finds a missing session, so no prompt means a session.
   if (!next) return session ? issueCode(c, client, interaction.req, session) : toStep(c, interaction, "login");
   // OIDC Core §3.1.2.1 prompt=none: "The Authorization Server MUST NOT display any authentication or consent user
@@ -212,6 +210,24 @@ async function proceed(
 }
 
 type Standing = (session: Session) => Promise<SessionStanding>;
+
+/** `standing`: the Account's answer when it is known already (a sign-in, a consent just recorded). */
+interface PolicyOptions {
+  standing?: Standing;
+  satisfied?: readonly PromptName[];
+}
+
+/** The policy's next prompt for this session; the Account is asked (once) only if a check needs it. */
+function askPolicy(
+  c: Context<AppEnv>,
+  client: Client,
+  interaction: Interaction,
+  session: Session | null,
+  options: PolicyOptions,
+) {
+  const standing = options.standing ?? ((s: Session) => accountStanding(c, client, interaction, s));
+  return nextPrompt(facts(c, client, interaction, session, standing), options.satisfied);
+}
 
 function facts(
   c: Context<AppEnv>,

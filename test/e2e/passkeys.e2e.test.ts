@@ -162,9 +162,9 @@ async function factorsOf(user: TestUser) {
  * A new browser context and tab with a virtual authenticator (holding `credential`, if given), whose requests to the
  * client's origin the test answers and records, and whose credentials.get/create calls are reported to the test.
  */
-async function open(credential?: VirtualCredential): Promise<Harness> {
+async function open(credential?: VirtualCredential, locale = "en-US"): Promise<Harness> {
   if (!browser) throw new Error("Chromium did not start");
-  const context = await browser.newContext({ viewport: DESKTOP, locale: "en-US", deviceScaleFactor: 1 });
+  const context = await browser.newContext({ viewport: DESKTOP, locale, deviceScaleFactor: 1 });
   const page = await context.newPage();
   page.setDefaultTimeout(15_000);
 
@@ -709,6 +709,76 @@ describe("passkey and second-factor pages: screenshots", () => {
       expect(claims.sub).toBe(user.sub);
       expect(v.parse(v.array(v.string()), claims.amr)).toEqual(expect.arrayContaining(["pwd", "otp", "mfa"]));
       expect(claims.acr).toBe(ACR_MFA);
+    } finally {
+      await h.context.close();
+    }
+  });
+
+  it("the offer of a passkey after a password, in English and German; the German login, account and second step", async () => {
+    // English: a password sign-in for demo, in a browser whose platform authenticator can make a passkey.
+    const english = await open();
+    try {
+      const user = await createUser("offer");
+      await presence(english, false);
+      await english.page.goto(authorizationUrl({ client_id: "demo", redirect_uri: DEMO_REDIRECT, state: "s" }));
+      // The page's script says, with the password, that this device can make a passkey.
+      await english.page.waitForSelector("input[name=passkey_capable]", { state: "attached" });
+      await signInWithPassword(english.page, user);
+      await expect.poll(() => textOf(english.page.locator("h1")), WAIT).toBe("Sign in faster next time");
+      await expect.poll(() => english.page.getByRole("button", { name: "Not now" }).isVisible(), WAIT).toBe(true);
+      await shoot(english.page, "passkey-offer");
+    } finally {
+      await english.context.close();
+    }
+
+    // German, start to end: the login page, the offer (a passkey added), the account page with the app set up, then
+    // the second step.
+    const user = await createUser("deutsch");
+    const h = await open(undefined, "de-DE");
+    try {
+      await presence(h, false);
+      await h.page.goto(authorizationUrl({ client_id: "demo", redirect_uri: DEMO_REDIRECT, state: "s" }));
+      await expect.poll(() => textOf(h.page.locator("h1")), WAIT).toBe("Anmelden");
+      await expect
+        .poll(() => h.page.getByRole("button", { name: "Mit einem Passkey anmelden" }).isVisible(), WAIT)
+        .toBe(true);
+      await shoot(h.page, "login-passkey-de");
+      await h.page.waitForSelector("input[name=passkey_capable]", { state: "attached" });
+      await signInWithPassword(h.page, user);
+      await expect.poll(() => textOf(h.page.locator("h1")), WAIT).toBe("Nächstes Mal schneller anmelden");
+      await shoot(h.page, "passkey-offer-de");
+      await presence(h, true);
+      await h.page.getByRole("button", { name: "Passkey hinzufügen" }).click();
+      await allowAndReachClient(h);
+      await presence(h, false);
+      await expect.poll(() => h.page.url().startsWith(issuer), WAIT).toBe(false);
+      await h.page.waitForLoadState("load");
+      expect((await factorsOf(user)).passkeys).toHaveLength(1);
+
+      await h.page.goto(`${issuer}/account`);
+      await expect.poll(() => textOf(h.page.locator("h1")), WAIT).toBe("Ihr Konto");
+      await h.page.getByRole("button", { name: "Authenticator-App einrichten" }).click();
+      const shown = (await h.page.textContent(".secret")) ?? "";
+      const decoded = base32Decode(shown);
+      if (!decoded) throw new Error(`not base32: ${shown}`);
+      const secret = new Uint8Array(decoded);
+      await h.page.fill("#totp_code", await totp(secret, Date.now() / 1000));
+      await h.page.getByRole("button", { name: "Einschalten" }).click();
+      await expect.poll(() => h.page.locator("ol.codes > li").count(), WAIT).toBe(10);
+      await h.page.goto(`${issuer}/account`);
+      await expect.poll(() => textOf(h.page.locator("h2#passkeys")), WAIT).toBe("Passkeys");
+      await shoot(h.page, "account-de");
+      await h.page
+        .locator("form", { has: h.page.locator("input[name=action][value=sign_out]") })
+        .getByRole("button")
+        .click();
+      await expect.poll(() => textOf(h.page.locator("h1")), WAIT).toBe("Sie haben sich abgemeldet");
+
+      await h.page.goto(authorizationUrl({ client_id: "demo", redirect_uri: DEMO_REDIRECT, state: "s" }));
+      await signInWithPassword(h.page, user);
+      await expect.poll(() => textOf(h.page.locator("h1")), WAIT).toBe("Bestätigen Sie, dass Sie es sind");
+      await expect.poll(() => h.page.getByRole("button", { name: "Passkey verwenden" }).isVisible(), WAIT).toBe(true);
+      await shoot(h.page, "second-factor-de");
     } finally {
       await h.context.close();
     }

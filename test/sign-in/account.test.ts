@@ -42,6 +42,13 @@ describe("the account page", () => {
     await accountPage(browser, user);
     const res = await browser.post("/account", { csrf: "forged", action: "end_all_sessions" });
     expect(res.status).toBe(403);
+    // An action named like an object's own members names nothing.
+    const page = await accountPage(browser, user);
+    for (const action of ["toString", "__proto__", "constructor"]) {
+      const odd = await browser.post("/account", { csrf: accountCsrf(page), action });
+      expect(odd.status).toBe(303);
+      expect(odd.headers.get("location")).toBe("/account?notice=failed");
+    }
   });
 
   it("lists the sessions and signs another one out", async () => {

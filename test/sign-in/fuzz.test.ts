@@ -85,6 +85,8 @@ describe("sign-in forms behind their CSRF check", () => {
       "end_session",
       "password_change",
       "x",
+      "toString",
+      "__proto__",
     ];
     await fc.assert(
       fc.asyncProperty(fc.constantFrom(...actions), credentialJson, field, field, async (action, response, a, b) => {
