@@ -103,6 +103,8 @@ button{font:inherit;font-weight:600;padding:.7rem 1.2rem;border-radius:8px;borde
 .muted{color:var(--muted);font-size:.875rem;margin-top:1rem}
 .passkey{display:block;width:100%;margin-top:1.25rem;background:var(--card);color:var(--text);border-color:#7b8794}
 .passkey:hover{background:#f5f7fa}
+.passkey.primary{background:var(--primary);color:var(--on-primary);border-color:var(--primary)}
+.passkey.primary:hover{filter:brightness(.93)}
 .or{display:flex;align-items:center;gap:.75rem;color:var(--muted);font-size:.875rem;margin:1.5rem 0 0}
 .or::before,.or::after{content:"";flex:1;border-top:1px solid var(--line)}
 details{margin-top:1.25rem}

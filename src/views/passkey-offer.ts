@@ -28,12 +28,12 @@ export function renderPasskeyOffer(c: Context<AppEnv>, view: PasskeyOfferView) {
     body: html`<h1>${a.offerHeading}</h1>
 <p class="lead">${a.offerLead}</p>
 ${view.failed ? html`<p class="alert" role="alert">${a.failed}</p>` : ""}
-${passkeyCreateForm(view.locale, view.ceremony, fields, "/login", a.addPasskey, nonce)}
+${passkeyCreateForm(view.locale, view.ceremony, fields, "/login", a.addPasskey, nonce, true)}
 <form method="post" action="/login">
 <input type="hidden" name="interaction" value="${view.interaction}">
 <input type="hidden" name="csrf" value="${view.csrf}">
 <input type="hidden" name="step" value="passkey_offer">
-<div class="actions"><button type="submit" name="decision" value="skip_passkey">${a.notNow}</button></div>
+<p class="muted"><button type="submit" name="decision" value="skip_passkey" class="link">${a.notNow}</button></p>
 </form>`,
   });
 }

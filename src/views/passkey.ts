@@ -49,6 +49,8 @@ export function passkeyCreateForm(
   action: string,
   label: string,
   nonce: string,
+  /** The page's main action (the offer after a password), drawn in the primary colour. */
+  primary = false,
 ) {
   const m = messages(locale);
   return html`${jsonBlock("passkey-creation-options", ceremony.options)}
@@ -56,7 +58,7 @@ export function passkeyCreateForm(
 ${Object.entries(fields).map(([name, value]) => html`<input type="hidden" name="${name}" value="${value}">`)}
 <input type="hidden" name="passkey_challenge" value="${ceremony.challengeToken}">
 <input type="hidden" name="passkey_response" value="">
-<button type="button" id="passkey-create" class="passkey">${label}</button>
+<button type="button" id="passkey-create" class="${primary ? "passkey primary" : "passkey"}">${label}</button>
 </form>
 <p class="alert" id="passkey-error" role="alert" hidden>${m.factors.passkeyCancelled}</p>
 <script nonce="${nonce}">${raw(PASSKEY_SCRIPT)}</script>`;
