@@ -21,17 +21,21 @@ export function rssMiB(pid) {
 
 const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))] ?? 0;
 
+/** User + system CPU of several processes (a server and its store), in milliseconds. */
+const cpuOf = (pids) => pids.reduce((sum, pid) => sum + cpuMs(pid), 0);
+
 /**
- * Runs `count` operations (or until `maxMs` has passed) with `concurrency` in flight. `operation(i, lane)`
- * performs one flow (one or more requests) and throws on a wrong answer. Returns rates, latencies and CPU.
+ * Runs operations for `maxMs` (or until `count` have run, when given) with `concurrency` in flight.
+ * `operation(i, lane)` performs one flow (one or more requests) and throws on a wrong answer. Returns rates,
+ * latencies and the CPU of the processes `pids` per operation.
  */
-export async function runBlock({ pid, count, concurrency, maxMs, operation }) {
+export async function runBlock({ pids, count = Infinity, concurrency, maxMs, operation }) {
   const latencies = [];
   let next = 0;
   let errors = 0;
   let firstError;
   const deadline = performance.now() + maxMs;
-  const cpuBefore = cpuMs(pid);
+  const cpuBefore = cpuOf(pids);
   const started = performance.now();
   await Promise.all(
     Array.from({ length: concurrency }, async (_, lane) => {
@@ -49,7 +53,7 @@ export async function runBlock({ pid, count, concurrency, maxMs, operation }) {
     }),
   );
   const seconds = (performance.now() - started) / 1000;
-  const cpu = cpuMs(pid) - cpuBefore;
+  const cpu = cpuOf(pids) - cpuBefore;
   latencies.sort((a, b) => a - b);
   const done = latencies.length;
   return {

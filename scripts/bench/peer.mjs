@@ -2,13 +2,15 @@
 // devDependency) set up like our demo data (src/demo/seed.ts): the same clients, users, scopes and claims,
 // ES256 JWT access tokens for urn:edge-oidc:api:weather and RS256 ones for urn:edge-oidc:api:bench-rs256.
 //
-//   node --import tsx scripts/bench/peer.mjs --port <P>     (0 picks a free port; tsx loads our config and users)
+//   node --import tsx scripts/bench/peer.mjs --port <P> [--redis redis://127.0.0.1:<R>]
+//   (port 0 picks a free port; tsx loads our config and users)
 //
 // Listens on 127.0.0.1 only, prints exactly one line `READY http://127.0.0.1:<port>` to stdout, then runs until
 // killed. Nothing else goes to stdout (oidc-provider's notices are sent to stderr), nothing is logged per request.
-// Storage is oidc-provider's in-memory adapter, its LRU enlarged from 1,000 entries to 1,000,000: the default
-// would silently drop live tokens during a run (making introspection and revocation of them cheaper than a real
-// store), while a real deployment keeps every live token in its database.
+// Storage: with --redis, a Redis adapter (scripts/bench/redis-store.mjs), as oidc-provider runs in production;
+// without, its in-memory adapter, its LRU enlarged from 1,000 entries to 1,000,000: the default would silently
+// drop live tokens during a run (making introspection and revocation of them cheaper than a real store), while a
+// real deployment keeps every live token in its database.
 //
 // Login: oidc-provider's devInteractions render the login and consent forms. devInteractions would take the
 // login field as the account id and ignore the password, so a small middleware handles the login form's POST
@@ -28,13 +30,15 @@ import { config } from "../../src/config.ts";
 import { demoUsers } from "../../src/demo/users.ts";
 import { setStorage } from "oidc-provider/lib/adapters/memory_adapter.js";
 import LRU from "oidc-provider/lib/helpers/lru.js";
-
-setStorage(new LRU({ maxSize: 1_000_000 }));
+import Redis from "ioredis";
+import { redisAdapter } from "./redis-store.mjs";
 
 // oidc-provider prints its notices with console.info (stdout); stdout is reserved for the READY line.
 console.info = console.log = (...args) => console.error(...args);
 
-const { values } = parseArgs({ options: { port: { type: "string", default: "0" } } });
+const { values } = parseArgs({ options: { port: { type: "string", default: "0" }, redis: { type: "string" } } });
+const adapter = values.redis ? redisAdapter(new Redis(values.redis)) : undefined;
+if (!adapter) setStorage(new LRU({ maxSize: 1_000_000 }));
 const requestedPort = Number(values.port);
 if (!Number.isInteger(requestedPort) || requestedPort < 0 || requestedPort > 65535) {
   console.error(`invalid --port ${values.port}`);
@@ -95,6 +99,7 @@ await new Promise((resolve, reject) => {
 const issuer = `http://127.0.0.1:${server.address().port}`;
 
 const provider = new Provider(issuer, {
+  ...(adapter ? { adapter } : {}),
   jwks: { keys: [signingJwk("bench-rs256", "RS256"), signingJwk("bench-es256", "ES256")] },
   cookies: { keys: ["edge-oidc-bench-cookie-key-1", "edge-oidc-bench-cookie-key-2"] },
   scopes: ALL_SCOPES.split(" "),

@@ -16,7 +16,6 @@ import { Hono } from "hono";
 import { SignJWT, base64url, exportJWK, generateKeyPair } from "jose";
 import { config } from "../../src/config";
 import type { Env } from "../../src/env";
-import { app } from "../../src/index";
 import {
   verifyPasskeyAssertion,
   verifyPasskeyRegistration,
@@ -25,8 +24,19 @@ import {
   type StoredPasskey,
 } from "../../src/lib/webauthn";
 import { SoftAuthenticator } from "../../test/support/soft-authenticator";
+import * as provider from "../../src/index";
+import { meteredClass, storageCounts, timedNamespace } from "./storage-meter";
 
-export { Account, AssertionReplay, ClientState, Grant, KeyManager, Limiter, PushedRequest } from "../../src/index";
+const { app } = provider;
+
+// The real Durable Object classes, their storage, alarms and calls to each other counted (./storage-meter.ts).
+export const Account = meteredClass(provider.Account);
+export const AssertionReplay = meteredClass(provider.AssertionReplay);
+export const ClientState = meteredClass(provider.ClientState);
+export const Grant = meteredClass(provider.Grant);
+export const KeyManager = meteredClass(provider.KeyManager);
+export const Limiter = meteredClass(provider.Limiter);
+export const PushedRequest = meteredClass(provider.PushedRequest);
 
 /**
  * What the local host charges for Durable Object storage, so the report can say how much of a stateful flow's
@@ -102,28 +112,16 @@ function counting<T extends object>(target: T, counter: "kv" | "do"): T {
   });
 }
 
-/** A namespace whose stubs count their calls (idFromName and friends are not round trips). */
-function countingNamespace<T extends object>(namespace: T): T {
-  return new Proxy(namespace, {
-    get(obj, prop) {
-      const value: unknown = Reflect.get(obj, prop);
-      if (prop !== "get" || typeof value !== "function")
-        return typeof value === "function" ? (value.bind(obj) as unknown) : value;
-      return (...args: unknown[]) => {
-        const stub: unknown = Reflect.apply(value, obj, args);
-        return typeof stub === "object" && stub !== null ? counting(stub, "do") : stub;
-      };
-    },
-  });
-}
-
 function countingEnv(env: Env): Env {
   return new Proxy(env, {
     get(obj, prop) {
       const value: unknown = Reflect.get(obj, prop);
       if (typeof prop !== "string" || typeof value !== "object" || value === null) return value;
       if (KV_BINDINGS.has(prop)) return counting(value, "kv");
-      if (DO_BINDINGS.has(prop)) return countingNamespace(value);
+      if (DO_BINDINGS.has(prop))
+        return timedNamespace(value, () => {
+          counts.do++;
+        });
       return value;
     },
   });
@@ -709,7 +707,7 @@ export default {
   async fetch(request: Request, env: Env & ProbeEnv, ctx: ExecutionContext): Promise<Response> {
     const url = new URL(request.url);
     try {
-      if (url.pathname === "/__bench/counters") return Response.json(counts);
+      if (url.pathname === "/__bench/counters") return Response.json({ ...counts, ...storageCounts });
       // The runtime's floor: workerd answering a trivial request, without the app.
       if (url.pathname === "/__bench/floor") return new Response("ok");
       if (url.pathname === "/__bench/loop") return Response.json(await loop(env, ctx, await request.json<LoopInput>()));
