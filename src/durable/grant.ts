@@ -45,11 +45,17 @@ export class Grant extends DurableObject<Env> {
   }
 
   /**
-   * Redeem an authorization code: validate, mark it used and register the tokens, in one step. The code seals
-   * the grant (src/authorization/code.ts), so the object comes to exist at its first redemption: /authorize
-   * writes nothing, and a second redemption finds the first.
+   * Redeem an authorization code: validate, announce the new grant to its owners, mark the code used and register
+   * the tokens, in one step. The code seals the grant (src/authorization/code.ts), so the object comes to exist at
+   * its first redemption: /authorize writes nothing, and a second redemption finds the first. No other call reaches
+   * the object until the step is done (blockConcurrencyWhile), owners' answers included, so a racing redemption of
+   * the same code, or an owner's revocation, sees the written state.
    */
   async redeemCode(input: RedeemCodeInput): Promise<RedeemResult> {
+    return this.ctx.blockConcurrencyWhile(() => this.redeemOnce(input));
+  }
+
+  private async redeemOnce(input: RedeemCodeInput): Promise<RedeemResult> {
     const existing = this.read();
     if (existing) {
       // The grant id is unique to one code and the sealed part is authenticated (AES-GCM), so any state here
@@ -79,8 +85,15 @@ export class Grant extends DurableObject<Env> {
     };
     const issuance = { ...input.issuance, refresh: init.offline ? input.issuance.refresh : undefined };
     // The state outlives the code (expiresAt >= the code's expiry), so a second redemption always finds it.
-    const state = { ...newState(init), code, expiresAt: sealed.expiresAt };
-    this.write(withIssuance(state, issuance, now));
+    const state = withIssuance({ ...newState(init), code, expiresAt: sealed.expiresAt }, issuance, now);
+    // Announced now, the grant is written once and its alarm set once (at its expiry); when an owner cannot answer
+    // in time, the alarm announces it right after (needsRegistration), as before.
+    const owners = await withDeadline(this.askOwners(state), ANNOUNCE_DEADLINE_MS).catch(logRegistrationFailure);
+    const announced = owners ? { ...state, unregistered: false, revoked: owners.revoked } : state;
+    this.write(announced);
+    // RFC 6749 §5.2 invalid_grant: "revoked". Its session ended, or its user was deleted or signed out everywhere,
+    // between the code's issue and its redemption: no tokens (the client has been sent its back-channel logout).
+    if (announced.revoked) return fail("the grant was revoked before its code was redeemed");
     return { ok: true, grant: view(state), refreshIssued: issuance.refresh !== undefined };
   }
 
@@ -227,7 +240,7 @@ export class Grant extends DurableObject<Env> {
    * Announces the grant to its user's Account and its client's ClientState, which revoke it when the user or
    * the client is. Either may answer that it is revoked already (the user was deleted meanwhile, say).
    */
-  private async registerWithOwners(state: GrantState): Promise<GrantState> {
+  private async askOwners(state: GrantState): Promise<{ revoked: boolean }> {
     const registration = {
       grantId: this.ctx.id.toString(),
       clientId: state.clientId,
@@ -246,23 +259,25 @@ export class Grant extends DurableObject<Env> {
     // Grants stored before owners existed include client_credentials ones (no auth_time, sub = the client):
     // those have no user to announce themselves to.
     const hasUser = state.authTime !== undefined;
-    try {
-      const [user, client] = await Promise.all([
-        hasUser ? objects.account(this.env, state.sub).registerGrant(registration) : { revoked: false },
-        objects.clientState(this.env, state.clientId, grantShard(registration.grantId)).registerGrant(registration),
-      ]);
-      // Re-read: a redemption or refresh may have changed the state while the owners answered, or the alarm
-      // may have deleted an expired grant (then there is nothing to write back).
-      const current = this.read();
-      if (!current) return state;
-      const next = { ...current, unregistered: false, revoked: current.revoked || user.revoked || client.revoked };
-      this.ctx.storage.kv.put(STATE_KEY, next);
-      this.cached = next;
-      return next;
-    } catch (err) {
-      console.error("grant registration failed; retrying", err instanceof Error ? err.message : "unknown");
-      return state;
-    }
+    const [user, client] = await Promise.all([
+      hasUser ? objects.account(this.env, state.sub).registerGrant(registration) : { revoked: false },
+      objects.clientState(this.env, state.clientId, grantShard(registration.grantId)).registerGrant(registration),
+    ]);
+    return { revoked: user.revoked || client.revoked };
+  }
+
+  /** The alarm's (or a first use's) announcement of a grant its redemption could not announce. */
+  private async registerWithOwners(state: GrantState): Promise<GrantState> {
+    const owners = await this.askOwners(state).catch(logRegistrationFailure);
+    if (!owners) return state;
+    // Re-read: a redemption or refresh may have changed the state while the owners answered, or the alarm
+    // may have deleted an expired grant (then there is nothing to write back).
+    const current = this.read();
+    if (!current) return state;
+    const next = { ...current, unregistered: false, revoked: current.revoked || owners.revoked };
+    this.ctx.storage.kv.put(STATE_KEY, next);
+    this.cached = next;
+    return next;
   }
 
   /**
@@ -306,6 +321,22 @@ export class Grant extends DurableObject<Env> {
       this.alarmAt = alarmAt;
     }
   }
+}
+
+/** How long a redemption waits for the grant's owners before leaving the announcement to the alarm. */
+const ANNOUNCE_DEADLINE_MS = 1_000;
+
+function withDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([work, late]).finally(() => clearTimeout(timer));
+}
+
+function logRegistrationFailure(err: unknown): undefined {
+  console.error("grant registration failed; retrying", err instanceof Error ? err.message : "unknown");
+  return undefined;
 }
 
 /** Not yet announced to its owners: new grants, and grants stored before owners existed (no flag at all). */

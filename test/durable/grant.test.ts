@@ -2,8 +2,11 @@ import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { setClockOffset } from "../../src/clock";
+import * as v from "valibot";
 import type { Grant } from "../../src/durable/grant";
-import { Browser, codeFor, redeem } from "../helpers";
+import { GrantState } from "../../src/durable/grant-state";
+import { doKeys, objects } from "../../src/storage";
+import { authorize, Browser, codeFor, newUser, redeem } from "../helpers";
 
 describe("Grant Durable Object", () => {
   it("stores nothing at /authorize, and only a hash of the code once it is redeemed", async () => {
@@ -16,6 +19,26 @@ describe("Grant Durable Object", () => {
     expect((await redeem(code)).status).toBe(200);
     expect(await stored()).toContain(`"hash"`);
     expect(await stored()).not.toContain(sealed);
+  });
+
+  it("a redemption announces the grant to its owners before answering: one write, one alarm (at its expiry)", async () => {
+    const user = await newUser();
+    const location = await authorize(new Browser(), {}, user);
+    const code = location.searchParams.get("code") ?? "";
+    const [id] = code.split(".");
+    const stub = env.GRANT.get(env.GRANT.idFromString(id ?? ""));
+    expect((await redeem(code)).status).toBe(200);
+    // No alarm run, no use of the grant: the answer came after both owners knew of it.
+    const { unregistered, alarmAt } = await runInDurableObject(stub, async (_i: Grant, state) => ({
+      unregistered: v.parse(GrantState, state.storage.kv.get(doKeys.grant.state)).unregistered,
+      alarmAt: await state.storage.getAlarm(),
+    }));
+    expect(unregistered).toBe(false);
+    expect(alarmAt).toBeGreaterThan(Date.now() + 3500 * 1000);
+    const known = await runInDurableObject(objects.account(env, user.sub), (_i, state) =>
+      [...state.storage.kv.list({ prefix: doKeys.account.grants.prefix })].some(([key]) => key.endsWith(`:${id}`)),
+    );
+    expect(known).toBe(true);
   });
 
   it("its alarm deletes the state after the grant has expired, and not before", async () => {
