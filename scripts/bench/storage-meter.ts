@@ -5,9 +5,9 @@
 //   - alarms set, and alarm runs (each run is a billed Durable Object request);
 //   - objects created: an object whose storage was empty when it first wrote;
 //   - object-to-object calls: calls one object makes on another's stub (the Worker's own calls are counted by
-//     provider-worker.ts);
-//   - Durable Object busy time: wall-clock milliseconds from a call on a stub until its answer, from the caller's
-//     side (the clock moves across that I/O), as an upper estimate of the objects' billed duration.
+//     provider-worker.ts).
+// The objects' busy time is not timed here (inside workerd the clock stands still between I/O events): the report
+// estimates it from these counts and what this host charges per call, write and new object (BenchProbe).
 // Each real class is subclassed; the subclass gives the real one a context whose storage counts and an env whose
 // stubs count. Runtime methods are always called on the real objects (workerd refuses a Proxy as `this`).
 import type { DurableObject } from "cloudflare:workers";
@@ -19,8 +19,6 @@ export const storageCounts = {
   alarmRuns: 0,
   objectsCreated: 0,
   objectCalls: 0,
-  /** Milliseconds from stub call to answer, summed over the Worker's and the objects' calls. */
-  objectBusyMs: 0,
 };
 
 type Counter = () => void;
@@ -73,32 +71,22 @@ function meteredStorage(storage: DurableObjectStorage, firstWrite: Counter): Dur
   });
 }
 
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return typeof value === "object" && value !== null && typeof Reflect.get(value, "then") === "function";
-}
-
-/** A stub whose calls are counted and timed (`then` left alone: a stub is not a promise). */
-export function timedStub<T extends object>(stub: T, onCall: Counter): T {
+/** A stub whose calls are counted (`then` left alone: a stub is not a promise). */
+function countedStub<T extends object>(stub: T, onCall: Counter): T {
   return new Proxy(stub, {
     get(obj, prop) {
       const value: unknown = Reflect.get(obj, prop);
       if (typeof value !== "function" || typeof prop !== "string" || prop === "then") return value;
       return (...args: unknown[]): unknown => {
         onCall();
-        const started = performance.now();
-        const result: unknown = Reflect.apply(value, obj, args);
-        // An RPC call answers with a thenable of its own (not a Promise); the app only ever awaits it.
-        if (!isThenable(result)) return result;
-        return Promise.resolve(result).finally(() => {
-          storageCounts.objectBusyMs += performance.now() - started;
-        });
+        return Reflect.apply(value, obj, args);
       };
     },
   });
 }
 
-/** A namespace whose stubs count each call with `onCall` and time it (ids and the like are not calls). */
-export function timedNamespace<T extends object>(namespace: T, onCall: Counter): T {
+/** A namespace whose stubs count each call with `onCall` (ids and the like are not calls). */
+export function countedNamespace<T extends object>(namespace: T, onCall: Counter): T {
   return new Proxy(namespace, {
     get(obj, prop) {
       const value: unknown = Reflect.get(obj, prop);
@@ -106,7 +94,7 @@ export function timedNamespace<T extends object>(namespace: T, onCall: Counter):
       if (prop !== "get") return value.bind(obj) as unknown;
       return (...args: unknown[]): unknown => {
         const stub: unknown = Reflect.apply(value, obj, args);
-        return typeof stub === "object" && stub !== null ? timedStub(stub, onCall) : stub;
+        return typeof stub === "object" && stub !== null ? countedStub(stub, onCall) : stub;
       };
     },
   });
@@ -121,7 +109,7 @@ function objectEnv<E extends object>(env: E): E {
     get(obj, prop) {
       const value: unknown = Reflect.get(obj, prop);
       const isNamespace = typeof value === "object" && value !== null && "idFromName" in value;
-      return isNamespace ? timedNamespace(value, countCall) : value;
+      return isNamespace ? countedNamespace(value, countCall) : value;
     },
   });
 }
