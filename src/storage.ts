@@ -39,7 +39,11 @@ const grantRegistry = { prefix: "grant:", generation: "grant-generation" } as co
 
 /** Keys inside each Durable Object's own (SQLite-backed) storage. */
 export const doKeys = {
-  grant: { state: "grant" },
+  grant: {
+    state: "grant",
+    /** A JWT access token of the grant revoked on its own (RFC 7009), one row each, until the grant is deleted. */
+    revokedJti: (jti: string) => `revoked-jti:${jti}`,
+  },
   keyManager: { keySet: "keyset" },
   limiter: { attempts: "attempts" },
   assertionReplay: {

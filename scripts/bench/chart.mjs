@@ -3,10 +3,11 @@
 const escape = (text) => String(text).replace(/&/g, "&amp;").replace(/</g, "&lt;");
 
 export function renderSvg(report) {
-  const flows = report.flows.filter((f) => f.name !== "floor");
+  const flows = report.flows.filter((f) => f.floors.length > 0);
   const sides = ["ours", ...report.peers];
   const colours = ["#f38020", "#5b6b7c", "#a33b3b"];
-  const value = (side, f) => Math.max(0, f.sides[side].cpuMsPerOp - report.floors[side] * f.requests);
+  const floor = (side, f) => f.floors.reduce((sum, name) => sum + report.floors[name][side], 0);
+  const value = (side, f) => Math.max(0, f.sides[side].cpuMsPerOp - floor(side, f));
   const max = Math.max(0.001, ...flows.flatMap((f) => sides.map((side) => value(side, f))));
   const rowHeight = 14 * sides.length + 6;
   const left = 190;

@@ -213,11 +213,14 @@ provider.use(async (ctx, next) => {
   );
 });
 
-// The runtime's floor for the benchmark: Node's HTTP server answering a trivial request, before oidc-provider.
+// The runtime's floors for the benchmark: Node's HTTP server answering a trivial GET, or a form POST whose body it
+// reads, before oidc-provider.
 const handle = provider.callback();
 server.on("request", (req, res) => {
   if (req.url === "/__bench/floor") {
-    res.writeHead(200, { "content-type": "text/plain" }).end("ok");
+    // A form POST's floor reads its body, as every provider's handler must.
+    req.resume();
+    req.on("end", () => res.writeHead(200, { "content-type": "text/plain" }).end("ok"));
     return;
   }
   handle(req, res);

@@ -748,7 +748,11 @@ export default {
     try {
       if (url.pathname === "/__bench/counters") return Response.json({ ...counts, ...storageCounts });
       // The runtime's floor: workerd answering a trivial request, without the app.
-      if (url.pathname === "/__bench/floor") return new Response("ok");
+      if (url.pathname === "/__bench/floor") {
+        // A form POST's floor reads its body, as every provider's handler must.
+        if (request.method === "POST") await request.arrayBuffer();
+        return new Response("ok");
+      }
       if (url.pathname === "/__bench/loop") return Response.json(await loop(env, ctx, await request.json<LoopInput>()));
       if (url.pathname === "/__bench/prepare")
         return Response.json(await prepare(env, ctx, await request.json<LoopInput>()));

@@ -75,7 +75,10 @@ export const GrantState = v.object({
   refresh: v.optional(RefreshState),
   /** Live opaque access tokens (by reference). */
   opaque: v.array(OpaqueToken),
-  /** jti of individually revoked JWT access tokens (RFC 7009 §2). */
+  /**
+   * jti of JWT access tokens revoked on their own (RFC 7009 §2) by grants stored before each got a row of its own
+   * (doKeys.grant.revokedJti); new grants keep it empty.
+   */
   revokedJti: v.array(v.string()),
   revoked: v.boolean(),
   /** When everything issued from this grant has expired; the alarm deletes the state then. */

@@ -28,7 +28,6 @@ const STATE_KEY = doKeys.grant.state;
 const REGISTER_RETRY_SECONDS = 15;
 /** How many rotated-out refresh token hashes are remembered for reuse detection. */
 const RETIRED_LIMIT = 50;
-const REVOKED_JTI_LIMIT = 1000;
 
 export type RevokeOutcome = "revoked" | "not_found" | "wrong_client";
 
@@ -184,7 +183,7 @@ export class Grant extends DurableObject<Env> {
   async jwtGrant(jti: string): Promise<GrantView | null> {
     await this.registered();
     const state = this.liveState();
-    if (!state || state.revokedJti.includes(jti)) return null;
+    if (!state || this.jtiRevoked(state, jti)) return null;
     return view(state);
   }
 
@@ -211,8 +210,15 @@ export class Grant extends DurableObject<Env> {
     const state = this.read();
     if (!state) return "not_found";
     if (state.clientId !== clientId) return "wrong_client";
-    this.write({ ...state, revokedJti: [...state.revokedJti, jti].slice(-REVOKED_JTI_LIMIT) });
+    // One small row per revoked token, not a rewrite of the grant's state (which grew with each one): however many
+    // are revoked, each stays revoked until it expires (the grant outlives its tokens, then deleteAll takes them).
+    this.ctx.storage.kv.put(doKeys.grant.revokedJti(jti), REVOKED);
     return "revoked";
+  }
+
+  /** Revoked on its own: a row of its own, or (grants stored before those rows) the state's list. */
+  private jtiRevoked(state: GrantState, jti: string): boolean {
+    return state.revokedJti.includes(jti) || this.ctx.storage.kv.get(doKeys.grant.revokedJti(jti)) !== undefined;
   }
 
   override async alarm(): Promise<void> {
@@ -322,6 +328,9 @@ export class Grant extends DurableObject<Env> {
     }
   }
 }
+
+/** A revoked JWT's row: its presence is the fact (versioned like every record). */
+const REVOKED = { v: 1 } as const;
 
 /** How long a redemption waits for the grant's owners before leaving the announcement to the alarm. */
 const ANNOUNCE_DEADLINE_MS = 1_000;

@@ -41,6 +41,43 @@ describe("Grant Durable Object", () => {
     expect(known).toBe(true);
   });
 
+  it("JWT access tokens revoked on their own stay revoked however many there are; each is one row, not a rewrite", async () => {
+    const code = await codeFor(new Browser());
+    const [id] = code.split(".");
+    const stub = env.GRANT.get(env.GRANT.idFromString(id ?? ""));
+    expect((await redeem(code)).status).toBe(200);
+    const stateNow = () =>
+      runInDurableObject(stub, (_i: Grant, state) => JSON.stringify(state.storage.kv.get(doKeys.grant.state)));
+    const before = await stateNow();
+    // More than the 1,000 the grant's state once kept (the oldest then became valid again).
+    const jtis = Array.from({ length: 1100 }, (_, i) => `${id ?? ""}.revoked-${i}`);
+    for (const jti of jtis) expect(await stub.revokeJwt(jti, "demo")).toBe("revoked");
+    expect(await stateNow()).toBe(before);
+    expect(await stub.jwtGrant(jtis[0] ?? "")).toBeNull();
+    expect(await stub.jwtGrant(jtis.at(-1) ?? "")).toBeNull();
+    expect(await stub.jwtGrant(`${id ?? ""}.still-good`)).not.toBeNull();
+    // Another client may not revoke it (RFC 7009 §2.1), and nothing is written then.
+    expect(await stub.revokeJwt(`${id ?? ""}.other`, "demo-post")).toBe("wrong_client");
+    expect(await stub.jwtGrant(`${id ?? ""}.other`)).not.toBeNull();
+  });
+
+  it("a grant stored before revoked JWTs had rows of their own still refuses those in its list", async () => {
+    const code = await codeFor(new Browser());
+    const [id] = code.split(".");
+    const stub = env.GRANT.get(env.GRANT.idFromString(id ?? ""));
+    expect((await redeem(code)).status).toBe(200);
+    const legacy = `${id ?? ""}.legacy`;
+    // A fresh instance reads the record as stored (the object's own parsed copy is per instance).
+    await runInDurableObject(stub, (_i: Grant, state) => {
+      const stored = v.parse(GrantState, state.storage.kv.get(doKeys.grant.state));
+      state.storage.kv.put(doKeys.grant.state, { ...stored, revokedJti: [legacy] });
+    });
+    const fresh = env.GRANT.get(env.GRANT.idFromString(id ?? ""));
+    await runInDurableObject(fresh, (instance: Grant) => Reflect.set(instance, "cached", undefined));
+    expect(await fresh.jwtGrant(legacy)).toBeNull();
+    expect(await fresh.jwtGrant(`${id ?? ""}.other`)).not.toBeNull();
+  });
+
   it("its alarm deletes the state after the grant has expired, and not before", async () => {
     const code = await codeFor(new Browser());
     const [id] = code.split(".");
